@@ -1,0 +1,121 @@
+/**
+ * Names. Linux names are bytes; memefs keeps them as JS strings so that case
+ * folding and Windows rules can work on characters. Bytes that are not valid
+ * UTF-8 are kept losslessly as lone surrogates U+DC80..U+DCFF (Python's
+ * "surrogateescape"), which valid UTF-8 can never produce.
+ */
+import { Errno, fail } from './errno.js';
+
+export const NAME_MAX = 255;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+export function decodeName(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
+  if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return decodeEscaped(bytes);
+  }
+}
+
+function decodeEscaped(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length) {
+      try {
+        const s = utf8.decode(bytes.subarray(i, i + len));
+        out += s;
+        i += len;
+        continue;
+      } catch { /* fall through: escape this byte */ }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
+function hasEscapes(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff) return true;
+  }
+  return false;
+}
+
+export function encodeName(name: string): Uint8Array {
+  if (!hasEscapes(name)) return encoder.encode(name);
+  const parts: number[] = [];
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      parts.push(c - 0xdc00);
+    } else {
+      const cp = name.codePointAt(i)!;
+      const s = String.fromCodePoint(cp);
+      for (const b of encoder.encode(s)) parts.push(b);
+      if (cp > 0xffff) i++;
+    }
+  }
+  return Uint8Array.from(parts);
+}
+
+export function nameByteLength(name: string): number {
+  let n = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xdc80 && c <= 0xdcff) n += 1; // escaped raw byte
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < name.length) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+/** Checks a single path component as Linux would. */
+export function checkName(name: string): void {
+  if (name.length === 0) fail(Errno.ENOENT);
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so only long names need counting.
+  if (name.length * 3 > NAME_MAX && nameByteLength(name) > NAME_MAX) fail(Errno.ENAMETOOLONG);
+  if (name.includes('/') || name.includes('\0')) fail(Errno.EINVAL);
+}
+
+/**
+ * Case folding for case-insensitive volumes, in the spirit of NTFS's upcase
+ * table: each code point maps to its simple uppercase form (one code point to
+ * one code point; "ß" stays "ß" as on NTFS). ASCII takes a fast path.
+ */
+const foldCache = new Map<number, string>();
+export function foldCase(name: string): string {
+  let ascii = true;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) { ascii = false; break; }
+  if (ascii) return name.toUpperCase();
+  let out = '';
+  for (const ch of name) {
+    const cp = ch.codePointAt(0)!;
+    let f = foldCache.get(cp);
+    if (f === undefined) {
+      const up = ch.toUpperCase();
+      f = [...up].length === 1 ? up : ch;
+      foldCache.set(cp, f);
+    }
+    out += f;
+  }
+  return out;
+}
+
+/** Names Windows cannot hold (for the `windows-names` option). */
+const WINDOWS_RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$/i;
+export function isWindowsName(name: string): boolean {
+  if (/[<>:"/\\|?*\x00-\x1f]/.test(name)) return false;
+  if (name.endsWith('.') || name.endsWith(' ')) return name === '.' || name === '..';
+  return !WINDOWS_RESERVED.test(name);
+}
