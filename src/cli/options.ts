@@ -1,0 +1,144 @@
+/**
+ * What the `memefs` command line means: memefs's own flags (-m -s -l -i -d -D
+ * -F) and what tmpfs users type (-o size=,nr_inodes=,mode=,uid=,gid=). Every
+ * value is checked; a malformed one is an error, never a silent default.
+ */
+import os from 'node:os';
+
+export class UsageError extends Error {}
+
+/** Everything the daemon needs to serve one mount. Plain data: it crosses a process and a thread. */
+export interface MountConfig {
+  mountPoint: string;
+  /** Cap on memory for data and metadata, bytes. */
+  sizeLimit: number;
+  /** Cap on inodes; 0 = only memory limits them. */
+  inodeLimit: number;
+  rootMode: number;
+  rootUid: number;
+  rootGid: number;
+  label: string;
+  fsName: string;
+  caseInsensitive: boolean;
+  debugFlags: number;
+  /** Debug log: a path, '-' for stderr, or null. */
+  logFile: string | null;
+  foreground: boolean;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
+
+/**
+ * Parses a size: bytes, or a number with k/M/G/T/P/E (powers of 1024, as tmpfs; an optional
+ * trailing B or iB is accepted), or a percentage of the machine's memory ("50%").
+ */
+export function parseSize(text: string, what = 'size'): number {
+  const s = text.trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(s);
+  if (pct) {
+    const p = Number(pct[1]);
+    if (p <= 0 || p > 100) throw new UsageError(`${what} ${text}: a percentage must be between 0 and 100`);
+    return Math.floor((os.totalmem() * p) / 100);
+  }
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtpe]?)(i?b)?$/i.exec(s);
+  if (!m) throw new UsageError(`${what} ${JSON.stringify(text)} is not a size (examples: 512M, 2G, 1.5T, 50%)`);
+  const n = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+  if (!Number.isFinite(n) || n > Number.MAX_SAFE_INTEGER) throw new UsageError(`${what} ${text} is too large`);
+  return Math.floor(n);
+}
+
+export function parseCount(text: string, what: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  if (!m) throw new UsageError(`${what} ${JSON.stringify(text)} is not a number (examples: 100000, 64k, 1m)`);
+  return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+}
+
+export function parseOctalMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text.trim())) throw new UsageError(`mode ${JSON.stringify(text)} is not an octal mode (examples: 1777, 755)`);
+  return parseInt(text, 8);
+}
+
+export function parseId(text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${what} ${JSON.stringify(text)} is not a numeric id`);
+  const n = Number(text);
+  if (n > 0xfffffffe) throw new UsageError(`${what} ${text} is out of range`);
+  return n;
+}
+
+export function parseDebugFlags(text: string): number {
+  const s = text.trim();
+  if (s === '-1') return -1;
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(s)) return Number(s);
+  throw new UsageError(`debug flags ${JSON.stringify(text)} must be a number (-1 for all)`);
+}
+
+/** Applies one `-o key=value,...` list onto a config. */
+export function applyMountOptions(list: string, into: Partial<MountConfig>): void {
+  for (const item of list.split(',')) {
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? '' : item.slice(eq + 1);
+    const need = (): string => {
+      if (eq < 0 || value === '') throw new UsageError(`-o ${key} needs a value (${key}=...)`);
+      return value;
+    };
+    switch (key) {
+      case 'size': {
+        const v = need();
+        into.sizeLimit = v === '0' ? 0 : parseSize(v, 'size');
+        break;
+      }
+      case 'nr_inodes': into.inodeLimit = parseCount(need(), 'nr_inodes'); break;
+      case 'mode': into.rootMode = parseOctalMode(need()); break;
+      case 'uid': into.rootUid = parseId(need(), 'uid'); break;
+      case 'gid': into.rootGid = parseId(need(), 'gid'); break;
+      case 'label': into.label = checkLabel(need()); break;
+      case 'fsname': into.fsName = checkFsName(need()); break;
+      case 'case_insensitive': case 'ci': into.caseInsensitive = true; break;
+      default:
+        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive)`);
+    }
+  }
+}
+
+export function checkLabel(label: string): string {
+  if (label.length > 31) throw new UsageError(`label ${JSON.stringify(label)} is longer than 31 characters`);
+  if (/[\x00-\x1f]/.test(label)) throw new UsageError('label must not contain control characters');
+  return label;
+}
+
+export function checkFsName(name: string): string {
+  if (name.length === 0 || name.length > 15) throw new UsageError(`file system name ${JSON.stringify(name)} must be 1 to 15 characters`);
+  if (/[\s,\x00-\x1f]/.test(name)) throw new UsageError('file system name must not contain spaces, commas or control characters');
+  return name;
+}
+
+/** The defaults, as a Linux user expects from tmpfs: half the RAM, /tmp-like root owned by the mounting user. */
+export function defaultConfig(mountPoint: string): MountConfig {
+  return {
+    mountPoint,
+    sizeLimit: Math.floor(os.totalmem() / 2),
+    inodeLimit: 0,
+    rootMode: 0o1777,
+    rootUid: process.getuid?.() ?? 0,
+    rootGid: process.getgid?.() ?? 0,
+    label: 'MEMEFS',
+    fsName: 'memefs',
+    caseInsensitive: false,
+    debugFlags: 0,
+    logFile: null,
+    foreground: false,
+  };
+}
+
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}

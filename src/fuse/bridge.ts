@@ -1,0 +1,623 @@
+/**
+ * The bridge between FUSE requests and the volume: one handler per opcode,
+ * each decoding its arguments, calling the volume and encoding the reply.
+ *
+ * Vocabulary: a *node id* is the inode number the kernel uses to name an
+ * inode; the kernel holds a *lookup count* for every node id we hand out in an
+ * entry reply and gives it back with FORGET. An inode stays alive while it has
+ * links, lookups or open handles (volume.ref/unref). The mount uses
+ * `default_permissions`, so the kernel enforces POSIX permissions before a
+ * request reaches us; the volume sees callers with checkPermissions: false.
+ */
+import {
+  ATTR_OUT_SIZE, Attr, AttrOut, BatchForgetIn, CopyFileRangeIn, CopyFileRangeOut, CreateIn, Dirent, ENTRY_OUT_SIZE,
+  EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
+  Init2, InitIn, InitOut, IoctlIn, IoctlOut, KERNEL_MINOR, KERNEL_VERSION, LinkIn, LseekIn, LseekOut, MkdirIn, MknodIn,
+  Notify, NotifyInvalEntryOut, NotifyInvalInodeOut, OP_NAMES, OPEN_KILL_SUIDGID, OUT_HEADER_SIZE, Op, OpenIn, OpenOut,
+  ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
+  StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
+} from './abi.js';
+import { MAX_WRITE, type Request, type Session } from './session.js';
+import { type Caller, ROOT } from '../core/access.js';
+import { Errno, FsError, errnoName } from '../core/errno.js';
+import { type Inode, S_IFMT, S_IFREG } from '../core/inode.js';
+import { decodeName, encodeName } from '../core/names.js';
+import type { SetAttr, Volume } from '../core/volume.js';
+
+export interface BridgeOptions {
+  /** Seconds the kernel may cache names and attributes. */
+  entryTimeout: number;
+  attrTimeout: number;
+  /** Seconds the kernel may remember that a name does not exist (0 on case-insensitive volumes). */
+  negativeTimeout: number;
+  /** Let the kernel buffer writes in its page cache (FUSE_WRITEBACK_CACHE). */
+  writebackCache: boolean;
+  /** One line per operation, when set. */
+  log?: (line: string) => void;
+}
+
+const O_ACCMODE = 3;
+const O_TRUNC = 0o1000;
+const O_EXCL = 0o200;
+const SEEK_DATA = 3;
+const SEEK_HOLE = 4;
+
+const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_GETFSLABEL = 0x81009431;
+const FS_IOC_SETFSLABEL = 0x41009432;
+const FSLABEL_MAX = 256;
+
+type Handler = (req: Request) => void;
+
+export class Bridge {
+  /** The negotiated protocol minor. */
+  minor = 0;
+  private setxattrExt = false;
+  private readonly handlers: (Handler | undefined)[] = [];
+  private readonly handles = new Map<number, Inode>();
+  private nextHandle = 1;
+  private initialized = false;
+  destroyed = false;
+  private readonly kernelCaller: Caller = ROOT;
+
+  constructor(
+    private readonly volume: Volume,
+    private readonly session: Session,
+    private readonly options: BridgeOptions,
+  ) {
+    const h = this.handlers;
+    h[Op.INIT] = (r) => this.init(r);
+    h[Op.DESTROY] = (r) => { this.destroyed = true; this.session.ok(r.unique); this.session.close(); };
+    h[Op.LOOKUP] = (r) => this.lookup(r);
+    h[Op.FORGET] = (r) => this.forget(r);
+    h[Op.BATCH_FORGET] = (r) => this.batchForget(r);
+    h[Op.GETATTR] = (r) => this.getattr(r);
+    h[Op.STATX] = (r) => this.statx(r);
+    h[Op.SETATTR] = (r) => this.setattr(r);
+    h[Op.READLINK] = (r) => this.readlink(r);
+    h[Op.SYMLINK] = (r) => this.symlink(r);
+    h[Op.MKNOD] = (r) => this.mknod(r);
+    h[Op.MKDIR] = (r) => this.mkdir(r);
+    h[Op.UNLINK] = (r) => this.unlink(r);
+    h[Op.RMDIR] = (r) => this.rmdir(r);
+    h[Op.RENAME] = (r) => this.rename(r, false);
+    h[Op.RENAME2] = (r) => this.rename(r, true);
+    h[Op.LINK] = (r) => this.link(r);
+    h[Op.OPEN] = (r) => this.open(r);
+    h[Op.CREATE] = (r) => this.create(r);
+    h[Op.TMPFILE] = (r) => this.tmpfile(r);
+    h[Op.READ] = (r) => this.read(r);
+    h[Op.WRITE] = (r) => this.write(r);
+    h[Op.FLUSH] = (r) => this.session.ok(r.unique);
+    h[Op.FSYNC] = (r) => this.session.ok(r.unique);
+    h[Op.FSYNCDIR] = (r) => this.session.ok(r.unique);
+    h[Op.SYNCFS] = (r) => this.session.ok(r.unique);
+    h[Op.RELEASE] = (r) => this.release(r);
+    h[Op.RELEASEDIR] = (r) => this.release(r);
+    h[Op.OPENDIR] = (r) => this.opendir(r);
+    h[Op.READDIR] = (r) => this.readdir(r, false);
+    h[Op.READDIRPLUS] = (r) => this.readdir(r, true);
+    h[Op.STATFS] = (r) => this.statfs(r);
+    h[Op.SETXATTR] = (r) => this.setxattr(r);
+    h[Op.GETXATTR] = (r) => this.getxattr(r, false);
+    h[Op.LISTXATTR] = (r) => this.getxattr(r, true);
+    h[Op.REMOVEXATTR] = (r) => this.removexattr(r);
+    h[Op.ACCESS] = (r) => this.session.ok(r.unique);
+    h[Op.FALLOCATE] = (r) => this.fallocate(r);
+    h[Op.LSEEK] = (r) => this.lseek(r);
+    h[Op.COPY_FILE_RANGE] = (r) => this.copyFileRange(r, false);
+    h[Op.COPY_FILE_RANGE_64] = (r) => this.copyFileRange(r, true);
+    h[Op.IOCTL] = (r) => this.ioctl(r);
+    h[Op.INTERRUPT] = () => { /* every request is answered at once; nothing to interrupt */ };
+  }
+
+  /** Handles one request. Never throws: failures become error replies. */
+  dispatch = (req: Request): void => {
+    const handler = this.handlers[req.opcode];
+    const log = this.options.log;
+    const started = log ? process.hrtime.bigint() : 0n;
+    let result = 0;
+    if (handler === undefined || (!this.initialized && req.opcode !== Op.INIT)) {
+      result = Errno.ENOSYS;
+      this.session.error(req.unique, Errno.ENOSYS);
+    } else {
+      try {
+        handler(req);
+      } catch (e) {
+        result = e instanceof FsError ? e.errno : Errno.EIO;
+        if (!(e instanceof FsError)) process.stderr.write(`memefs: internal error in ${OP_NAMES[req.opcode]}: ${(e as Error).stack ?? e}\n`);
+        if (req.opcode !== Op.FORGET && req.opcode !== Op.BATCH_FORGET) this.session.error(req.unique, result);
+      }
+    }
+    if (log) {
+      const us = Number(process.hrtime.bigint() - started) / 1000;
+      log(`${OP_NAMES[req.opcode] ?? req.opcode} node=${req.nodeid}${this.describe(req)} -> ${result === 0 ? 'ok' : errnoName(result)} ${us.toFixed(1)}us`);
+    }
+  };
+
+  // ---- decoding helpers -------------------------------------------------
+
+  private node(req: Request): Inode {
+    return this.volume.get(req.nodeid);
+  }
+
+  /** The NUL-terminated name starting at `off`, and where the next field begins. */
+  private name(req: Request, off: number): [string, number] {
+    let end = req.buf.indexOf(0, off);
+    if (end < 0 || end > req.len) end = req.len;
+    return [decodeName(req.buf.subarray(off, end)), end + 1];
+  }
+
+  private caller(req: Request): Caller {
+    return { uid: req.uid, gid: req.gid, groups: [], checkPermissions: false };
+  }
+
+  private describe(req: Request): string {
+    const body = IN_HEADER_SIZE;
+    try {
+      switch (req.opcode) {
+        case Op.LOOKUP: case Op.UNLINK: case Op.RMDIR: case Op.GETXATTR: case Op.REMOVEXATTR:
+          return ` name=${JSON.stringify(this.name(req, req.opcode === Op.GETXATTR ? body + GetxattrIn.size : body)[0])}`;
+        case Op.MKDIR: return ` name=${JSON.stringify(this.name(req, body + MkdirIn.size)[0])}`;
+        case Op.MKNOD: return ` name=${JSON.stringify(this.name(req, body + MknodIn.size)[0])}`;
+        case Op.CREATE: return ` name=${JSON.stringify(this.name(req, body + CreateIn.size)[0])}`;
+        case Op.READ: case Op.WRITE: {
+          const a = ReadIn.read(req.buf, body);
+          return ` off=${a.offset} size=${a.size}`;
+        }
+        default: return '';
+      }
+    } catch {
+      return '';
+    }
+  }
+
+  // ---- replies ----------------------------------------------------------
+
+  private fillAttr(at: number, inode: Inode): void {
+    Attr.write(this.session.out, at, {
+      ino: inode.ino, size: inode.size, blocks: Math.ceil(inode.allocated / 512),
+      atime: inode.atime.sec, mtime: inode.mtime.sec, ctime: inode.ctime.sec,
+      atimensec: inode.atime.nsec, mtimensec: inode.mtime.nsec, ctimensec: inode.ctime.nsec,
+      mode: inode.mode, nlink: inode.nlink, uid: inode.uid, gid: inode.gid, rdev: inode.rdev, blksize: 4096, flags: 0,
+    });
+  }
+
+  /** Writes an entry_out for `inode` at `at` and counts the lookup the kernel now holds. */
+  private fillEntry(at: number, inode: Inode): void {
+    const o = this.options;
+    EntryOut.write(this.session.out, at, {
+      nodeid: inode.ino, generation: 0, entry_valid: o.entryTimeout, attr_valid: o.attrTimeout,
+      entry_valid_nsec: 0, attr_valid_nsec: 0,
+    });
+    this.fillAttr(at + EntryOut.size, inode);
+    this.volume.ref(inode);
+  }
+
+  private replyEntry(req: Request, inode: Inode): void {
+    this.fillEntry(OUT_HEADER_SIZE, inode);
+    this.session.ok(req.unique, ENTRY_OUT_SIZE);
+  }
+
+  private replyAttr(req: Request, inode: Inode): void {
+    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: this.options.attrTimeout, attr_valid_nsec: 0 });
+    this.fillAttr(OUT_HEADER_SIZE + AttrOut.size, inode);
+    this.session.ok(req.unique, ATTR_OUT_SIZE);
+  }
+
+  private replyOpen(req: Request, inode: Inode, fh: number, flags: number, at = OUT_HEADER_SIZE): void {
+    OpenOut.write(this.session.out, at, { fh, open_flags: flags, backing_id: 0 });
+    if (at === OUT_HEADER_SIZE) this.session.ok(req.unique, OpenOut.size);
+  }
+
+  private openHandle(inode: Inode): number {
+    const fh = this.nextHandle++;
+    this.handles.set(fh, inode);
+    this.volume.ref(inode);
+    return fh;
+  }
+
+  // ---- handlers ---------------------------------------------------------
+
+  private init(req: Request): void {
+    const a = InitIn.read(req.buf, IN_HEADER_SIZE);
+    if (a.major !== KERNEL_VERSION) {
+      // A newer major: answer with ours and wait for the kernel to retry (the protocol's rule).
+      InitOut.write(this.session.out, OUT_HEADER_SIZE, { major: KERNEL_VERSION, minor: KERNEL_MINOR });
+      this.session.ok(req.unique, InitOut.size);
+      return;
+    }
+    if (a.minor < 31) throw new FsError(Errno.EPROTO, 'kernel FUSE protocol older than 7.31');
+    this.minor = Math.min(a.minor, KERNEL_MINOR);
+    const kernel = a.flags;
+    const kernel2 = (kernel & Init.INIT_EXT) !== 0 ? a.flags2 : 0;
+    let want = Init.ASYNC_READ | Init.ATOMIC_O_TRUNC | Init.BIG_WRITES | Init.HAS_IOCTL_DIR | Init.DO_READDIRPLUS |
+      Init.READDIRPLUS_AUTO | Init.PARALLEL_DIROPS | Init.HANDLE_KILLPRIV_V2 | Init.MAX_PAGES | Init.CACHE_SYMLINKS |
+      Init.SETXATTR_EXT | Init.INIT_EXT | Init.EXPLICIT_INVAL_DATA;
+    if (this.options.writebackCache) want |= Init.WRITEBACK_CACHE;
+    const flags = (want & kernel) >>> 0;
+    const flags2 = (Init2.NO_EXPORT_SUPPORT & kernel2) >>> 0;
+    this.setxattrExt = (flags & Init.SETXATTR_EXT) !== 0;
+    InitOut.write(this.session.out, OUT_HEADER_SIZE, {
+      major: KERNEL_VERSION, minor: this.minor, max_readahead: a.max_readahead, flags,
+      max_background: 64, congestion_threshold: 48, max_write: MAX_WRITE, time_gran: 1,
+      max_pages: MAX_WRITE / 4096, flags2,
+    });
+    this.initialized = true;
+    this.session.ok(req.unique, InitOut.size);
+  }
+
+  private lookup(req: Request): void {
+    const dir = this.node(req);
+    const [name] = this.name(req, IN_HEADER_SIZE);
+    let inode: Inode;
+    try {
+      inode = this.volume.lookup(this.kernelCaller, dir, name);
+    } catch (e) {
+      if (e instanceof FsError && e.errno === Errno.ENOENT && this.options.negativeTimeout > 0) {
+        // A negative entry: the kernel may remember the absence for negativeTimeout seconds.
+        EntryOut.write(this.session.out, OUT_HEADER_SIZE, { nodeid: 0, entry_valid: this.options.negativeTimeout });
+        Attr.write(this.session.out, OUT_HEADER_SIZE + EntryOut.size, {});
+        this.session.ok(req.unique, ENTRY_OUT_SIZE);
+        return;
+      }
+      throw e;
+    }
+    this.replyEntry(req, inode);
+  }
+
+  private forget(req: Request): void {
+    const { nlookup } = ForgetIn.read(req.buf, IN_HEADER_SIZE);
+    const inode = this.volume.find(req.nodeid);
+    if (inode) this.volume.unref(inode, nlookup);
+  }
+
+  private batchForget(req: Request): void {
+    const { count } = BatchForgetIn.read(req.buf, IN_HEADER_SIZE);
+    let at = IN_HEADER_SIZE + BatchForgetIn.size;
+    for (let i = 0; i < count && at + ForgetOne.size <= req.len; i++, at += ForgetOne.size) {
+      const one = ForgetOne.read(req.buf, at);
+      const inode = this.volume.find(one.nodeid);
+      if (inode) this.volume.unref(inode, one.nlookup);
+    }
+  }
+
+  private getattr(req: Request): void {
+    this.replyAttr(req, this.node(req));
+  }
+
+  private statx(req: Request): void {
+    const inode = this.node(req);
+    const out = this.session.out;
+    StatxOut.write(out, OUT_HEADER_SIZE, { attr_valid: this.options.attrTimeout, flags: 0 });
+    const dev = inode.rdev;
+    Statx.write(out, OUT_HEADER_SIZE + StatxOut.size, {
+      mask: STATX.BASIC_STATS | STATX.BTIME, blksize: 4096, attributes: 0, nlink: inode.nlink,
+      uid: inode.uid, gid: inode.gid, mode: inode.mode, ino: inode.ino, size: inode.size,
+      blocks: Math.ceil(inode.allocated / 512), attributes_mask: 0,
+      atime: inode.atime.sec, atimensec: inode.atime.nsec, btime: inode.btime.sec, btimensec: inode.btime.nsec,
+      ctime: inode.ctime.sec, ctimensec: inode.ctime.nsec, mtime: inode.mtime.sec, mtimensec: inode.mtime.nsec,
+      rdev_major: (dev & 0xfff00) >>> 8, rdev_minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00),
+    });
+    this.session.ok(req.unique, STATX_OUT_SIZE);
+  }
+
+  private setattr(req: Request): void {
+    const inode = this.node(req);
+    const a = SetattrIn.read(req.buf, IN_HEADER_SIZE);
+    const v = a.valid;
+    const attr: SetAttr = {};
+    if (v & FATTR.MODE) attr.mode = a.mode;
+    if (v & FATTR.UID) attr.uid = a.uid;
+    if (v & FATTR.GID) attr.gid = a.gid;
+    if (v & FATTR.SIZE) attr.size = a.size;
+    if (v & FATTR.ATIME) attr.atime = v & FATTR.ATIME_NOW ? 'now' : { sec: a.atime, nsec: a.atimensec };
+    if (v & FATTR.MTIME) attr.mtime = v & FATTR.MTIME_NOW ? 'now' : { sec: a.mtime, nsec: a.mtimensec };
+    if (v & FATTR.CTIME) attr.ctime = { sec: a.ctime, nsec: a.ctimensec };
+    if (v & FATTR.KILL_SUIDGID) attr.killSuidSgid = true;
+    this.volume.setattr(this.caller(req), inode, attr);
+    this.replyAttr(req, inode);
+  }
+
+  private readlink(req: Request): void {
+    const target = this.volume.readlink(this.node(req));
+    this.session.data(req.unique, [encodeName(target)]);
+  }
+
+  private symlink(req: Request): void {
+    const dir = this.node(req);
+    const [name, next] = this.name(req, IN_HEADER_SIZE);
+    const [target] = this.name(req, next);
+    this.replyEntry(req, this.volume.symlink(this.caller(req), dir, name, target));
+  }
+
+  private mknod(req: Request): void {
+    const dir = this.node(req);
+    const a = MknodIn.read(req.buf, IN_HEADER_SIZE);
+    const [name] = this.name(req, IN_HEADER_SIZE + MknodIn.size);
+    this.replyEntry(req, this.volume.mknod(this.caller(req), dir, name, a.mode, a.rdev));
+  }
+
+  private mkdir(req: Request): void {
+    const dir = this.node(req);
+    const a = MkdirIn.read(req.buf, IN_HEADER_SIZE);
+    const [name] = this.name(req, IN_HEADER_SIZE + MkdirIn.size);
+    this.replyEntry(req, this.volume.mkdir(this.caller(req), dir, name, a.mode));
+  }
+
+  private unlink(req: Request): void {
+    const [name] = this.name(req, IN_HEADER_SIZE);
+    this.volume.unlink(this.kernelCaller, this.node(req), name);
+    this.session.ok(req.unique);
+  }
+
+  private rmdir(req: Request): void {
+    const [name] = this.name(req, IN_HEADER_SIZE);
+    this.volume.rmdir(this.kernelCaller, this.node(req), name);
+    this.session.ok(req.unique);
+  }
+
+  private rename(req: Request, v2: boolean): void {
+    const a = v2 ? Rename2In.read(req.buf, IN_HEADER_SIZE) : { ...RenameIn.read(req.buf, IN_HEADER_SIZE), flags: 0 };
+    const [from, next] = this.name(req, IN_HEADER_SIZE + (v2 ? Rename2In.size : RenameIn.size));
+    const [to] = this.name(req, next);
+    this.volume.rename(this.kernelCaller, this.node(req), from, this.volume.get(a.newdir), to, a.flags);
+    this.session.ok(req.unique);
+  }
+
+  private link(req: Request): void {
+    const a = LinkIn.read(req.buf, IN_HEADER_SIZE);
+    const [name] = this.name(req, IN_HEADER_SIZE + LinkIn.size);
+    const inode = this.volume.get(a.oldnodeid);
+    this.volume.link(this.caller(req), inode, this.node(req), name);
+    this.replyEntry(req, inode);
+  }
+
+  /** Open flags for a regular file: keep the page cache across opens (every change passes through the kernel). */
+  private fileOpenFlags(): number {
+    return FOPEN.KEEP_CACHE;
+  }
+
+  private open(req: Request): void {
+    const inode = this.node(req);
+    const a = OpenIn.read(req.buf, IN_HEADER_SIZE);
+    if ((a.flags & O_TRUNC) !== 0 && inode.isFile() && (a.flags & O_ACCMODE) !== 0) {
+      this.volume.setattr(this.caller(req), inode, { size: 0, killSuidSgid: (a.open_flags & OPEN_KILL_SUIDGID) !== 0 });
+    }
+    this.replyOpen(req, inode, this.openHandle(inode), this.fileOpenFlags());
+  }
+
+  private create(req: Request): void {
+    const dir = this.node(req);
+    const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
+    const [name] = this.name(req, IN_HEADER_SIZE + CreateIn.size);
+    let inode: Inode;
+    const existing = dir.dir?.get(name)?.inode;
+    if (existing !== undefined && (a.flags & O_EXCL) === 0) {
+      // The name appeared since the kernel looked (or differs only in case): open what is there.
+      if (existing.isDir()) throw new FsError(Errno.EISDIR);
+      inode = existing;
+      if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) this.volume.setattr(this.caller(req), inode, { size: 0 });
+    } else {
+      inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT));
+    }
+    this.replyCreated(req, inode);
+  }
+
+  private tmpfile(req: Request): void {
+    const dir = this.node(req);
+    const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
+    const inode = this.volume.tmpfile(this.caller(req), dir, a.mode);
+    try {
+      this.replyCreated(req, inode);
+    } finally {
+      this.volume.unref(inode); // tmpfile()'s own hold; the kernel's lookup and the handle keep it
+    }
+  }
+
+  private replyCreated(req: Request, inode: Inode): void {
+    this.fillEntry(OUT_HEADER_SIZE, inode);
+    this.replyOpen(req, inode, this.openHandle(inode), this.fileOpenFlags(), OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
+    this.session.ok(req.unique, ENTRY_OUT_SIZE + OpenOut.size);
+  }
+
+  private read(req: Request): void {
+    const a = ReadIn.read(req.buf, IN_HEADER_SIZE);
+    const inode = this.node(req);
+    this.session.data(req.unique, this.volume.read(inode, a.offset, Math.min(a.size, MAX_WRITE)));
+  }
+
+  private write(req: Request): void {
+    const a = WriteIn.read(req.buf, IN_HEADER_SIZE);
+    const start = IN_HEADER_SIZE + WriteIn.size;
+    const size = Math.min(a.size, req.len - start);
+    const inode = this.node(req);
+    const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), (a.write_flags & WRITE_KILL_SUIDGID) !== 0);
+    WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
+    this.session.ok(req.unique, WriteOut.size);
+  }
+
+  private release(req: Request): void {
+    const fh = ReadIn.read(req.buf, IN_HEADER_SIZE).fh; // fh leads release_in too
+    const inode = this.handles.get(fh);
+    if (inode !== undefined) {
+      this.handles.delete(fh);
+      this.volume.unref(inode);
+    }
+    this.session.ok(req.unique);
+  }
+
+  private opendir(req: Request): void {
+    const inode = this.node(req);
+    if (!inode.isDir()) throw new FsError(Errno.ENOTDIR);
+    this.replyOpen(req, inode, this.openHandle(inode), FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
+  }
+
+  private readdir(req: Request, plus: boolean): void {
+    const dir = this.node(req);
+    if (dir.dir === null) throw new FsError(Errno.ENOTDIR);
+    const a = ReadIn.read(req.buf, IN_HEADER_SIZE);
+    const out = this.session.out;
+    const limit = Math.min(a.size, out.length - OUT_HEADER_SIZE);
+    let used = 0;
+    const put = (name: string, inode: Inode | null, ino: number, mode: number, off: number): boolean => {
+      const bytes = encodeName(name);
+      const head = plus ? ENTRY_OUT_SIZE : 0;
+      const size = align8(head + Dirent.size + bytes.length);
+      if (used + size > limit) return false;
+      const at = OUT_HEADER_SIZE + used;
+      if (plus) {
+        if (inode !== null) this.fillEntry(at, inode);
+        else out.fill(0, at, at + ENTRY_OUT_SIZE);
+      }
+      Dirent.write(out, at + head, { ino, off, namelen: bytes.length, type: (mode & S_IFMT) >>> 12 });
+      out.set(bytes, at + head + Dirent.size);
+      out.fill(0, at + head + Dirent.size + bytes.length, at + size);
+      used += size;
+      return true;
+    };
+    let pos = a.offset;
+    if (pos < 1 && !put('.', null, dir.ino, dir.mode, 1)) return this.session.ok(req.unique, used);
+    if (pos < 2) {
+      const parent = dir.parent ?? dir;
+      if (!put('..', null, parent.ino, parent.mode, 2)) return this.session.ok(req.unique, used);
+      pos = 2;
+    }
+    for (const entry of dir.dir.entriesAfter(pos)) {
+      if (!put(entry.name, entry.inode, entry.inode.ino, entry.inode.mode, entry.cookie)) break;
+    }
+    this.volume.accessed(dir);
+    this.session.ok(req.unique, used);
+  }
+
+  private statfs(req: Request): void {
+    const s = this.volume.statfs();
+    StatfsOut.write(this.session.out, OUT_HEADER_SIZE, {
+      blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree,
+      bsize: s.bsize, namelen: s.namelen, frsize: s.bsize,
+    });
+    this.session.ok(req.unique, StatfsOut.size);
+  }
+
+  private setxattr(req: Request): void {
+    const inode = this.node(req);
+    const a = SetxattrIn.read(req.buf, IN_HEADER_SIZE);
+    const [name, next] = this.name(req, IN_HEADER_SIZE + (this.setxattrExt ? SetxattrIn.size : SETXATTR_IN_COMPAT_SIZE));
+    const value = req.buf.subarray(next, Math.min(next + a.size, req.len));
+    this.volume.setxattr(inode, name, value, a.flags);
+    this.session.ok(req.unique);
+  }
+
+  private getxattr(req: Request, list: boolean): void {
+    const inode = this.node(req);
+    const a = GetxattrIn.read(req.buf, IN_HEADER_SIZE);
+    let value: Uint8Array;
+    if (list) {
+      const names = this.volume.listxattr(inode);
+      value = Buffer.from(names.map((n) => n + '\0').join(''), 'utf8');
+    } else {
+      const [name] = this.name(req, IN_HEADER_SIZE + GetxattrIn.size);
+      value = this.volume.getxattr(inode, name);
+    }
+    if (a.size === 0) {
+      GetxattrOut.write(this.session.out, OUT_HEADER_SIZE, { size: value.length });
+      this.session.ok(req.unique, GetxattrOut.size);
+      return;
+    }
+    if (value.length > a.size) throw new FsError(Errno.ERANGE);
+    this.session.data(req.unique, [value]);
+  }
+
+  private removexattr(req: Request): void {
+    const [name] = this.name(req, IN_HEADER_SIZE);
+    this.volume.removexattr(this.node(req), name);
+    this.session.ok(req.unique);
+  }
+
+  private fallocate(req: Request): void {
+    const a = FallocateIn.read(req.buf, IN_HEADER_SIZE);
+    this.volume.fallocate(this.node(req), a.mode, a.offset, a.length);
+    this.session.ok(req.unique);
+  }
+
+  private lseek(req: Request): void {
+    const a = LseekIn.read(req.buf, IN_HEADER_SIZE);
+    const inode = this.node(req);
+    const data = inode.data;
+    if (data === null) throw new FsError(Errno.EINVAL);
+    let off: number;
+    if (a.whence === SEEK_DATA) off = data.seekData(a.offset);
+    else if (a.whence === SEEK_HOLE) off = data.seekHole(a.offset);
+    else throw new FsError(Errno.EINVAL);
+    if (off < 0) throw new FsError(Errno.ENXIO);
+    LseekOut.write(this.session.out, OUT_HEADER_SIZE, { offset: off });
+    this.session.ok(req.unique, LseekOut.size);
+  }
+
+  private copyFileRange(req: Request, wide: boolean): void {
+    const a = CopyFileRangeIn.read(req.buf, IN_HEADER_SIZE);
+    if (a.flags !== 0) throw new FsError(Errno.EINVAL);
+    const src = this.node(req);
+    const dst = this.volume.get(a.nodeid_out);
+    const len = wide ? a.len : Math.min(a.len, 0xffffffff);
+    const n = this.volume.copyRange(src, a.off_in, dst, a.off_out, len);
+    if (wide) {
+      CopyFileRangeOut.write(this.session.out, OUT_HEADER_SIZE, { bytes_copied: n });
+      this.session.ok(req.unique, CopyFileRangeOut.size);
+    } else {
+      WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
+      this.session.ok(req.unique, WriteOut.size);
+    }
+  }
+
+  private ioctl(req: Request): void {
+    const a = IoctlIn.read(req.buf, IN_HEADER_SIZE);
+    const out = this.session.out;
+    const payloadAt = OUT_HEADER_SIZE + IoctlOut.size;
+    let outSize = 0;
+    switch (a.cmd) {
+      case FS_IOC_GETFLAGS:
+        out.writeUInt32LE(0, payloadAt);
+        out.writeUInt32LE(0, payloadAt + 4);
+        outSize = Math.min(8, a.out_size);
+        break;
+      case FS_IOC_GETFSLABEL: {
+        out.fill(0, payloadAt, payloadAt + FSLABEL_MAX);
+        out.write(this.volume.label, payloadAt, FSLABEL_MAX - 1, 'utf8');
+        outSize = Math.min(FSLABEL_MAX, a.out_size);
+        break;
+      }
+      case FS_IOC_SETFSLABEL: {
+        if (req.uid !== 0) throw new FsError(Errno.EPERM);
+        const at = IN_HEADER_SIZE + IoctlIn.size;
+        const raw = req.buf.subarray(at, Math.min(at + a.in_size, req.len));
+        const end = raw.indexOf(0);
+        const label = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+        if (label.length > 32) throw new FsError(Errno.EINVAL);
+        this.volume.label = label;
+        break;
+      }
+      default:
+        throw new FsError(Errno.ENOTTY);
+    }
+    IoctlOut.write(out, OUT_HEADER_SIZE, { result: 0, flags: 0, in_iovs: 0, out_iovs: 0 });
+    this.session.ok(req.unique, IoctlOut.size + outSize);
+  }
+
+  // ---- notifications ----------------------------------------------------
+
+  /** Tells the kernel to drop its cached name `name` in `dir`. Never call while serving a request on `dir`. */
+  invalidateEntry(dir: Inode, name: string): void {
+    const bytes = encodeName(name);
+    NotifyInvalEntryOut.write(this.session.out, OUT_HEADER_SIZE, { parent: dir.ino, namelen: bytes.length, flags: 0 });
+    const withNul = new Uint8Array(bytes.length + 1);
+    withNul.set(bytes);
+    this.session.notify(Notify.INVAL_ENTRY, NotifyInvalEntryOut.size, withNul);
+  }
+
+  /** Tells the kernel to drop cached attributes and data of `inode`. */
+  invalidateInode(inode: Inode): void {
+    NotifyInvalInodeOut.write(this.session.out, OUT_HEADER_SIZE, { ino: inode.ino, off: 0, len: -1 });
+    this.session.notify(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Mounting and unmounting without libfuse: open /dev/fuse, then let mount(8)
+ * attach that descriptor (fd=N) to the mount point. Needs root (or
+ * CAP_SYS_ADMIN, e.g. inside `unshare -Urm`). Everything here runs outside
+ * the serving thread: a process must never touch its own mount from the
+ * thread that answers the kernel.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface MountOptions {
+  /** Shown as the source in `mount` and `df` (memefs's -F). */
+  fsName: string;
+  /** The type becomes fuse.<subtype>. */
+  subtype: string;
+  /** Mode of the root directory (for the kernel's first view of it). */
+  rootMode: number;
+  allowOther: boolean;
+  readOnly?: boolean;
+}
+
+export class MountError extends Error {}
+
+export interface MountEntry {
+  mountPoint: string;
+  fsType: string;
+  source: string;
+  /** The device minor: the connection number under /sys/fs/fuse/connections. */
+  minor: number;
+}
+
+/** Mounts as /proc/self/mountinfo lists them (octal escapes decoded). */
+export function listMounts(): MountEntry[] {
+  const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const f = left.split(' ');
+    const r = right.split(' ');
+    const dev = f[2]!.split(':');
+    out.push({ mountPoint: unescape(f[4]!), fsType: r[0]!, source: unescape(r[1] ?? ''), minor: Number(dev[1]) });
+  }
+  return out;
+}
+
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function findMount(mountPoint: string): MountEntry | undefined {
+  const abs = path.resolve(mountPoint);
+  const all = listMounts().filter((m) => m.mountPoint === abs);
+  return all[all.length - 1];
+}
+
+/** Checks that `mountPoint` can take a new mount; returns its absolute path or throws a clear MountError. */
+export function checkMountPoint(mountPoint: string): string {
+  const abs = path.resolve(mountPoint);
+  const existing = findMount(abs);
+  if (existing) {
+    const dead = isDeadMount(abs);
+    throw new MountError(
+      dead
+        ? `${abs} holds a dead memefs mount (its server is gone); clear it with: memefs unmount ${abs}`
+        : `${abs} is already a mount point (${existing.fsType} from ${existing.source}); unmount it first`,
+    );
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MountError(`mount point ${abs} does not exist (create it with: mkdir -p ${abs})`);
+    if (code === 'ENOTCONN') throw new MountError(`${abs} holds a dead FUSE mount; clear it with: memefs unmount ${abs}`);
+    throw new MountError(`cannot use mount point ${abs}: ${(e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new MountError(`mount point ${abs} is not a directory`);
+  return abs;
+}
+
+/** Whether the FUSE mount at `mountPoint` has lost its server (ENOTCONN). */
+export function isDeadMount(mountPoint: string): boolean {
+  try {
+    fs.statSync(mountPoint);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTCONN';
+  }
+}
+
+/** Opens the FUSE device, with a clear message for the usual failures. */
+export function openDevice(): number {
+  try {
+    return fs.openSync('/dev/fuse', 'r+');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MountError('/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)');
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new MountError('no permission to open /dev/fuse: mounting needs root (run with sudo), or run inside `unshare -Urm` for a mount only that namespace sees');
+    }
+    throw new MountError(`cannot open /dev/fuse: ${(e as Error).message}`);
+  }
+}
+
+/** Attaches the open device `fd` at `mountPoint` by running mount(8) with the descriptor inherited at the same number. */
+export function mountDevice(fd: number, mountPoint: string, opts: MountOptions): void {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const options = [
+    `fd=${fd}`, `rootmode=${(0o40000 | (opts.rootMode & 0o7777)).toString(8)}`,
+    `user_id=${uid}`, `group_id=${gid}`, 'default_permissions',
+  ];
+  if (opts.allowOther) options.push('allow_other');
+  if (opts.readOnly) options.push('ro');
+  const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+  while (stdio.length < fd) stdio.push('ignore');
+  stdio[fd] = fd;
+  const res = spawnSync('mount', ['-i', '-n', '-t', `fuse.${opts.subtype}`, '-o', options.join(','), opts.fsName, mountPoint], {
+    stdio, encoding: 'utf8', timeout: 10_000,
+  });
+  if (res.error) throw new MountError(`cannot run mount(8): ${res.error.message}`);
+  if (res.status !== 0) {
+    const msg = (res.stderr || res.stdout || '').trim();
+    if (/permission denied|must be superuser|only root/i.test(msg)) {
+      throw new MountError(`no permission to mount at ${mountPoint}: mounting needs root (run with sudo), or run inside \`unshare -Urm\``);
+    }
+    throw new MountError(`mount failed: ${msg || `exit ${res.status}`}`);
+  }
+}
+
+/**
+ * Unmounts. A live mount is unmounted normally (EBUSY if files are open,
+ * unless `lazy`); a dead one (server gone) is detached lazily, which always works.
+ */
+export function unmount(mountPoint: string, lazy = false): void {
+  const abs = path.resolve(mountPoint);
+  const dead = isDeadMount(abs);
+  const args = dead || lazy ? ['-l', abs] : [abs];
+  const res = spawnSync('umount', args, { encoding: 'utf8', timeout: 30_000 });
+  if (res.error) throw new MountError(`cannot run umount(8): ${res.error.message}`);
+  if (res.status !== 0) {
+    const msg = (res.stderr || '').trim();
+    if (/busy/i.test(msg)) throw new MountError(`${abs} is busy (files are open there); close them, or use --lazy to detach it now`);
+    throw new MountError(msg || `umount ${abs} failed (exit ${res.status})`);
+  }
+}
+
+/** Aborts a wedged connection through fusectl: users then get ENOTCONN at once. */
+export function abortConnection(minor: number): boolean {
+  const base = '/sys/fs/fuse/connections';
+  try {
+    if (!fs.existsSync(path.join(base, String(minor)))) {
+      spawnSync('mount', ['-t', 'fusectl', 'fusectl', base], { stdio: 'ignore', timeout: 5000 });
+    }
+    fs.writeFileSync(path.join(base, String(minor), 'abort'), '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
