@@ -3,11 +3,12 @@
  *   memefs MOUNTPOINT [options]     mount a RAM disk (returns once it is usable)
  *   memefs unmount MOUNTPOINT       unmount it (also clears a mount whose server died)
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { checkMountPoint, findMount, isDeadMount, MountError, unmount } from '../fuse/mount.js';
-import { readState, runDaemon } from './daemon.js';
+import { readState, stateFile } from './daemon.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseDebugFlags, parseSize, UsageError,
   type MountConfig,
@@ -59,18 +60,7 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
     `memefs mounted at ${config.mountPoint} (size ${config.sizeLimit >= Number.MAX_SAFE_INTEGER ? 'unlimited' : formatSize(config.sizeLimit)}` +
     `${config.caseInsensitive ? ', case-insensitive' : ''}, label ${config.label})`;
 
-  if (config.foreground) {
-    return runDaemon(config, (r) => {
-      if (r.ok) process.stderr.write(describe() + '\n');
-      else process.stderr.write(`memefs: ${r.error}\n`);
-    });
-  }
-  const daemon = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
-  const child = spawn(process.execPath, [daemon], {
-    detached: true,
-    stdio: ['ignore', 'ignore', config.logFile && config.logFile !== '-' ? 'ignore' : 'ignore', 'pipe'],
-    env: { ...process.env, MEMEFS_CONFIG: JSON.stringify(config) },
-  });
+  const child = startDaemon(config);
   const answer = await new Promise<string>((resolve) => {
     let text = '';
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
@@ -80,10 +70,29 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
     child.on('exit', (code) => resolve(text.trim() || `the daemon exited (code ${code}) before the file system was ready`));
   });
   (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
-  child.unref();
   if (answer !== 'ok') throw new MountError(answer);
   process.stdout.write(describe() + '\n');
-  return 0;
+  if (!config.foreground) {
+    child.unref();
+    return 0;
+  }
+  // Foreground: Ctrl-C reaches the daemon too (same process group); forward what is sent to us alone.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+/**
+ * Starts the daemon process. It gets large allocations straight from mmap
+ * (MALLOC_MMAP_THRESHOLD_), so deleting files gives memory back to the system
+ * at once, and --expose-gc, so it can collect freed chunks right away.
+ */
+function startDaemon(config: MountConfig): ChildProcess {
+  const daemon = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
+  return spawn(process.execPath, ['--expose-gc', daemon], {
+    detached: !config.foreground,
+    stdio: ['ignore', config.foreground ? 'inherit' : 'ignore', config.foreground ? 'inherit' : 'ignore', 'pipe'],
+    env: { ...process.env, MEMEFS_CONFIG: JSON.stringify(config), MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },
+  });
 }
 
 async function unmountCommand(target: string, flags: { lazy?: boolean }): Promise<number> {
@@ -93,6 +102,7 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const dead = isDeadMount(entry.mountPoint);
   const state = readState(entry.mountPoint);
   unmount(entry.mountPoint, flags.lazy ?? false);
+  if (dead) fs.rmSync(stateFile(entry.mountPoint), { force: true });
   // Wait for the daemon to finish (it may be saving an image).
   if (state && !dead) {
     const deadline = Date.now() + 120_000;

@@ -37,5 +37,6 @@ const volume = new Volume({
 serveSync(fd, volume, {
   log: openLog(),
   onReady: () => parentPort!.postMessage({ type: 'ready' }),
+  collect: (globalThis as { gc?: () => void }).gc,
 });
 parentPort!.postMessage({ type: 'ended' });

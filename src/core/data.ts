@@ -7,8 +7,8 @@
  */
 import { Errno, fail } from './errno.js';
 
-export const CHUNK_SHIFT = 16;
-export const CHUNK_SIZE = 1 << CHUNK_SHIFT; // 64 KiB
+export const CHUNK_SHIFT = 18;
+export const CHUNK_SIZE = 1 << CHUNK_SHIFT; // 256 KiB
 const MIN_SMALL = 64;
 /** Largest file size: as on tmpfs (MAX_LFS_FILESIZE). */
 export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;

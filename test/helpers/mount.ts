@@ -1,0 +1,88 @@
+/**
+ * Mounting real memefs file systems in tests, through the `memefs` command a
+ * user runs. Every mount made here is unmounted after its test, even when the
+ * test fails, and `cleanupAll()` clears anything left under our temp root.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+export const run = promisify(execFile);
+export const ROOT_DIR = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const MEMEFS = path.join(ROOT_DIR, 'bin', 'memefs.js');
+const TMP_ROOT = path.join(os.tmpdir(), 'memefs-tests');
+
+export function tempDir(prefix: string): string {
+  fs.mkdirSync(TMP_ROOT, { recursive: true });
+  return fs.mkdtempSync(path.join(TMP_ROOT, prefix));
+}
+
+export interface Mounted {
+  dir: string;
+  pid: number;
+  unmount(): void;
+}
+
+/** Runs the memefs command; returns its exit code and output. */
+export function memefs(args: string[], timeout = 30_000): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MEMEFS, ...args], { encoding: 'utf8', timeout });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function daemonPid(dir: string): number {
+  const state = JSON.parse(fs.readFileSync(path.join('/run/memefs', encodeURIComponent(dir) + '.json'), 'utf8')) as { pid: number };
+  return state.pid;
+}
+
+export function mount(args: string[] = [], dir = tempDir('mnt-')): Mounted {
+  const r = memefs([dir, ...args]);
+  if (r.status !== 0) throw new Error(`memefs ${dir} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const pid = daemonPid(dir);
+  return {
+    dir,
+    pid,
+    unmount: () => forceUnmount(dir),
+  };
+}
+
+export function isMounted(dir: string): boolean {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+}
+
+/** Unmounts whatever state the mount is in; never throws. */
+export function forceUnmount(dir: string): void {
+  if (!isMounted(dir)) return;
+  const r = memefs(['unmount', dir]);
+  if (r.status !== 0 || isMounted(dir)) spawnSync('umount', ['-l', dir], { stdio: 'ignore' });
+}
+
+/** Mounts for the duration of fn; always unmounts. */
+export async function withMount<T>(args: string[], fn: (m: Mounted) => Promise<T> | T): Promise<T> {
+  const m = mount(args);
+  try {
+    return await fn(m);
+  } finally {
+    m.unmount();
+  }
+}
+
+/** Clears every memefs mount under the test temp root (a last line of defence). */
+export function cleanupAll(): void {
+  const lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  for (const line of lines.reverse()) {
+    const mp = line.split(' ')[4];
+    if (mp && mp.startsWith(TMP_ROOT)) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+  }
+}
+
+export function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export function sh(script: string, cwd?: string): string {
+  return execFileSync('bash', ['-c', script], { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
+}
