@@ -1,0 +1,136 @@
+/**
+ * fs.Dir (opendir): reads a directory lazily by cookie, so entries added or
+ * removed while reading behave as with a real readdir stream (no entry is
+ * returned twice). Order is creation order, the volume's listing order.
+ */
+import { Errno } from '../core/errno.js';
+import { S_IFMT, type Inode } from '../core/inode.js';
+import type { Volume } from '../core/volume.js';
+import { posix } from 'node:path';
+import { nodeError, uvError } from './errors.js';
+import { encodeResult, type Encoding } from './options.js';
+import { Dirent } from './stats.js';
+
+export interface OpenDirOptions {
+  encoding?: Encoding | null;
+  bufferSize?: number;
+  recursive?: boolean;
+}
+
+interface Cursor {
+  inode: Inode;
+  path: string;
+  cookie: number;
+}
+
+export class Dir {
+  readonly path: string;
+  private closed = false;
+  private readonly queue: Cursor[];
+  private readonly encoding: Encoding | null | undefined;
+  private readonly recursive: boolean;
+
+  constructor(private readonly volume: Volume, inode: Inode, path: string, options: OpenDirOptions) {
+    this.path = path;
+    this.encoding = options.encoding;
+    this.recursive = options.recursive === true;
+    this.queue = [{ inode, path, cookie: 0 }];
+    volume.ref(inode);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw nodeError('Error', 'ERR_DIR_CLOSED', 'Directory handle was closed');
+  }
+
+  readSync(): Dirent | null {
+    this.checkOpen();
+    while (this.queue.length > 0) {
+      const cursor = this.queue[0]!;
+      const entries = cursor.inode.dir;
+      if (entries === null) throw uvError(Errno.ENOENT, 'scandir', cursor.path);
+      const next = entries.entriesAfter(cursor.cookie).next();
+      if (next.done) {
+        this.queue.shift();
+        this.volume.unref(cursor.inode);
+        continue;
+      }
+      const entry = next.value;
+      cursor.cookie = entry.cookie;
+      const child = entry.inode;
+      if (this.recursive && child.dir !== null) {
+        // Every queued directory is held, so it outlives a concurrent rmdir.
+        this.volume.ref(child);
+        this.queue.push({ inode: child, path: posix.join(cursor.path, entry.name), cookie: 0 });
+      }
+      return new Dirent(encodeResult(entry.name, this.encoding), child.mode & S_IFMT, cursor.path);
+    }
+    return null;
+  }
+
+  read(): Promise<Dirent | null>;
+  read(callback: (err: Error | null, dirent?: Dirent | null) => void): void;
+  read(callback?: (err: Error | null, dirent?: Dirent | null) => void): Promise<Dirent | null> | void {
+    if (callback === undefined) {
+      return new Promise((resolve, reject) => {
+        try {
+          resolve(this.readSync());
+        } catch (e) {
+          reject(e);
+        }
+      });
+    }
+    let result: Dirent | null;
+    try {
+      result = this.readSync();
+    } catch (e) {
+      process.nextTick(callback, e as Error);
+      return;
+    }
+    process.nextTick(callback, null, result);
+  }
+
+  closeSync(): void {
+    this.checkOpen();
+    this.closed = true;
+    for (const cursor of this.queue) this.volume.unref(cursor.inode);
+    this.queue.length = 0;
+  }
+
+  close(): Promise<void>;
+  close(callback: (err: Error | null) => void): void;
+  close(callback?: (err: Error | null) => void): Promise<void> | void {
+    if (callback === undefined) {
+      return new Promise((resolve, reject) => {
+        try {
+          this.closeSync();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+    }
+    try {
+      this.closeSync();
+    } catch (e) {
+      process.nextTick(callback, e as Error);
+      return;
+    }
+    process.nextTick(callback, null);
+  }
+
+  async *entries(): AsyncGenerator<Dirent> {
+    try {
+      for (;;) {
+        const d = this.readSync();
+        if (d === null) return;
+        yield d;
+      }
+    } finally {
+      if (!this.closed) this.closeSync();
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<Dirent> {
+    return this.entries();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Errors shaped exactly as node:fs builds them on Linux: a plain Error whose
+ * message is `CODE: description, syscall 'path' -> 'dest'`, with a negative
+ * `errno`, `code`, `syscall`, and `path`/`dest` when given. Descriptions come
+ * from libuv's own table (util.getSystemErrorMap) so they match byte for byte.
+ */
+import { getSystemErrorMap } from 'node:util';
+import { errnoDescription, errnoName, isFsError } from '../core/errno.js';
+
+const uvErrors: Map<number, [string, string]> = getSystemErrorMap();
+
+/** The fields every node:fs system error carries. */
+export interface NodeSystemError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+  path?: string;
+  dest?: string;
+}
+
+/** A Node-shaped error for Linux errno `errno` (positive) from `syscall`. */
+export function uvError(errno: number, syscall: string, path?: string, dest?: string): NodeSystemError {
+  const known = uvErrors.get(-errno);
+  const code = known ? known[0] : errnoName(errno);
+  const description = known ? known[1] : errnoDescription(errno);
+  let message = `${code}: ${description}, ${syscall}`;
+  if (path !== undefined) message += ` '${path}'`;
+  if (dest !== undefined) message += ` -> '${dest}'`;
+  const err = new Error(message) as NodeSystemError;
+  err.errno = -errno;
+  err.code = code;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  if (dest !== undefined) err.dest = dest;
+  return err;
+}
+
+/** Converts a core FsError into the Node shape; anything else passes through. */
+export function toNodeError(e: unknown, syscall: string, path?: string, dest?: string): unknown {
+  if (isFsError(e)) return uvError(e.errno, syscall, path, dest);
+  return e;
+}
+
+/** Node's internal errors (ERR_*) are TypeError/RangeError/Error with a `code`. */
+export function nodeError(kind: 'TypeError' | 'RangeError' | 'Error', code: string, message: string): Error & { code: string } {
+  const Ctor = kind === 'TypeError' ? TypeError : kind === 'RangeError' ? RangeError : Error;
+  const err = new Ctor(message) as Error & { code: string };
+  err.code = code;
+  // Node shows the code in the name's place in stack traces: `TypeError [ERR_X]: ...`.
+  Object.defineProperty(err, 'name', { value: `${kind} [${code}]`, configurable: true, writable: true, enumerable: false });
+  err.stack; // materialise the stack with the decorated name, then restore it, as Node does
+  Object.defineProperty(err, 'name', { value: kind, configurable: true, writable: true, enumerable: false });
+  return err;
+}
+
+function describeReceived(value: unknown): string {
+  if (value === null || value === undefined) return ` Received ${value}`;
+  if (typeof value === 'function') return ` Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name ? ` Received an instance of ${name}` : ' Received an object';
+  }
+  let shown = String(value).slice(0, 25);
+  if (typeof value === 'string') shown = `'${shown}'`;
+  return ` Received type ${typeof value} (${shown})`;
+}
+
+export function invalidArgType(name: string, expected: string, value: unknown): Error {
+  return nodeError('TypeError', 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}.${describeReceived(value)}`);
+}
+
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): Error {
+  let shown: string;
+  if (typeof value === 'string') shown = `'${value.replace(/\0/g, '\\x00')}'`;
+  else shown = String(value);
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return nodeError('TypeError', 'ERR_INVALID_ARG_VALUE', `The ${kind} '${name}' ${reason}. Received ${shown}`);
+}
+
+export function outOfRange(name: string, range: string, value: unknown): Error {
+  return nodeError('RangeError', 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`);
+}
+
+/** What memefs does not do: a clear ENOSYS naming the call, never a silent wrong result. */
+export function notSupported(call: string, what?: string): NodeSystemError {
+  const err = uvError(38, call);
+  if (what) err.message += ` (memefs: ${what} is not supported)`;
+  else err.message += ' (memefs: not supported)';
+  return err;
+}
+
+/**
+ * Node's SystemError (ERR_FS_EISDIR and friends, used by rm and cp):
+ * `Path is a directory: rm returned EISDIR (is a directory) p`.
+ */
+export function systemError(code: string, prefix: string, info: { code: string; message: string; path: string; syscall: string; errno: number }): Error {
+  const err = new Error(`${prefix}: ${info.syscall} returned ${info.code} (${info.message}) ${info.path}`) as Error & Record<string, unknown>;
+  Object.defineProperty(err, 'name', { value: 'SystemError', configurable: true, writable: true, enumerable: false });
+  err.code = code;
+  err.info = info;
+  err.errno = info.errno;
+  err.syscall = info.syscall;
+  err.path = info.path;
+  return err;
+}

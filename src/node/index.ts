@@ -1,0 +1,256 @@
+/**
+ * The memefs volume as a drop-in for node:fs, in process: `createFs(volume)`
+ * returns an object with node:fs's shape (bound sync, callback and promise
+ * forms, streams, watchers, constants) over the volume.
+ */
+import * as nodeFs from 'node:fs';
+import { Volume, type VolumeOptions } from '../core/volume.js';
+import { callbackify, specialCallbacks } from './callbacks.js';
+import { constants } from './constants.js';
+import { Dir } from './dir.js';
+import { notSupported, uvError } from './errors.js';
+import { exportJson, loadJson, type JsonTree, type ToJsonOptions } from './json.js';
+import { validateFunction } from './options.js';
+import { toPath } from './paths.js';
+import { FileHandle, createPromises } from './promises.js';
+import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
+import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { SyncFs } from './sync.js';
+import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
+
+export interface FsOptions {
+  /** Caller identity for the permission rules; defaults to this process's. */
+  uid?: number;
+  gid?: number;
+  groups?: readonly number[];
+  /** Applied to the mode of everything created; default 0o022. */
+  umask?: number;
+  /** Working directory for relative paths; default '/'. */
+  cwd?: string;
+}
+
+/** Options for a new volume together with the fs over it. */
+export interface MemefsOptions extends FsOptions, VolumeOptions {}
+
+/** node:fs's own type, plus what memefs adds. */
+export type MemefsFs = typeof nodeFs & MemefsExtras;
+
+export interface MemefsExtras {
+  /** The volume under this fs. */
+  readonly volume: Volume;
+  /** Adds files and directories from a plain object (flat paths or nested). */
+  fromJSON(tree: JsonTree, base?: string): void;
+  /** The files under `path` as a plain object (files with content, empty directories null). */
+  toJSON(path?: string, options?: ToJsonOptions): Record<string, string | Buffer | null>;
+}
+
+const SIMPLE_CALLS = [
+  'access', 'appendFile', 'chmod', 'chown', 'close', 'copyFile', 'cp', 'fchmod', 'fchown', 'fdatasync', 'fstat',
+  'fsync', 'ftruncate', 'futimes', 'lchown', 'link', 'lstat', 'lutimes', 'mkdir', 'mkdtemp', 'open', 'opendir',
+  'readdir', 'readFile', 'readlink', 'rename', 'rm', 'rmdir', 'stat', 'statfs', 'symlink', 'truncate', 'unlink',
+  'utimes', 'writeFile',
+] as const;
+
+function defaultId(get: (() => number) | undefined): number {
+  return typeof get === 'function' ? get() : 0;
+}
+
+/** A fresh volume (the core's options: case-insensitivity, size cap, label, Windows names...). */
+export function createVolume(options: VolumeOptions = {}): Volume {
+  return new Volume(options);
+}
+
+/** A node:fs-compatible object over `volume` (a new volume when omitted). */
+export function createFs(volume?: Volume | null, options: FsOptions = {}): MemefsFs {
+  const vol = volume ?? new Volume();
+  const hub = new WatchHub();
+  const core = new SyncFs(
+    vol,
+    {
+      uid: options.uid ?? defaultId(process.getuid),
+      gid: options.gid ?? defaultId(process.getgid),
+      groups: options.groups ?? (options.uid === undefined && typeof process.getgroups === 'function' ? process.getgroups() : []),
+      umask: options.umask ?? 0o022,
+    },
+    hub,
+    options.cwd ?? '/',
+  );
+  const fs: Record<string, unknown> = {};
+  const bound = core as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of SIMPLE_CALLS) {
+    const sync = bound[`${name}Sync`]!.bind(core);
+    fs[`${name}Sync`] = sync;
+    fs[name] = callbackify(sync);
+  }
+  for (const name of ['exists', 'read', 'readSync', 'readv', 'readvSync', 'write', 'writeSync', 'writev', 'writevSync', 'existsSync']) {
+    if (name.endsWith('Sync')) fs[name] = bound[name]!.bind(core);
+  }
+  Object.assign(fs, specialCallbacks(core));
+
+  const realpathSync = Object.assign(core.realpathSync.bind(core), { native: core.realpathNativeSync.bind(core) });
+  const realpath = Object.assign(callbackify(realpathSync), { native: callbackify(realpathSync.native) });
+  fs.realpathSync = realpathSync;
+  fs.realpath = realpath;
+
+  // ---- watchers ----
+  const watch = (path: unknown, options?: WatchOptions | BufferEncoding, listener?: (event: string, filename: string | Buffer | null) => void): FSWatcher => {
+    if (typeof options === 'function') {
+      listener = options;
+      options = {};
+    }
+    const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : options ?? {};
+    const p = toPath(path, 'filename');
+    const inode = core.walker.inode(p, true);
+    if (inode === null) throw uvError(core.walker.errno, 'watch', p);
+    const own = p.split('/').filter((x) => x !== '').pop() ?? '';
+    const watcher = new FSWatcher(hub, inode, own, opts);
+    if (listener) watcher.on('change', listener);
+    return watcher;
+  };
+  fs.watch = watch;
+
+  const statWatchers = new Map<string, StatWatcher<Stats>>();
+  fs.watchFile = (path: unknown, options?: unknown, listener?: unknown): StatWatcher<Stats> => {
+    if (typeof options === 'function') {
+      listener = options;
+      options = {};
+    }
+    validateFunction(listener, 'listener');
+    const opts = (options ?? {}) as { interval?: number; persistent?: boolean; bigint?: boolean };
+    const p = toPath(path, 'filename');
+    let watcher = statWatchers.get(p);
+    if (watcher === undefined) {
+      const poll = (): Stats => {
+        const s = core.statSync(p, { throwIfNoEntry: false }) as Stats | undefined;
+        return s ?? zeroStats;
+      };
+      watcher = new StatWatcher<Stats>(poll, opts.interval ?? 5007, opts.persistent !== false);
+      statWatchers.set(p, watcher);
+    }
+    watcher.on('change', listener as (curr: Stats, prev: Stats) => void);
+    return watcher;
+  };
+  fs.unwatchFile = (path: unknown, listener?: (curr: Stats, prev: Stats) => void): void => {
+    const p = toPath(path, 'filename');
+    const watcher = statWatchers.get(p);
+    if (watcher === undefined) return;
+    if (listener) watcher.removeListener('change', listener);
+    else watcher.removeAllListeners('change');
+    if (watcher.listenerCount('change') === 0) {
+      watcher.stop();
+      statWatchers.delete(p);
+    }
+  };
+
+  // ---- streams ----
+  fs.createReadStream = (path: unknown, options?: ReadStreamOptions | BufferEncoding) =>
+    new ReadStream(core, path, typeof options === 'string' ? { encoding: options } : options);
+  fs.createWriteStream = (path: unknown, options?: WriteStreamOptions | BufferEncoding) =>
+    new WriteStream(core, path, typeof options === 'string' ? { encoding: options } : options);
+
+  fs.openAsBlob = async (path: unknown, options?: { type?: string }) =>
+    new Blob([core.readFileSync(path) as Buffer], { type: options?.type ?? '' });
+
+  // ---- promises ----
+  const promises = createPromises(core, {
+    watch: (path, options) => watchIterator(watch, path, options),
+  });
+  promises.lchmod = async () => {
+    throw notSupported('lchmod');
+  };
+  fs.promises = promises;
+
+  // ---- classes and constants ----
+  fs.constants = constants;
+  fs.F_OK = constants.F_OK;
+  fs.R_OK = constants.R_OK;
+  fs.W_OK = constants.W_OK;
+  fs.X_OK = constants.X_OK;
+  fs.Stats = Stats;
+  fs.Dirent = Dirent;
+  fs.Dir = Dir;
+  fs.ReadStream = ReadStream;
+  fs.WriteStream = WriteStream;
+  fs.FileReadStream = ReadStream;
+  fs.FileWriteStream = WriteStream;
+  fs._toUnixTimestamp = (time: unknown) => Number(time instanceof Date ? time.getTime() / 1000 : time);
+  // Linux has no lchmod: node:fs leaves it undefined there, and so do we.
+  fs.lchmod = undefined;
+  fs.lchmodSync = undefined;
+
+  // Anything node:fs has that memefs does not: a clear ENOSYS naming the call.
+  for (const key of Object.keys(nodeFs)) {
+    if (key in fs) continue;
+    if (typeof (nodeFs as Record<string, unknown>)[key] === 'function') {
+      fs[key] = () => {
+        throw notSupported(key);
+      };
+    }
+  }
+
+  Object.defineProperty(fs, 'volume', { value: vol, enumerable: false });
+  fs.fromJSON = (tree: JsonTree, base = '/') => loadJson(core, tree, base);
+  fs.toJSON = (path = '/', opts?: ToJsonOptions) => exportJson(core, path, opts);
+  return fs as unknown as MemefsFs;
+}
+
+const zeroStats: Stats = Object.assign(Object.create(Stats.prototype) as Stats, {
+  dev: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0, ino: 0, size: 0, blocks: 0,
+  atimeMs: 0, mtimeMs: 0, ctimeMs: 0, birthtimeMs: 0,
+  atime: new Date(0), mtime: new Date(0), ctime: new Date(0), birthtime: new Date(0),
+});
+
+/** fs.promises.watch: an async iterator of { eventType, filename }. */
+async function* watchIterator(
+  watch: (path: unknown, options?: WatchOptions | BufferEncoding) => FSWatcher,
+  path: unknown,
+  options?: WatchOptions | BufferEncoding,
+): AsyncGenerator<{ eventType: string; filename: string | Buffer | null }> {
+  const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : { ...options };
+  const signal = opts.signal;
+  delete opts.signal;
+  const watcher = watch(path, opts);
+  const queue: { eventType: string; filename: string | Buffer | null }[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  watcher.on('change', (eventType: string, filename: string | Buffer | null) => {
+    queue.push({ eventType, filename });
+    wake?.();
+  });
+  const stop = (): void => {
+    done = true;
+    wake?.();
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      if (signal?.aborted) {
+        const err = new Error('The operation was aborted') as Error & { code: string };
+        err.name = 'AbortError';
+        err.code = 'ABORT_ERR';
+        throw err;
+      }
+      if (queue.length > 0) {
+        yield queue.shift()!;
+        continue;
+      }
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    watcher.close();
+  }
+}
+
+/** memfs-style convenience: a new volume, optionally filled from a plain object. */
+export function memefs(tree?: JsonTree, options: MemefsOptions = {}): { fs: MemefsFs; vol: Volume } {
+  const vol = new Volume(options);
+  const fs = createFs(vol, options);
+  if (tree) fs.fromJSON(tree, options.cwd ?? '/');
+  return { fs, vol };
+}
+
+export { Volume, constants, Stats, BigIntStats, Dirent, Dir, StatFs, ReadStream, WriteStream, FileHandle, FSWatcher, StatWatcher };
+export type { JsonTree, ToJsonOptions, VolumeOptions, WatchOptions, ReadStreamOptions, WriteStreamOptions };

@@ -1,0 +1,153 @@
+/**
+ * Stats, BigIntStats, Dirent and StatFs as node:fs shapes them (Node 20:
+ * time Dates are own properties, BigIntStats adds *Ns fields). The type
+ * predicates live on a shared prototype so `instanceof fs.Stats` works.
+ */
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Inode } from '../core/inode.js';
+import type { StatFs as VolumeStatFs } from '../core/volume.js';
+
+abstract class StatsBase<N extends number | bigint> {
+  declare dev: N;
+  declare mode: N;
+  declare nlink: N;
+  declare uid: N;
+  declare gid: N;
+  declare rdev: N;
+  declare blksize: N;
+  declare ino: N;
+  declare size: N;
+  declare blocks: N;
+  declare atimeMs: N;
+  declare mtimeMs: N;
+  declare ctimeMs: N;
+  declare birthtimeMs: N;
+
+  private typeIs(type: number): boolean {
+    return (Number(this.mode) & S_IFMT) === type;
+  }
+  isFile(): boolean { return this.typeIs(S_IFREG); }
+  isDirectory(): boolean { return this.typeIs(S_IFDIR); }
+  isSymbolicLink(): boolean { return this.typeIs(S_IFLNK); }
+  isBlockDevice(): boolean { return this.typeIs(S_IFBLK); }
+  isCharacterDevice(): boolean { return this.typeIs(S_IFCHR); }
+  isFIFO(): boolean { return this.typeIs(S_IFIFO); }
+  isSocket(): boolean { return this.typeIs(S_IFSOCK); }
+}
+
+/** A device number for the volume, stable for its life. */
+export type DeviceOf = (inode: Inode) => number;
+
+const BLOCK = 512;
+
+export class Stats extends StatsBase<number> {
+  declare atime: Date;
+  declare mtime: Date;
+  declare ctime: Date;
+  declare birthtime: Date;
+  constructor(inode: Inode, dev: number) {
+    super();
+    this.dev = dev;
+    this.mode = inode.mode;
+    this.nlink = inode.nlink;
+    this.uid = inode.uid;
+    this.gid = inode.gid;
+    this.rdev = inode.rdev;
+    this.blksize = 4096;
+    this.ino = inode.ino;
+    this.size = inode.size;
+    this.blocks = Math.ceil(inode.allocated / BLOCK);
+    const a = inode.atime, m = inode.mtime, c = inode.ctime, b = inode.btime;
+    this.atimeMs = a.sec * 1000 + a.nsec / 1e6;
+    this.mtimeMs = m.sec * 1000 + m.nsec / 1e6;
+    this.ctimeMs = c.sec * 1000 + c.nsec / 1e6;
+    this.birthtimeMs = b.sec * 1000 + b.nsec / 1e6;
+    // Node rounds the Date to whole milliseconds the same way (Math.round of the ms value).
+    this.atime = new Date(Math.round(this.atimeMs));
+    this.mtime = new Date(Math.round(this.mtimeMs));
+    this.ctime = new Date(Math.round(this.ctimeMs));
+    this.birthtime = new Date(Math.round(this.birthtimeMs));
+  }
+}
+
+function ns(t: { sec: number; nsec: number }): bigint {
+  return BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+}
+
+export class BigIntStats extends StatsBase<bigint> {
+  declare atimeNs: bigint;
+  declare mtimeNs: bigint;
+  declare ctimeNs: bigint;
+  declare birthtimeNs: bigint;
+  declare atime: Date;
+  declare mtime: Date;
+  declare ctime: Date;
+  declare birthtime: Date;
+  constructor(inode: Inode, dev: number) {
+    super();
+    this.dev = BigInt(dev);
+    this.mode = BigInt(inode.mode);
+    this.nlink = BigInt(inode.nlink);
+    this.uid = BigInt(inode.uid);
+    this.gid = BigInt(inode.gid);
+    this.rdev = BigInt(inode.rdev);
+    this.blksize = 4096n;
+    this.ino = BigInt(inode.ino);
+    this.size = BigInt(inode.size);
+    this.blocks = BigInt(Math.ceil(inode.allocated / BLOCK));
+    this.atimeNs = ns(inode.atime);
+    this.mtimeNs = ns(inode.mtime);
+    this.ctimeNs = ns(inode.ctime);
+    this.birthtimeNs = ns(inode.btime);
+    this.atimeMs = this.atimeNs / 1_000_000n;
+    this.mtimeMs = this.mtimeNs / 1_000_000n;
+    this.ctimeMs = this.ctimeNs / 1_000_000n;
+    this.birthtimeMs = this.birthtimeNs / 1_000_000n;
+    this.atime = new Date(Number(this.atimeMs));
+    this.mtime = new Date(Number(this.mtimeMs));
+    this.ctime = new Date(Number(this.ctimeMs));
+    this.birthtime = new Date(Number(this.birthtimeMs));
+  }
+}
+
+/** A directory entry as readdir({ withFileTypes: true }) and Dir return it. */
+export class Dirent {
+  name: string | Buffer;
+  parentPath: string;
+  /** Deprecated alias of parentPath, still present in Node 20. */
+  path: string;
+  private declare readonly type: number;
+  constructor(name: string | Buffer, type: number, parentPath: string) {
+    this.name = name;
+    this.parentPath = parentPath;
+    this.path = parentPath;
+    Object.defineProperty(this, 'type', { value: type, enumerable: false, writable: false });
+  }
+  isFile(): boolean { return this.type === S_IFREG; }
+  isDirectory(): boolean { return this.type === S_IFDIR; }
+  isSymbolicLink(): boolean { return this.type === S_IFLNK; }
+  isBlockDevice(): boolean { return this.type === S_IFBLK; }
+  isCharacterDevice(): boolean { return this.type === S_IFCHR; }
+  isFIFO(): boolean { return this.type === S_IFIFO; }
+  isSocket(): boolean { return this.type === S_IFSOCK; }
+}
+
+/** fs.statfs result; type is TMPFS_MAGIC so tools treat it as a RAM file system. */
+export class StatFs<N extends number | bigint = number> {
+  type: N;
+  bsize: N;
+  blocks: N;
+  bfree: N;
+  bavail: N;
+  files: N;
+  ffree: N;
+  constructor(s: VolumeStatFs, bigint: boolean) {
+    const v = (n: number): N => (bigint ? BigInt(n) : n) as N;
+    this.type = v(0x01021994);
+    this.bsize = v(s.bsize);
+    this.blocks = v(s.blocks);
+    this.bfree = v(s.bfree);
+    this.bavail = v(s.bavail);
+    this.files = v(s.files);
+    this.ffree = v(s.ffree);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * fs.ReadStream and fs.WriteStream over the descriptor table. The I/O under
+ * them is synchronous and in memory, so each _read/_write completes at once;
+ * the stream machinery supplies the asynchrony and backpressure.
+ */
+import { Readable, Writable } from 'node:stream';
+import type { SyncFs } from './sync.js';
+import { invalidArgType, outOfRange } from './errors.js';
+import { parseFlags } from './fds.js';
+import { parseMode } from './options.js';
+import { toPath } from './paths.js';
+
+/** Something with an fd and a close() that can stand in for a descriptor (a FileHandle). */
+export interface HandleLike {
+  readonly fd: number;
+  close(): Promise<void>;
+}
+
+export interface ReadStreamOptions {
+  flags?: string | number;
+  encoding?: BufferEncoding | null;
+  fd?: number | HandleLike | null;
+  mode?: number;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  end?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteStreamOptions {
+  flags?: string | number;
+  encoding?: BufferEncoding | null;
+  fd?: number | HandleLike | null;
+  mode?: number;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+  flush?: boolean;
+}
+
+function descriptorOf(fd: number | HandleLike | null | undefined): { fd: number | null; handle: HandleLike | null } {
+  if (fd === undefined || fd === null) return { fd: null, handle: null };
+  if (typeof fd === 'number') return { fd, handle: null };
+  return { fd: fd.fd, handle: fd };
+}
+
+function checkStart(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < 0) throw outOfRange(name, '>= 0 && <= 9007199254740991', value);
+  return value;
+}
+
+export class ReadStream extends Readable {
+  fd: number | null;
+  readonly path: string | Buffer | undefined;
+  flags: string | number;
+  mode: number;
+  start: number | undefined;
+  end: number;
+  pos: number | undefined;
+  bytesRead = 0;
+  private readonly autoClose: boolean;
+  private readonly handle: HandleLike | null;
+
+  constructor(private readonly core: SyncFs, path: unknown, options: ReadStreamOptions = {}) {
+    super({ highWaterMark: options.highWaterMark ?? 64 * 1024, encoding: options.encoding ?? undefined, emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
+    const d = descriptorOf(options.fd);
+    this.fd = d.fd;
+    this.handle = d.handle;
+    this.path = this.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    this.flags = options.flags ?? 'r';
+    this.mode = parseMode(options.mode, 'mode', 0o666);
+    this.start = checkStart(options.start, 'start');
+    const end = options.end === undefined || options.end === Infinity ? Infinity : checkStart(options.end, 'end')!;
+    if (this.start !== undefined && this.start > end) throw outOfRange('start', `<= "end" (here: ${end})`, this.start);
+    this.end = end;
+    this.pos = this.start;
+    this.autoClose = options.autoClose ?? true;
+  }
+
+  get pending(): boolean {
+    return this.fd === null;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    if (this.fd !== null) {
+      callback();
+      return;
+    }
+    try {
+      this.fd = this.core.openSync(this.path, parseFlags(this.flags), this.mode);
+    } catch (e) {
+      callback(e as Error);
+      return;
+    }
+    this.emit('open', this.fd);
+    this.emit('ready');
+    callback();
+  }
+
+  override _read(size: number): void {
+    let n = size;
+    if (this.end !== Infinity) {
+      const from = this.pos ?? this.bytesRead;
+      n = Math.min(size, this.end - from + 1);
+    }
+    if (n <= 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafe(n);
+    let got: number;
+    try {
+      got = this.core.readInto(this.fd!, buf, 0, n, this.pos ?? -1);
+    } catch (e) {
+      this.destroy(e as Error);
+      return;
+    }
+    if (this.pos !== undefined) this.pos += got;
+    this.bytesRead += got;
+    this.push(got > 0 ? (got < n ? buf.subarray(0, got) : buf) : null);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.autoClose && this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      if (this.handle) {
+        this.handle.close().then(() => callback(error), (e: Error) => callback(error ?? e));
+        return;
+      }
+      try {
+        this.core.closeSync(fd);
+      } catch (e) {
+        callback(error ?? (e as Error));
+        return;
+      }
+    }
+    callback(error);
+  }
+
+  close(callback?: (err?: Error | null) => void): void {
+    if (callback) this.once('close', () => callback(null));
+    this.destroy();
+  }
+}
+
+export class WriteStream extends Writable {
+  fd: number | null;
+  readonly path: string | Buffer | undefined;
+  flags: string | number;
+  mode: number;
+  start: number | undefined;
+  pos: number | undefined;
+  bytesWritten = 0;
+  private readonly autoClose: boolean;
+  private readonly handle: HandleLike | null;
+
+  constructor(private readonly core: SyncFs, path: unknown, options: WriteStreamOptions = {}) {
+    super({ highWaterMark: options.highWaterMark, decodeStrings: true, defaultEncoding: options.encoding ?? 'utf8', emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
+    const d = descriptorOf(options.fd);
+    this.fd = d.fd;
+    this.handle = d.handle;
+    this.path = this.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    this.flags = options.flags ?? 'w';
+    this.mode = parseMode(options.mode, 'mode', 0o666);
+    this.start = checkStart(options.start, 'start');
+    this.pos = this.start;
+    this.autoClose = options.autoClose ?? true;
+  }
+
+  get pending(): boolean {
+    return this.fd === null;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    if (this.fd !== null) {
+      callback();
+      return;
+    }
+    try {
+      this.fd = this.core.openSync(this.path, parseFlags(this.flags), this.mode);
+    } catch (e) {
+      callback(e as Error);
+      return;
+    }
+    this.emit('open', this.fd);
+    this.emit('ready');
+    callback();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      let off = 0;
+      while (off < chunk.length) {
+        const wrote = this.core.writeFrom(this.fd!, chunk, off, chunk.length - off, this.pos ?? -1);
+        off += wrote;
+        if (this.pos !== undefined) this.pos += wrote;
+      }
+      this.bytesWritten += chunk.length;
+    } catch (e) {
+      callback(e as Error);
+      return;
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.autoClose && this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      if (this.handle) {
+        this.handle.close().then(() => callback(error), (e: Error) => callback(error ?? e));
+        return;
+      }
+      try {
+        this.core.closeSync(fd);
+      } catch (e) {
+        callback(error ?? (e as Error));
+        return;
+      }
+    }
+    callback(error);
+  }
+
+  close(callback?: (err?: Error | null) => void): void {
+    if (callback) {
+      if (this.closed) {
+        process.nextTick(callback, null);
+        return;
+      }
+      this.once('close', () => callback(null));
+    }
+    if (!this.writableEnded) this.end();
+    else this.destroy();
+  }
+
+  /** Node's alias: end the stream once queued writes finish. */
+  destroySoon(): void {
+    this.end();
+  }
+}

@@ -1,0 +1,1070 @@
+/**
+ * The synchronous node:fs API over a volume: the base every other form
+ * (callbacks, promises, streams) wraps. Each call resolves paths with the
+ * PathWalker, applies Linux's rules, drives the volume, and turns failures
+ * into Node-shaped errors naming the syscall Node itself would name.
+ */
+import { permits, R_OK, W_OK, X_OK, type Caller } from '../core/access.js';
+import { Errno, isFsError } from '../core/errno.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, PERMISSION_BITS, type Inode } from '../core/inode.js';
+import type { Timespec } from '../core/time.js';
+import type { Volume } from '../core/volume.js';
+import { dirname, posix } from 'node:path';
+import { constants, O_ACCMODE } from './constants.js';
+import { invalidArgType, invalidArgValue, notSupported, outOfRange, systemError, uvError, type NodeSystemError } from './errors.js';
+import { FdTable, OpenFile, parseFlags } from './fds.js';
+import {
+  encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
+  validateInteger, type Encoding,
+} from './options.js';
+import { PathWalker, toPath } from './paths.js';
+import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
+import type { WatchHub } from './watch.js';
+import { Dir, type OpenDirOptions } from './dir.js';
+
+const { O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, O_RDWR, COPYFILE_EXCL, COPYFILE_FICLONE_FORCE } = constants;
+
+/** Who the fs acts as, and the creation mask. */
+export interface Identity {
+  uid: number;
+  gid: number;
+  groups: readonly number[];
+  umask: number;
+}
+
+export interface StatOptions {
+  bigint?: boolean;
+  throwIfNoEntry?: boolean;
+}
+export interface MkdirOptions {
+  recursive?: boolean;
+  mode?: number | string;
+}
+export interface RmOptions {
+  force?: boolean;
+  recursive?: boolean;
+  maxRetries?: number;
+  retryDelay?: number;
+}
+export interface ReaddirOptions {
+  encoding?: Encoding | null;
+  withFileTypes?: boolean;
+  recursive?: boolean;
+}
+export interface WriteFileOptions {
+  encoding?: BufferEncoding | null;
+  mode?: number | string;
+  flag?: string | number;
+  flush?: boolean;
+}
+export interface ReadFileOptions {
+  encoding?: BufferEncoding | null;
+  flag?: string | number;
+}
+export interface CopyOptions {
+  dereference?: boolean;
+  errorOnExist?: boolean;
+  filter?: (src: string, dest: string) => boolean;
+  force?: boolean;
+  mode?: number;
+  preserveTimestamps?: boolean;
+  recursive?: boolean;
+  verbatimSymlinks?: boolean;
+}
+
+type StatsResult = Stats | BigIntStats;
+
+export class SyncFs {
+  readonly walker: PathWalker;
+  readonly fds: FdTable;
+  /** The caller as seen by the permission rules. */
+  readonly caller: Caller;
+  /** For operations on an open file: the access mode was checked at open time. */
+  private readonly opened: Caller;
+  readonly umask: number;
+  readonly dev: number;
+  /** A write by anyone but root clears set-user-ID/set-group-ID, as Linux's file_remove_privs. */
+  private readonly killPrivs: boolean;
+
+  constructor(readonly volume: Volume, identity: Identity, readonly hub: WatchHub, cwd = '/') {
+    this.caller = Object.freeze({ uid: identity.uid, gid: identity.gid, groups: identity.groups, checkPermissions: true });
+    this.opened = Object.freeze({ ...this.caller, checkPermissions: false });
+    this.umask = identity.umask & 0o777;
+    this.killPrivs = identity.uid !== 0;
+    this.dev = volume.serial;
+    this.walker = new PathWalker(volume, this.caller, volume.root);
+    const start = this.walker.inode(cwd, true);
+    if (start === null || start.dir === null) throw uvError(this.walker.errno || Errno.ENOTDIR, 'chdir', cwd);
+    this.walker.cwd = start;
+    this.fds = new FdTable(volume);
+  }
+
+  // ---- helpers ------------------------------------------------------------
+
+  private resolve(path: string, follow: boolean, syscall: string): Inode {
+    const inode = this.walker.inode(path, follow);
+    if (inode === null) throw uvError(this.walker.errno, syscall, path);
+    return inode;
+  }
+
+  /** Resolves the parent of `path`; the walker then holds dir/name/slash. */
+  private parentOf(path: string, syscall: string): void {
+    if (!this.walker.parent(path)) throw uvError(this.walker.errno, syscall, path);
+  }
+
+  private file(fd: unknown, syscall: string): OpenFile {
+    const n = validateFd(fd);
+    const file = this.fds.get(n);
+    if (file === undefined) throw uvError(Errno.EBADF, syscall);
+    return file;
+  }
+
+  private stats(inode: Inode, bigint: boolean | undefined): StatsResult {
+    return bigint ? new BigIntStats(inode, this.dev) : new Stats(inode, this.dev);
+  }
+
+  private changed(dir: Inode | null, name: string, inode: Inode | null, event: 'rename' | 'change'): void {
+    if (this.hub.active > 0) this.hub.notify(dir, name, inode, event);
+  }
+
+  // ---- stat and friends -------------------------------------------------------
+
+  statSync(path: unknown, options?: StatOptions): StatsResult | undefined {
+    const p = toPath(path);
+    const inode = this.walker.inode(p, true);
+    if (inode === null) return this.statFailed(p, 'stat', options);
+    return options?.bigint ? new BigIntStats(inode, this.dev) : new Stats(inode, this.dev);
+  }
+
+  lstatSync(path: unknown, options?: StatOptions): StatsResult | undefined {
+    const p = toPath(path);
+    const inode = this.walker.inode(p, false);
+    if (inode === null) return this.statFailed(p, 'lstat', options);
+    return options?.bigint ? new BigIntStats(inode, this.dev) : new Stats(inode, this.dev);
+  }
+
+  private statFailed(path: string, syscall: string, options?: StatOptions): undefined {
+    const errno = this.walker.errno;
+    if (options?.throwIfNoEntry === false && (errno === Errno.ENOENT || errno === Errno.ENOTDIR)) return undefined;
+    throw uvError(errno, syscall, path);
+  }
+
+  fstatSync(fd: unknown, options?: StatOptions): StatsResult {
+    return this.stats(this.file(fd, 'fstat').inode, options?.bigint);
+  }
+
+  statfsSync(path: unknown, options?: { bigint?: boolean }): StatFs<number> | StatFs<bigint> {
+    const p = toPath(path);
+    this.resolve(p, true, 'statfs');
+    const s = this.volume.statfs();
+    return options?.bigint ? new StatFs<bigint>(s, true) : new StatFs<number>(s, false);
+  }
+
+  existsSync(path: unknown): boolean {
+    let p: string;
+    try {
+      p = toPath(path);
+    } catch {
+      return false;
+    }
+    return this.walker.inode(p, true) !== null;
+  }
+
+  accessSync(path: unknown, mode: number = constants.F_OK): void {
+    const p = toPath(path);
+    const m = mode === undefined || mode === null ? 0 : validateInteger(mode, 'mode', 0, 7);
+    const inode = this.resolve(p, true, 'access');
+    if (!permits(this.caller, inode, m)) throw uvError(Errno.EACCES, 'access', p);
+  }
+
+  // ---- directories -------------------------------------------------------------
+
+  mkdirSync(path: unknown, options?: MkdirOptions | number | string): string | undefined {
+    const p = toPath(path);
+    let recursive = false;
+    let mode = 0o777;
+    if (typeof options === 'number' || typeof options === 'string') mode = parseMode(options, 'mode');
+    else if (options) {
+      recursive = options.recursive === true;
+      mode = parseMode(options.mode, 'mode', 0o777);
+    }
+    if (recursive) return this.mkdirRecursive(p, p, mode);
+    this.mkdirOne(p, p, mode);
+    return undefined;
+  }
+
+  private mkdirOne(p: string, reported: string, mode: number): Inode {
+    this.parentOf(p, 'mkdir');
+    const { dir, name } = this.walker;
+    try {
+      const made = this.volume.mkdir(this.caller, dir, name, mode & ~this.umask & PERMISSION_BITS);
+      this.changed(dir, name, made, 'rename');
+      return made;
+    } catch (e) {
+      throw this.convert(e, 'mkdir', reported);
+    }
+  }
+
+  /** mkdir -p: returns the first directory created (as Node, a prefix of the given path). */
+  private mkdirRecursive(p: string, reported: string, mode: number): string | undefined {
+    const existing = this.walker.inode(p, true);
+    if (existing !== null) {
+      if (existing.dir !== null) return undefined;
+      throw uvError(Errno.EEXIST, 'mkdir', reported);
+    }
+    const errno = this.walker.errno;
+    if (errno !== Errno.ENOENT) throw uvError(errno, 'mkdir', reported);
+    let first: string | undefined;
+    const parent = dirname(p);
+    if (parent !== p && parent !== '.' && parent !== '/') {
+      const up = this.walker.inode(parent, true);
+      if (up === null) {
+        if (this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, 'mkdir', reported);
+        first = this.mkdirRecursive(parent, reported, mode);
+      } else if (up.dir === null) {
+        throw uvError(Errno.ENOTDIR, 'mkdir', reported);
+      }
+    }
+    try {
+      this.mkdirOne(p, reported, mode);
+    } catch (e) {
+      // A racing creator, or "a/.." style names that exist: fine if it is a directory now.
+      if ((e as NodeSystemError).code === 'EEXIST' && this.walker.inode(p, true)?.dir) return first;
+      throw e;
+    }
+    return first ?? p;
+  }
+
+  rmdirSync(path: unknown, options?: { recursive?: boolean }): void {
+    const p = toPath(path);
+    if (options?.recursive) {
+      this.rmSync(p, { recursive: true });
+      return;
+    }
+    if (PathWalker.isRootOnly(p)) throw uvError(Errno.EBUSY, 'rmdir', p);
+    this.parentOf(p, 'rmdir');
+    const { dir, name } = this.walker;
+    const victim = this.hub.active > 0 ? this.walker.lookup(dir, name) : null;
+    try {
+      this.volume.rmdir(this.caller, dir, name);
+    } catch (e) {
+      throw this.convert(e, 'rmdir', p);
+    }
+    this.changed(dir, name, victim, 'rename');
+  }
+
+  readdirSync(path: unknown, options?: ReaddirOptions | Encoding | null): (string | Buffer | Dirent)[] {
+    const p = toPath(path);
+    const opts = getOptions<ReaddirOptions>(options, {});
+    const inode = this.resolve(p, true, 'scandir');
+    if (opts.recursive) return this.readdirRecursive(p, inode, opts);
+    return this.listDir(p, inode, opts, p);
+  }
+
+  /** One directory's entries, sorted by name (memefs's documented readdir order). */
+  private listDir(p: string, inode: Inode, opts: ReaddirOptions, parentPath: string): (string | Buffer | Dirent)[] {
+    if (inode.dir === null) throw uvError(Errno.ENOTDIR, 'scandir', p);
+    if (!permits(this.caller, inode, R_OK)) throw uvError(Errno.EACCES, 'scandir', p);
+    this.volume.accessed(inode);
+    const names: string[] = [];
+    for (const entry of inode.dir.entries()) names.push(entry.name);
+    names.sort();
+    const enc = opts.encoding;
+    if (opts.withFileTypes) {
+      const out: Dirent[] = [];
+      for (const name of names) {
+        const child = inode.dir.get(name)!.inode;
+        out.push(new Dirent(encodeResult(name, enc), child.mode & S_IFMT, parentPath));
+      }
+      return out;
+    }
+    if (enc === undefined || enc === null || enc === 'utf8' || enc === 'utf-8') return names;
+    return names.map((n) => encodeResult(n, enc));
+  }
+
+  /** Breadth-first, as Node 20's readdir({ recursive }); symlinks are not descended. */
+  private readdirRecursive(p: string, inode: Inode, opts: ReaddirOptions): (string | Buffer | Dirent)[] {
+    const out: (string | Buffer | Dirent)[] = [];
+    const queue: { path: string; rel: string; inode: Inode }[] = [{ path: p, rel: '', inode }];
+    for (let i = 0; i < queue.length; i++) {
+      const at = queue[i]!;
+      const entries = this.listDir(at.path, at.inode, { ...opts, encoding: 'utf8' }, at.path) as (string | Dirent)[];
+      for (const entry of entries) {
+        const name = typeof entry === 'string' ? entry : (entry.name as string);
+        const childPath = posix.join(at.path, name);
+        const rel = at.rel === '' ? name : posix.join(at.rel, name);
+        const child = at.inode.dir!.get(name)!.inode;
+        if (opts.withFileTypes) out.push(new Dirent(encodeResult(name, opts.encoding), child.mode & S_IFMT, at.path));
+        else out.push(encodeResult(rel, opts.encoding));
+        if (child.dir !== null) queue.push({ path: childPath, rel, inode: child });
+      }
+    }
+    return out;
+  }
+
+  /** Node 20 reports opendir failures without the path. */
+  opendirSync(path: unknown, options?: OpenDirOptions): Dir {
+    const p = toPath(path);
+    const opts = getOptions<OpenDirOptions>(options, {});
+    if (opts.bufferSize !== undefined) validateInteger(opts.bufferSize, 'options.bufferSize', 1, 4294967295);
+    const inode = this.walker.inode(p, true);
+    if (inode === null) throw uvError(this.walker.errno, 'opendir');
+    if (inode.dir === null) throw uvError(Errno.ENOTDIR, 'opendir');
+    if (!permits(this.caller, inode, R_OK)) throw uvError(Errno.EACCES, 'opendir');
+    return new Dir(this.volume, inode, p, opts);
+  }
+
+  mkdtempSync(prefix: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
+    const pre = toPath(prefix, 'prefix');
+    const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    for (let attempt = 0; attempt < 100; attempt++) {
+      let suffix = '';
+      for (let i = 0; i < 6; i++) suffix += letters[Math.floor(Math.random() * letters.length)];
+      const p = pre + suffix;
+      try {
+        this.mkdirOne(p, pre + 'XXXXXX', 0o700);
+        return encodeResult(p, opts.encoding);
+      } catch (e) {
+        const err = e as NodeSystemError;
+        if (err.code !== 'EEXIST') {
+          err.syscall = 'mkdtemp';
+          err.message = err.message.replace(/, mkdir '/, ", mkdtemp '");
+          throw err;
+        }
+      }
+    }
+    throw uvError(Errno.EEXIST, 'mkdtemp', pre + 'XXXXXX');
+  }
+
+  // ---- names ----------------------------------------------------------------------
+
+  unlinkSync(path: unknown): void {
+    const p = toPath(path);
+    this.parentOf(p, 'unlink');
+    const { dir, name, slash } = this.walker;
+    if (slash) {
+      const child = this.walker.lookup(dir, name);
+      throw uvError(child === null ? this.walker.errno : child.dir !== null ? Errno.EISDIR : Errno.ENOTDIR, 'unlink', p);
+    }
+    const entry = dir.dir?.get(name);
+    try {
+      this.volume.unlink(this.caller, dir, name);
+    } catch (e) {
+      throw this.convert(e, 'unlink', p);
+    }
+    if (this.hub.active > 0) this.changed(dir, name, entry?.inode ?? null, 'rename');
+  }
+
+  renameSync(oldPath: unknown, newPath: unknown): void {
+    const from = toPath(oldPath, 'oldPath');
+    const to = toPath(newPath, 'newPath');
+    if (!this.walker.parent(from)) throw uvError(this.walker.errno, 'rename', from, to);
+    const fromDir = this.walker.dir, fromName = this.walker.name, fromSlash = this.walker.slash;
+    if (!this.walker.parent(to)) throw uvError(this.walker.errno, 'rename', from, to);
+    const toDir = this.walker.dir, toName = this.walker.name, toSlash = this.walker.slash;
+    if (fromName !== '.' && fromName !== '..') {
+      const source = this.walker.lookup(fromDir, fromName);
+      if (source === null) throw uvError(this.walker.errno, 'rename', from, to);
+      if ((fromSlash || toSlash) && source.dir === null) throw uvError(Errno.ENOTDIR, 'rename', from, to);
+    }
+    try {
+      this.volume.rename(this.caller, fromDir, fromName, toDir, toName);
+    } catch (e) {
+      throw this.convert(e, 'rename', from, to);
+    }
+    if (this.hub.active > 0) {
+      const moved = toDir.dir?.get(toName)?.inode ?? null;
+      this.changed(fromDir, fromName, moved, 'rename');
+      this.changed(toDir, toName, moved, 'rename');
+    }
+  }
+
+  linkSync(existingPath: unknown, newPath: unknown): void {
+    const from = toPath(existingPath, 'existingPath');
+    const to = toPath(newPath, 'newPath');
+    const inode = this.walker.inode(from, false);
+    if (inode === null) throw uvError(this.walker.errno, 'link', from, to);
+    this.createEntry(to, 'link', from, to, (dir, name) => this.volume.link(this.caller, inode, dir, name));
+  }
+
+  symlinkSync(target: unknown, path: unknown, _type?: string | null): void {
+    const t = toPath(target, 'target');
+    const p = toPath(path);
+    this.createEntry(p, 'symlink', t, p, (dir, name) => this.volume.symlink(this.caller, dir, name, t));
+  }
+
+  /** Linux's filename_create: EEXIST if the name exists, ENOENT for a trailing slash on a non-directory. */
+  private createEntry(p: string, syscall: string, errPath: string, errDest: string, make: (dir: Inode, name: string) => unknown): void {
+    if (!this.walker.parent(p)) throw uvError(this.walker.errno, syscall, errPath, errDest);
+    const { dir, name, slash } = this.walker;
+    if (dir.dir !== null && (name === '.' || name === '..' || dir.dir.get(name) !== undefined)) {
+      // Search permission still comes first.
+      if (!permits(this.caller, dir, X_OK)) throw uvError(Errno.EACCES, syscall, errPath, errDest);
+      throw uvError(Errno.EEXIST, syscall, errPath, errDest);
+    }
+    if (slash) throw uvError(Errno.ENOENT, syscall, errPath, errDest);
+    try {
+      make(dir, name);
+    } catch (e) {
+      throw this.convert(e, syscall, errPath, errDest);
+    }
+    this.changed(dir, name, dir.dir?.get(name)?.inode ?? null, 'rename');
+  }
+
+  readlinkSync(path: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
+    const p = toPath(path);
+    const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
+    const inode = this.resolve(p, false, 'readlink');
+    if (inode.target === null) throw uvError(Errno.EINVAL, 'readlink', p);
+    this.volume.accessed(inode);
+    return encodeResult(inode.target, opts.encoding);
+  }
+
+  /** realpath as Node's JS version reports failures: `lstat` of the absolute prefix that failed. */
+  realpathSync(path: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
+    const p = toPath(path);
+    const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
+    return encodeResult(this.canonical(p, 'lstat'), opts.encoding);
+  }
+
+  realpathNativeSync(path: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
+    const p = toPath(path);
+    const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
+    return encodeResult(this.canonical(p, 'realpath'), opts.encoding);
+  }
+
+  /** Resolves every symlink and returns the stored spelling of each component. */
+  private canonical(p: string, syscall: 'lstat' | 'realpath'): string {
+    if (p.length === 0) throw uvError(Errno.ENOENT, syscall, p);
+    const names: string[] = [];
+    const inodes: Inode[] = [];
+    let dir = this.volume.root;
+    if (p.charCodeAt(0) !== 47) {
+      const cwd = this.cwdPath();
+      for (const part of cwd.split('/')) if (part) names.push(part);
+      dir = this.walker.cwd;
+      let d = dir;
+      const chain: Inode[] = [];
+      while (d !== this.volume.root) { chain.unshift(d); d = d.parent!; }
+      inodes.push(...chain);
+    }
+    let parts = p.split('/');
+    let links = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!;
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        names.pop();
+        inodes.pop();
+        dir = inodes.length > 0 ? inodes[inodes.length - 1]! : this.volume.root;
+        continue;
+      }
+      const child = this.walker.lookup(dir, name);
+      const here = '/' + [...names, name].join('/');
+      if (child === null) throw uvError(this.walker.errno, syscall, syscall === 'lstat' ? here : p);
+      if (child.target !== null) {
+        if (++links > 40) throw uvError(Errno.ELOOP, syscall, syscall === 'lstat' ? here : p);
+        const rest = parts.slice(i + 1);
+        if (child.target.startsWith('/')) {
+          names.length = 0;
+          inodes.length = 0;
+          dir = this.volume.root;
+        }
+        parts = [...child.target.split('/'), ...rest];
+        i = -1;
+        continue;
+      }
+      const stored = dir.dir!.get(name)!.name;
+      const isLast = parts.slice(i + 1).every((x) => x === '' || x === '.');
+      if (child.dir === null && !isLast) throw uvError(Errno.ENOTDIR, syscall, syscall === 'lstat' ? here : p);
+      names.push(stored);
+      inodes.push(child);
+      if (child.dir !== null) dir = child;
+    }
+    return '/' + names.join('/');
+  }
+
+  /** The working directory's path (stored spellings). */
+  cwdPath(): string {
+    const names: string[] = [];
+    for (let d = this.walker.cwd; d !== this.volume.root && d.parent !== null; d = d.parent) {
+      const parent = d.parent;
+      let found = '';
+      for (const e of parent.dir!.entries()) if (e.inode === d) { found = e.name; break; }
+      names.unshift(found);
+    }
+    return '/' + names.join('/');
+  }
+
+  // ---- attributes --------------------------------------------------------------------
+
+  chmodSync(path: unknown, mode: unknown): void {
+    const p = toPath(path);
+    const m = parseMode(mode, 'mode');
+    const inode = this.resolve(p, true, 'chmod');
+    this.setattr(inode, { mode: m }, 'chmod', p);
+  }
+
+  fchmodSync(fd: unknown, mode: unknown): void {
+    const m = parseMode(mode, 'mode');
+    const file = this.file(fd, 'fchmod');
+    this.setattr(file.inode, { mode: m }, 'fchmod');
+  }
+
+  chownSync(path: unknown, uid: unknown, gid: unknown): void {
+    const p = toPath(path);
+    const u = validateId(uid, 'uid'), g = validateId(gid, 'gid');
+    this.chown(this.resolve(p, true, 'chown'), u, g, 'chown', p);
+  }
+
+  lchownSync(path: unknown, uid: unknown, gid: unknown): void {
+    const p = toPath(path);
+    const u = validateId(uid, 'uid'), g = validateId(gid, 'gid');
+    this.chown(this.resolve(p, false, 'lchown'), u, g, 'lchown', p);
+  }
+
+  fchownSync(fd: unknown, uid: unknown, gid: unknown): void {
+    const u = validateId(uid, 'uid'), g = validateId(gid, 'gid');
+    this.chown(this.file(fd, 'fchown').inode, u, g, 'fchown');
+  }
+
+  private chown(inode: Inode, uid: number, gid: number, syscall: string, p?: string): void {
+    const attr: { uid?: number; gid?: number } = {};
+    if (uid !== -1) attr.uid = uid;
+    if (gid !== -1) attr.gid = gid;
+    this.setattr(inode, attr, syscall, p);
+  }
+
+  utimesSync(path: unknown, atime: unknown, mtime: unknown): void {
+    const p = toPath(path);
+    const times = this.times(atime, mtime);
+    this.setattr(this.resolve(p, true, 'utime'), times, 'utime', p);
+  }
+
+  lutimesSync(path: unknown, atime: unknown, mtime: unknown): void {
+    const p = toPath(path);
+    const times = this.times(atime, mtime);
+    this.setattr(this.resolve(p, false, 'lutime'), times, 'lutime', p);
+  }
+
+  futimesSync(fd: unknown, atime: unknown, mtime: unknown): void {
+    const times = this.times(atime, mtime);
+    this.setattr(this.file(fd, 'futime').inode, times, 'futime');
+  }
+
+  private times(atime: unknown, mtime: unknown): { atime: Timespec; mtime: Timespec } {
+    return {
+      atime: secondsToTimespec(toUnixTimestamp(atime, 'atime')),
+      mtime: secondsToTimespec(toUnixTimestamp(mtime, 'mtime')),
+    };
+  }
+
+  private setattr(inode: Inode, attr: Parameters<Volume['setattr']>[2], syscall: string, p?: string): void {
+    try {
+      this.volume.setattr(this.caller, inode, attr);
+    } catch (e) {
+      throw this.convert(e, syscall, p);
+    }
+    this.changed(null, '', inode, 'change');
+  }
+
+  truncateSync(path: unknown, len: unknown = 0): void {
+    if (typeof path === 'number') {
+      this.ftruncateSync(path, len);
+      return;
+    }
+    const p = toPath(path);
+    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    // Node opens the file 'r+' and truncates through the descriptor.
+    const inode = this.openInode(p, O_RDWR, 0o666, 'open');
+    this.truncateInode(inode, size, 'ftruncate');
+  }
+
+  ftruncateSync(fd: unknown, len: unknown = 0): void {
+    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    const file = this.file(fd, 'ftruncate');
+    if (!file.writable || file.inode.data === null) throw uvError(Errno.EINVAL, 'ftruncate');
+    this.truncateInode(file.inode, size, 'ftruncate', file);
+  }
+
+  private truncateInode(inode: Inode, size: number, syscall: string, file?: OpenFile): void {
+    try {
+      this.volume.setattr(this.opened, inode, { size, killSuidSgid: this.killPrivs });
+    } catch (e) {
+      throw this.convert(e, syscall);
+    }
+    if (this.hub.active > 0) this.changed(file?.dir ?? null, file?.name ?? '', inode, 'change');
+  }
+
+  // ---- open files --------------------------------------------------------------------
+
+  /**
+   * open(2) without a descriptor: resolves or creates the file, applies
+   * O_EXCL/O_NOFOLLOW/O_DIRECTORY/O_TRUNC and the access checks. The walker
+   * is left holding the entry's directory and name (for watchers).
+   */
+  openInode(p: string, flags: number, mode: number, syscall: string): Inode {
+    const access = flags & O_ACCMODE;
+    let inode: Inode;
+    let created = false;
+    if ((flags & O_CREAT) !== 0) {
+      if (!this.walker.parent(p)) throw uvError(this.walker.errno, syscall, p);
+      let dir = this.walker.dir, name = this.walker.name, slash = this.walker.slash;
+      for (;;) {
+        const child = this.walker.lookup(dir, name);
+        if (child === null) {
+          if (this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, syscall, p);
+          if (slash) throw uvError(Errno.EISDIR, syscall, p);
+          try {
+            inode = this.volume.mknod(this.caller, dir, name, S_IFREG | (mode & ~this.umask & PERMISSION_BITS));
+          } catch (e) {
+            throw this.convert(e, syscall, p);
+          }
+          created = true;
+          this.changed(dir, name, inode, 'rename');
+          break;
+        }
+        if ((flags & O_EXCL) !== 0) throw uvError(Errno.EEXIST, syscall, p);
+        if (child.target !== null) {
+          if ((flags & O_NOFOLLOW) !== 0 && !slash) throw uvError(Errno.ELOOP, syscall, p);
+          // O_CREAT through a symlink creates its target.
+          if (!this.walker.countLink()) throw uvError(this.walker.errno, syscall, p);
+          const target = slash ? child.target + '/' : child.target;
+          if (!this.walker.parentFrom(target, dir)) throw uvError(this.walker.errno, syscall, p);
+          dir = this.walker.dir;
+          name = this.walker.name;
+          slash = this.walker.slash;
+          continue;
+        }
+        if (child.dir !== null) throw uvError(Errno.EISDIR, syscall, p);
+        if (slash) throw uvError(Errno.ENOTDIR, syscall, p);
+        inode = child;
+        this.walker.dir = dir;
+        this.walker.name = name;
+        break;
+      }
+    } else {
+      const follow = (flags & O_NOFOLLOW) === 0;
+      const found = this.walker.inode(p, follow);
+      if (found === null) throw uvError(this.walker.errno, syscall, p);
+      inode = found;
+      if (!follow && inode.target !== null) throw uvError(Errno.ELOOP, syscall, p);
+    }
+    if ((flags & O_DIRECTORY) !== 0 && inode.dir === null) throw uvError(Errno.ENOTDIR, syscall, p);
+    if (inode.dir !== null && access !== O_RDONLY) throw uvError(Errno.EISDIR, syscall, p);
+    if (!created) {
+      let need = 0;
+      if (access === O_RDONLY || access === O_RDWR) need |= R_OK;
+      if (access === O_WRONLY || access === O_RDWR || (flags & O_TRUNC) !== 0) need |= W_OK;
+      if (!permits(this.caller, inode, need)) throw uvError(Errno.EACCES, syscall, p);
+      if ((flags & O_TRUNC) !== 0 && inode.data !== null) {
+        try {
+          this.volume.setattr(this.opened, inode, { size: 0, killSuidSgid: this.killPrivs });
+        } catch (e) {
+          throw this.convert(e, syscall, p);
+        }
+        this.changed(null, '', inode, 'change');
+      }
+    }
+    return inode;
+  }
+
+  openSync(path: unknown, flags?: unknown, mode?: unknown): number {
+    const p = toPath(path);
+    const f = parseFlags(flags);
+    const m = parseMode(mode, 'mode', 0o666);
+    const inode = this.openInode(p, f, m, 'open');
+    return this.register(inode, f, p, 'open');
+  }
+
+  /** Puts an opened inode in the descriptor table. */
+  register(inode: Inode, flags: number, p: string, syscall: string): number {
+    const file = new OpenFile(inode, flags, p);
+    file.dir = this.walker.dir;
+    file.name = this.walker.name;
+    const fd = this.fds.open(file);
+    if (fd < 0) throw uvError(Errno.EMFILE, syscall, p);
+    return fd;
+  }
+
+  closeSync(fd: unknown): void {
+    const n = validateFd(fd);
+    if (!this.fds.close(n)) throw uvError(Errno.EBADF, 'close');
+  }
+
+  fsyncSync(fd: unknown): void {
+    this.file(fd, 'fsync');
+  }
+
+  fdatasyncSync(fd: unknown): void {
+    this.file(fd, 'fdatasync');
+  }
+
+  readSync(fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
+    const n = validateFd(fd);
+    if (!ArrayBuffer.isView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+    let offset: unknown = offsetOrOptions;
+    if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
+      const o = offsetOrOptions as { offset?: number; length?: number; position?: number | bigint | null };
+      offset = o.offset;
+      length = o.length;
+      position = o.position;
+    }
+    const view = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const off = offset === undefined || offset === null ? 0 : validateInteger(offset, 'offset', 0);
+    const len = length === undefined || length === null ? view.byteLength - off : validateInteger(length, 'length', 0);
+    if (len === 0) return 0;
+    if (off > view.byteLength) throw outOfRange('offset', `>= 0 && <= ${view.byteLength}`, off);
+    if (len > view.byteLength - off) throw outOfRange('length', `<= ${view.byteLength - off}`, len);
+    return this.readInto(n, view, off, len, toPosition(position));
+  }
+
+  /** read(2)/pread(2): position -1 means the descriptor's own. */
+  readInto(fd: number, view: Uint8Array, off: number, len: number, position: number): number {
+    const file = this.fds.get(fd);
+    if (file === undefined || !file.readable) throw uvError(Errno.EBADF, 'read');
+    const inode = file.inode;
+    if (inode.data === null) throw uvError(inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
+    const at = position < 0 ? file.position : position;
+    const got = inode.data.readInto(at, len === view.byteLength && off === 0 ? view : view.subarray(off, off + len));
+    this.volume.accessed(inode);
+    if (position < 0) file.position = at + got;
+    return got;
+  }
+
+  readvSync(fd: unknown, buffers: unknown, position?: unknown): number {
+    const n = validateFd(fd);
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
+    let pos = toPosition(position);
+    let total = 0;
+    for (const b of buffers as ArrayBufferView[]) {
+      const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      const got = this.readInto(n, view, 0, view.byteLength, pos);
+      total += got;
+      if (pos >= 0) pos += got;
+      if (got < view.byteLength) break;
+    }
+    return total;
+  }
+
+  writeSync(fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
+    const n = validateFd(fd);
+    if (typeof buffer === 'string') {
+      // writeSync(fd, string, position?, encoding?)
+      const encoding = (typeof length === 'string' ? length : 'utf8') as BufferEncoding;
+      const bytes = Buffer.from(buffer, encoding);
+      return this.writeFrom(n, bytes, 0, bytes.length, toPosition(offsetOrOptions));
+    }
+    if (!ArrayBuffer.isView(buffer)) throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
+    const view = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    let offset: unknown = offsetOrOptions;
+    if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
+      const o = offsetOrOptions as { offset?: number; length?: number; position?: number | null };
+      offset = o.offset;
+      length = o.length;
+      position = o.position;
+    }
+    const off = offset === undefined || offset === null ? 0 : validateInteger(offset, 'offset', 0);
+    if (off > view.byteLength) throw outOfRange('offset', `>= 0 && <= ${view.byteLength}`, off);
+    const len = length === undefined || length === null ? view.byteLength - off : validateInteger(length, 'length', 0);
+    if (len > view.byteLength - off) throw outOfRange('length', `>= 0 && <= ${view.byteLength - off}`, len);
+    return this.writeFrom(n, view, off, len, toPosition(position));
+  }
+
+  /** write(2)/pwrite(2); with O_APPEND every write lands at the end (even pwrite, as on Linux). */
+  writeFrom(fd: number, view: Uint8Array, off: number, len: number, position: number): number {
+    const file = this.fds.get(fd);
+    if (file === undefined || !file.writable) throw uvError(Errno.EBADF, 'write');
+    const inode = file.inode;
+    const data = inode.data;
+    if (data === null) throw uvError(inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'write');
+    const at = file.append ? data.size : position < 0 ? file.position : position;
+    if (len === 0) return 0;
+    let written: number;
+    try {
+      written = this.volume.write(inode, at, off === 0 && len === view.byteLength ? view : view.subarray(off, off + len), this.killPrivs);
+    } catch (e) {
+      throw this.convert(e, 'write');
+    }
+    if (position < 0 || file.append) file.position = at + written;
+    if (this.hub.active > 0) this.changed(file.dir, file.name, inode, 'change');
+    return written;
+  }
+
+  writevSync(fd: unknown, buffers: unknown, position?: unknown): number {
+    const n = validateFd(fd);
+    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
+    let pos = toPosition(position);
+    let total = 0;
+    for (const b of buffers as ArrayBufferView[]) {
+      const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      const wrote = this.writeFrom(n, view, 0, view.byteLength, pos);
+      total += wrote;
+      if (pos >= 0) pos += wrote;
+      if (wrote < view.byteLength) break;
+    }
+    return total;
+  }
+
+  // ---- whole files ----------------------------------------------------------------------
+
+  readFileSync(path: unknown, options?: ReadFileOptions | BufferEncoding | null): string | Buffer {
+    let encoding: BufferEncoding | null | undefined;
+    let flags: number = O_RDONLY;
+    if (typeof options === 'string') encoding = options;
+    else if (options !== undefined && options !== null) {
+      const opts = getOptions<ReadFileOptions>(options, {});
+      encoding = opts.encoding;
+      flags = parseFlags(opts.flag, O_RDONLY);
+    }
+    let bytes: Buffer;
+    if (typeof path === 'number') {
+      bytes = this.readRest(path);
+    } else {
+      const p = toPath(path);
+      const inode = this.openInode(p, flags, 0o666, 'open');
+      if ((flags & O_ACCMODE) === O_WRONLY) throw uvError(Errno.EBADF, 'read');
+      const data = inode.data;
+      if (data === null) throw uvError(inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
+      bytes = data.size === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(data.size);
+      if (data.size > 0) data.readInto(0, bytes);
+      this.volume.accessed(inode);
+    }
+    return encoding ? bytes.toString(encoding) : bytes;
+  }
+
+  /** readFile on a descriptor: from its position to the end. */
+  private readRest(fd: number): Buffer {
+    const file = this.file(fd, 'read');
+    if (!file.readable) throw uvError(Errno.EBADF, 'read');
+    const data = file.inode.data;
+    if (data === null) throw uvError(file.inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
+    const n = Math.max(0, data.size - file.position);
+    const bytes = Buffer.allocUnsafe(n);
+    this.readInto(fd, bytes, 0, n, -1);
+    return bytes;
+  }
+
+  writeFileSync(path: unknown, data: unknown, options?: WriteFileOptions | BufferEncoding | null): void {
+    this.writeWhole(path, data, options, O_TRUNC | O_CREAT | O_WRONLY);
+  }
+
+  appendFileSync(path: unknown, data: unknown, options?: WriteFileOptions | BufferEncoding | null): void {
+    this.writeWhole(path, data, options, constants.O_APPEND | O_CREAT | O_WRONLY);
+  }
+
+  private writeWhole(path: unknown, data: unknown, options: WriteFileOptions | BufferEncoding | null | undefined, defaultFlags: number): void {
+    let encoding: BufferEncoding | null | undefined;
+    let flags: number = defaultFlags;
+    let mode = 0o666;
+    if (typeof options === 'string') encoding = options;
+    else if (options !== undefined && options !== null) {
+      const opts = getOptions<WriteFileOptions>(options, {});
+      encoding = opts.encoding;
+      flags = parseFlags(opts.flag, defaultFlags);
+      mode = parseMode(opts.mode, 'mode', 0o666);
+    }
+    const bytes = toBytes(data, encoding);
+    if (typeof path === 'number') {
+      let off = 0;
+      while (off < bytes.length) off += this.writeFrom(path, bytes, off, bytes.length - off, -1);
+      return;
+    }
+    const p = toPath(path);
+    const inode = this.openInode(p, flags, mode, 'open');
+    if ((flags & O_ACCMODE) === O_RDONLY) throw uvError(Errno.EBADF, 'write');
+    if (bytes.length === 0) return;
+    const fileData = inode.data;
+    if (fileData === null) throw uvError(Errno.EINVAL, 'write');
+    const at = (flags & constants.O_APPEND) !== 0 ? fileData.size : 0;
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const wrote = this.volume.write(inode, at + off, off === 0 ? bytes : bytes.subarray(off), this.killPrivs);
+        if (wrote === 0) throw uvError(Errno.ENOSPC, 'write');
+        off += wrote;
+      }
+    } catch (e) {
+      throw this.convert(e, 'write');
+    }
+    if (this.hub.active > 0) this.changed(this.walker.dir, this.walker.name, inode, 'change');
+  }
+
+  copyFileSync(src: unknown, dest: unknown, mode: unknown = 0): void {
+    const from = toPath(src, 'src');
+    const to = toPath(dest, 'dest');
+    const m = validateInteger(mode ?? 0, 'mode', 0, 7);
+    const source = this.walker.inode(from, true);
+    if (source === null) throw uvError(this.walker.errno, 'copyfile', from, to);
+    if (!permits(this.caller, source, R_OK)) throw uvError(Errno.EACCES, 'copyfile', from, to);
+    if ((m & COPYFILE_FICLONE_FORCE) !== 0) throw uvError(Errno.EOPNOTSUPP, 'copyfile', from, to);
+    const flags = O_WRONLY | O_CREAT | ((m & COPYFILE_EXCL) !== 0 ? O_EXCL : 0);
+    let target: Inode;
+    try {
+      target = this.openInode(to, flags, source.mode & PERMISSION_BITS, 'copyfile');
+    } catch (e) {
+      throw this.redest(e, from, to);
+    }
+    const targetDir = this.walker.dir, targetName = this.walker.name;
+    if (target === source) return;
+    if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
+    try {
+      // As libuv: truncate, give it the source's mode, then copy (holes stay holes).
+      this.volume.setattr(this.opened, target, { size: 0 });
+      this.volume.setattr(this.opened, target, { mode: source.mode & PERMISSION_BITS });
+      const size = source.data.size;
+      if (size > 0 && this.volume.copyRange(source, 0, target, 0, size) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
+    } catch (e) {
+      throw this.convert(e, 'copyfile', from, to);
+    }
+    this.changed(targetDir, targetName, target, 'change');
+  }
+
+  /** openInode errors name only the path; copyfile's name both. */
+  private redest(e: unknown, from: string, to: string): unknown {
+    const err = e as NodeSystemError;
+    if (err && typeof err.errno === 'number' && err.syscall) return uvError(-err.errno, err.syscall, from, to);
+    return e;
+  }
+
+  // ---- rm and cp (Node implements these in JavaScript over the primitives) -----------------
+
+  rmSync(path: unknown, options?: RmOptions): void {
+    const p = toPath(path);
+    const force = options?.force === true;
+    const recursive = options?.recursive === true;
+    const inode = this.walker.inode(p, false);
+    if (inode === null) {
+      if (force && this.walker.errno === Errno.ENOENT) return;
+      throw uvError(this.walker.errno, 'lstat', p);
+    }
+    if (inode.dir !== null && !recursive) {
+      throw systemError('ERR_FS_EISDIR', 'Path is a directory', { code: 'EISDIR', message: 'is a directory', path: p, syscall: 'rm', errno: Errno.EISDIR });
+    }
+    this.removeTree(p, inode);
+  }
+
+  private removeTree(p: string, inode: Inode): void {
+    if (inode.dir !== null && inode.target === null) {
+      const names: string[] = [];
+      for (const e of inode.dir.entries()) names.push(e.name);
+      for (const name of names) {
+        const childPath = p.endsWith('/') ? p + name : p + '/' + name;
+        const child = inode.dir.get(name)?.inode;
+        if (child !== undefined) this.removeTree(childPath, child);
+      }
+      this.rmdirSync(p);
+    } else {
+      this.unlinkSync(p);
+    }
+  }
+
+  cpSync(src: unknown, dest: unknown, options?: CopyOptions): void {
+    const from = toPath(src, 'src');
+    const to = toPath(dest, 'dest');
+    const opts: Required<Omit<CopyOptions, 'filter'>> & { filter?: CopyOptions['filter'] } = {
+      dereference: false, errorOnExist: false, force: true, mode: 0, preserveTimestamps: false,
+      recursive: false, verbatimSymlinks: false, ...options,
+    };
+    if (opts.filter && !opts.filter(from, to)) return;
+    const srcStat = this.walker.inode(from, opts.dereference);
+    if (srcStat === null) throw uvError(this.walker.errno, opts.dereference ? 'stat' : 'lstat', from);
+    const destStat = this.walker.inode(to, opts.dereference);
+    if (destStat !== null) {
+      if (destStat === srcStat) {
+        throw systemError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: 'src and dest cannot be the same', path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+      }
+      if (srcStat.dir !== null && destStat.dir === null) {
+        throw systemError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite directory with non-directory', { message: `cannot overwrite directory ${from} with non-directory ${to}`, path: to, syscall: 'cp', errno: Errno.EISDIR, code: 'EISDIR' });
+      }
+      if (srcStat.dir === null && destStat.dir !== null) {
+        throw systemError('ERR_FS_CP_NON_DIR_TO_DIR', 'Cannot overwrite non-directory with directory', { message: `cannot overwrite non-directory ${from} with directory ${to}`, path: to, syscall: 'cp', errno: Errno.ENOTDIR, code: 'ENOTDIR' });
+      }
+    }
+    if (srcStat.dir !== null) {
+      const destParent = this.walker.inode(posix.dirname(to), true);
+      if (destParent !== null && this.volume.isAncestor(srcStat, destParent)) {
+        throw systemError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+      }
+    }
+    this.cpEntry(from, to, srcStat, destStat, opts);
+  }
+
+  private cpEntry(from: string, to: string, src: Inode, dest: Inode | null, opts: CopyOptions): void {
+    if (src.dir !== null) {
+      if (!opts.recursive) {
+        throw systemError('ERR_FS_EISDIR', 'Path is a directory', { message: `${from} is a directory (not copied)`, path: from, syscall: 'cp', errno: Errno.EINVAL, code: 'EISDIR' });
+      }
+      if (dest === null) this.mkdirSync(to, { mode: src.mode & PERMISSION_BITS });
+      const names: string[] = [];
+      for (const e of src.dir.entries()) names.push(e.name);
+      names.sort();
+      for (const name of names) {
+        const f = posix.join(from, name), t = posix.join(to, name);
+        if (opts.filter && !opts.filter(f, t)) continue;
+        const child = this.walker.inode(f, opts.dereference === true);
+        if (child === null) throw uvError(this.walker.errno, 'lstat', f);
+        this.cpEntry(f, t, child, this.walker.inode(t, opts.dereference === true), opts);
+      }
+      if (dest === null) this.chmodSync(to, src.mode & PERMISSION_BITS);
+      return;
+    }
+    if (src.target !== null) {
+      let target = src.target;
+      if (!opts.verbatimSymlinks && !target.startsWith('/')) target = posix.resolve(posix.dirname(this.absolute(from)), target);
+      if (dest !== null) this.unlinkSync(to);
+      this.symlinkSync(target, to);
+      return;
+    }
+    if (src.data === null) {
+      throw systemError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', { message: `cannot copy an unknown file type ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+    }
+    if (dest !== null) {
+      if (!opts.force) {
+        if (opts.errorOnExist) {
+          throw systemError('ERR_FS_CP_EEXIST', 'Target already exists', { message: `${to} already exists`, path: to, syscall: 'cp', errno: Errno.EEXIST, code: 'EEXIST' });
+        }
+        return;
+      }
+      this.unlinkSync(to);
+    }
+    this.copyFileSync(from, to, opts.mode ?? 0);
+    if (opts.preserveTimestamps) {
+      const target = this.resolve(to, true, 'utime');
+      this.volume.setattr(this.opened, target, { atime: src.atime, mtime: src.mtime });
+    }
+  }
+
+  /** An absolute spelling of `p` (for cp's symlink rewriting). */
+  private absolute(p: string): string {
+    return p.startsWith('/') ? p : posix.join(this.cwdPath(), p);
+  }
+
+  // ---- errors ------------------------------------------------------------------------------
+
+  /** Maps a core FsError to the Node shape for `syscall`; other errors pass unchanged. */
+  convert(e: unknown, syscall: string, p?: string, dest?: string): unknown {
+    if (isFsError(e)) return uvError(e.errno, syscall, p, dest);
+    return e;
+  }
+
+  /** A call memefs does not provide. */
+  unsupported(call: string, what?: string): never {
+    throw notSupported(call, what);
+  }
+
+  /** Entry type bits (for Dirent) of an inode. */
+  static typeOf(inode: Inode): number {
+    return inode.mode & S_IFMT;
+  }
+}
+
+/** A position argument: null/undefined/-1 mean "the descriptor's own"; bigints allowed. */
+export function toPosition(position: unknown): number {
+  if (position === undefined || position === null) return -1;
+  if (typeof position === 'bigint') return Number(position);
+  if (typeof position !== 'number') throw invalidArgType('position', 'of type number or bigint', position);
+  if (!Number.isInteger(position)) throw outOfRange('position', 'an integer', position);
+  return position < 0 ? -1 : position;
+}
