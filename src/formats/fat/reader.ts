@@ -1,0 +1,515 @@
+/**
+ * Reads a FAT image into a tree, noting everything that is wrong on the way
+ * (the same findings back the loader's warnings, `checkFat` and the dump).
+ *
+ * Hostile images are expected. The work is bounded: every cluster can be
+ * claimed by one chain only, so loops, cross-links and directories that
+ * contain themselves end the walk of that chain; data outside the image reads
+ * as absent (never allocated); tables are views of the image, not copies.
+ * Names are made safe for a POSIX directory ("/", NUL, control characters,
+ * "." and ".." never come out).
+ */
+import {
+  clusterOffset, flagsOffset, geometryOf, parseBootSector, parseFsInfo, FSINFO_LEAD, FSINFO_STRUCT, FSINFO_TRAIL,
+  NO_NAME, UNKNOWN, type BootSector, type FsInfo, type Geometry,
+} from './bootsector.js';
+import {
+  ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, DELETED, END, ENTRY_SIZE, decodeShortEntry, type ShortEntry,
+} from './dirent.js';
+import { fromDosStamp } from './dostime.js';
+import { isLfnSlot, lfnChecksum, parseLfnSlot, unitsToName, LFN_LAST } from './lfn.js';
+import { name11FromBytes, displayName11, readShortName, isShortNameChar } from './shortname.js';
+import { cleanBits, FatTable } from './table.js';
+import { newRoot, type FatDirectory, type FatNode, type FatTree } from './tree.js';
+
+export interface ScanOptions {
+  /** Keep a record of every directory entry and chain (for the dump). */
+  records?: boolean;
+  /** Stop listing problems after this many (the count of the rest is still given). */
+  maxProblems?: number;
+}
+
+export type EntryKind = 'lfn' | 'short' | 'dot' | 'label' | 'deleted' | 'end';
+
+export interface EntryRecord {
+  /** Path of the directory holding the entry ('/' for the root). */
+  dir: string;
+  /** Index of the 32-byte entry in the directory. */
+  index: number;
+  kind: EntryKind;
+  raw: Uint8Array;
+  /** The full path the entry names, for files and directories. */
+  path?: string;
+  /** Clusters of the file or directory, in chain order. */
+  chain?: number[];
+  /** What is wrong or notable about this entry. */
+  note?: string;
+}
+
+export interface FatScan {
+  bootSector: BootSector;
+  geometry: Geometry;
+  fsInfo: FsInfo | null;
+  tree: FatTree;
+  problems: string[];
+  /** Clusters in use according to the walk, and free according to the FAT. */
+  usedClusters: number;
+  freeClusters: number;
+  records: EntryRecord[];
+  /** Directory chains by path (root included on FAT32). */
+  directoryChains: Map<string, number[]>;
+}
+
+const CLAIM_NONE = 0;
+
+/** Scans an image; throws only when it is not a FAT volume at all. */
+export function scanFat(image: Uint8Array, options: ScanOptions = {}): FatScan {
+  if (image.length < 512) throw new Error(`not a FAT image: only ${image.length} bytes (a boot sector alone is 512)`);
+  const bootSector = parseBootSector(image);
+  const geometry = geometryOf(bootSector);
+  return new Scanner(image, bootSector, geometry, options).run();
+}
+
+/** The tree and the findings of an image, for loading. */
+export function readFat(image: Uint8Array): { tree: FatTree; warnings: string[] } {
+  const scan = scanFat(image);
+  return { tree: scan.tree, warnings: scan.problems };
+}
+
+interface PendingLfn {
+  count: number;
+  next: number;
+  checksum: number;
+  units: number[][];
+  firstIndex: number;
+}
+
+interface DirJob {
+  node: FatDirectory;
+  path: string;
+  /** First cluster (0 for a FAT12/16 root). */
+  cluster: number;
+  parentCluster: number;
+}
+
+class Scanner {
+  private readonly problems: string[] = [];
+  private hidden = 0;
+  private readonly maxProblems: number;
+  private readonly fat: FatTable;
+  /** Which walk claimed each cluster: 0 none, else an index into `owners`. */
+  private readonly claims: Uint32Array;
+  private readonly owners: string[] = [''];
+  private readonly records: EntryRecord[] = [];
+  private readonly directoryChains = new Map<string, number[]>();
+  private readonly maxCluster: number;
+  private used = 0;
+
+  constructor(
+    private readonly image: Uint8Array,
+    private readonly bs: BootSector,
+    private readonly g: Geometry,
+    private readonly options: ScanOptions,
+  ) {
+    this.maxProblems = options.maxProblems ?? 1000;
+    const fatStart = g.reservedSectors * g.bytesPerSector;
+    const fatBytes = g.fatSectors * g.bytesPerSector;
+    // A view of what the image really holds of FAT #1: entries past its end read as free.
+    this.fat = new FatTable(g.fatType, image.subarray(Math.min(fatStart, image.length), Math.min(fatStart + fatBytes, image.length)));
+    this.maxCluster = Math.min(g.clusterCount + 1, this.fat.capacity - 1);
+    this.claims = new Uint32Array(Math.max(0, this.maxCluster + 1));
+  }
+
+  private problem(text: string): void {
+    if (this.problems.length < this.maxProblems) this.problems.push(text);
+    else this.hidden++;
+  }
+
+  run(): FatScan {
+    const { image, bs, g } = this;
+    const expected = g.totalSectors * g.bytesPerSector;
+    if (bs.signature !== 0xaa55) this.problem(`boot sector signature is 0x${bs.signature.toString(16)}, not 0xaa55`);
+    if (image.length < expected) this.problem(`image is truncated: ${image.length} bytes of ${expected}; the rest reads as missing`);
+    if (g.clusterCount + 2 > this.fat.capacity) this.problem(`FAT holds ${this.fat.capacity} entries but the volume has ${g.clusterCount} clusters`);
+    this.checkFatHeader();
+    this.compareFatCopies();
+    const fsInfo = g.fatType === 32 ? this.readFsInfo() : null;
+    if (g.fatType === 32) this.checkBackupBoot();
+
+    const tree: FatTree = { label: '', root: newRoot(), volumeId: bs.volumeId };
+    const bsLabel = bs.bootSignature === 0x29 ? bs.volumeLabel : NO_NAME;
+    let rootLabel: string | null = null;
+    const jobs: DirJob[] = [{ node: tree.root, path: '/', cluster: g.rootCluster, parentCluster: 0 }];
+    while (jobs.length > 0) {
+      const job = jobs.pop()!;
+      const found = this.readDirectory(job, jobs);
+      if (job.path === '/' && found !== null) rootLabel = found;
+    }
+    if (rootLabel !== null) {
+      tree.label = rootLabel.trimEnd();
+      if (bsLabel !== rootLabel && bs.bootSignature === 0x29) {
+        this.problem(`volume label in the boot sector ("${bsLabel.trimEnd()}") differs from the root directory's ("${rootLabel.trimEnd()}")`);
+      }
+    } else if (bsLabel !== NO_NAME && bsLabel.trim() !== '') {
+      tree.label = bsLabel.trimEnd();
+      this.problem(`volume label "${bsLabel.trimEnd()}" is in the boot sector but not in the root directory`);
+    }
+
+    const free = this.countFreeAndLost();
+    if (fsInfo && fsInfo.freeCount !== UNKNOWN && fsInfo.freeCount !== free) {
+      this.problem(`FSInfo free cluster count is ${fsInfo.freeCount}, the FAT says ${free}`);
+    }
+    if (this.hidden > 0) this.problems.push(`... and ${this.hidden} more problems`);
+    return {
+      bootSector: bs, geometry: g, fsInfo, tree, problems: this.problems,
+      usedClusters: this.used, freeClusters: free, records: this.records, directoryChains: this.directoryChains,
+    };
+  }
+
+  private checkFatHeader(): void {
+    const { fat, bs, g } = this;
+    if (fat.capacity < 2) return;
+    if ((fat.get(0) & 0xff) !== bs.media) this.problem(`FAT[0] is 0x${fat.get(0).toString(16)}, its low byte should be the media byte 0x${bs.media.toString(16)}`);
+    const { clean } = cleanBits(g.fatType);
+    if (clean !== 0 && (fat.rawEntry1() & clean) === 0) this.problem('volume was not unmounted cleanly (clean-shutdown bit in FAT[1] is clear)');
+    if ((this.image[flagsOffset(g.fatType)]! & 1) !== 0) this.problem('dirty bit is set in the boot sector');
+  }
+
+  private compareFatCopies(): void {
+    const { image, g } = this;
+    const len = g.fatSectors * g.bytesPerSector;
+    const first = g.reservedSectors * g.bytesPerSector;
+    for (let n = 1; n < g.numFats; n++) {
+      const start = first + n * len;
+      if (start >= image.length) continue;
+      let diff = 0;
+      const end = Math.min(start + len, image.length);
+      for (let i = 0; start + i < end; i++) if (image[start + i] !== (first + i < image.length ? image[first + i] : 0)) diff++;
+      if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #1 in ${diff} bytes (FAT #1 is used)`);
+    }
+  }
+
+  private readFsInfo(): FsInfo | null {
+    const { bs, g, image } = this;
+    if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) return null;
+    if (bs.fsInfoSector >= g.reservedSectors) {
+      this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area`);
+      return null;
+    }
+    const off = bs.fsInfoSector * g.bytesPerSector;
+    const info = parseFsInfo(image.subarray(off, off + 512));
+    if (info.leadSignature !== FSINFO_LEAD || info.structSignature !== FSINFO_STRUCT || info.trailSignature !== FSINFO_TRAIL) {
+      this.problem('FSInfo sector has wrong signatures');
+      return null;
+    }
+    if (info.nextFree !== UNKNOWN && (info.nextFree < 2 || info.nextFree > g.clusterCount + 1)) {
+      this.problem(`FSInfo next free cluster ${info.nextFree} is out of range`);
+    }
+    return info;
+  }
+
+  private checkBackupBoot(): void {
+    const { bs, g, image } = this;
+    if (bs.backupBootSector === 0 || bs.backupBootSector === 0xffff) return;
+    if (bs.backupBootSector >= g.reservedSectors) {
+      this.problem(`backup boot sector ${bs.backupBootSector} is outside the reserved area`);
+      return;
+    }
+    const off = bs.backupBootSector * g.bytesPerSector;
+    for (let i = 0; i < 512; i++) {
+      if (image[i] !== image[off + i]) {
+        this.problem('backup boot sector differs from the boot sector');
+        return;
+      }
+    }
+  }
+
+  private inRange(c: number): boolean {
+    return c >= 2 && c <= g2max(this.g);
+  }
+
+  /**
+   * Follows a chain from `start`, claiming each cluster for `owner`. Ends at
+   * the end-of-chain mark, or early (with a problem) at a free, bad,
+   * out-of-range or already claimed cluster: no chain is ever walked twice.
+   */
+  private walk(start: number, owner: string, limitClusters = Infinity): number[] {
+    const chain: number[] = [];
+    if (!this.inRange(start)) {
+      this.problem(`${owner}: starts at cluster ${start}, outside the data area`);
+      return chain;
+    }
+    const id = this.owners.push(owner) - 1;
+    let c = start;
+    for (;;) {
+      if (c > this.maxCluster) {
+        this.problem(`${owner}: cluster ${c} has no FAT entry in the image`);
+        break;
+      }
+      const prior = this.claims[c]!;
+      if (prior !== CLAIM_NONE) {
+        this.problem(prior === id ? `${owner}: chain loops back to cluster ${c}` : `${owner}: cross-linked with ${this.owners[prior]} at cluster ${c}`);
+        break;
+      }
+      if (chain.length >= limitClusters) break;
+      this.claims[c] = id;
+      this.used++;
+      chain.push(c);
+      const next = this.fat.get(c);
+      if (this.fat.isEoc(next)) break;
+      if (next === 0) { this.problem(`${owner}: chain ends in free cluster after ${c}`); break; }
+      if (this.fat.isBad(next)) { this.problem(`${owner}: chain runs into a bad cluster after ${c}`); break; }
+      if (!this.inRange(next)) { this.problem(`${owner}: cluster ${c} points outside the data area (${next})`); break; }
+      c = next;
+    }
+    return chain;
+  }
+
+  /** The bytes of the clusters (only what the image holds); `limit` caps the length. */
+  private readClusters(chain: number[], limit: number): Uint8Array {
+    const cb = this.g.clusterBytes;
+    let available = 0;
+    for (const c of chain) {
+      const off = clusterOffset(this.g, c);
+      if (off >= this.image.length) break;
+      available += Math.min(cb, this.image.length - off);
+      if (available >= limit) break;
+    }
+    const out = new Uint8Array(Math.min(limit, available));
+    let pos = 0;
+    for (const c of chain) {
+      if (pos >= out.length) break;
+      const off = clusterOffset(this.g, c);
+      const n = Math.min(cb, out.length - pos, this.image.length - off);
+      if (n <= 0) break;
+      out.set(this.image.subarray(off, off + n), pos);
+      pos += n;
+    }
+    return out;
+  }
+
+  private record(r: EntryRecord): void {
+    if (this.options.records) this.records.push(r);
+  }
+
+  /** Reads one directory into `job.node`, queueing subdirectories; returns the root's label entry if any. */
+  private readDirectory(job: DirJob, jobs: DirJob[]): string | null {
+    const { g } = this;
+    let bytes: Uint8Array;
+    if (job.path === '/' && g.fatType !== 32) {
+      const off = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
+      bytes = this.image.subarray(Math.min(off, this.image.length), Math.min(off + g.rootEntries * ENTRY_SIZE, this.image.length));
+    } else {
+      const chain = this.walk(job.cluster, `directory ${job.path}`);
+      this.directoryChains.set(job.path, chain);
+      bytes = this.readClusters(chain, chain.length * g.clusterBytes);
+    }
+    const isRoot = job.path === '/';
+    const fat32 = g.fatType === 32;
+    const taken = new Set<string>();
+    let label: string | null = null;
+    let lfn: PendingLfn | null = null;
+    const count = Math.floor(bytes.length / ENTRY_SIZE);
+    if (count > 65536) this.problem(`directory ${job.path} has ${count} entries, more than FAT allows (65536)`);
+    const dropLfn = (why: string) => {
+      if (lfn) this.problem(`${job.path}: long-name slots at entry ${lfn.firstIndex} ${why}; ignored`);
+      lfn = null;
+    };
+    for (let i = 0; i < count; i++) {
+      const off = i * ENTRY_SIZE;
+      const raw = bytes.subarray(off, off + ENTRY_SIZE);
+      const first = raw[0]!;
+      if (first === END) {
+        dropLfn('are not followed by a short entry');
+        this.record({ dir: job.path, index: i, kind: 'end', raw });
+        break;
+      }
+      if (first === DELETED) {
+        dropLfn('are interrupted by a deleted entry');
+        this.record({ dir: job.path, index: i, kind: 'deleted', raw });
+        continue;
+      }
+      if (isLfnSlot(raw)) {
+        const slot = parseLfnSlot(raw);
+        let note: string | undefined;
+        if (slot.last) {
+          dropLfn('are not followed by a short entry');
+          if (slot.ordinal < 1 || slot.ordinal > 20) note = `bad ordinal ${slot.ordinal}`;
+          else lfn = { count: slot.ordinal, next: slot.ordinal - 1, checksum: slot.checksum, units: [slot.units], firstIndex: i };
+        } else {
+          const p = lfn as PendingLfn | null;
+          if (p && slot.ordinal === p.next && p.next >= 1 && slot.checksum === p.checksum) {
+            p.units.push(slot.units);
+            p.next--;
+          } else {
+            dropLfn('are out of sequence');
+            note = `slot ${slot.ordinal} outside a set`;
+            this.problem(`${job.path}: long-name slot at entry ${i} (ordinal ${slot.ordinal}) is outside a set; ignored`);
+          }
+        }
+        if (note && slot.last) this.problem(`${job.path}: long-name slot at entry ${i} has ${note}; ignored`);
+        this.record({ dir: job.path, index: i, kind: 'lfn', raw, note });
+        continue;
+      }
+      const e = decodeShortEntry(raw, 0, fat32);
+      const name11 = name11FromBytes(e.name);
+      if ((e.attr & ATTR_VOLUME_ID) !== 0 && (e.attr & ATTR_DIRECTORY) === 0) {
+        dropLfn('precede a volume label');
+        if (isRoot && label === null) label = name11;
+        else this.problem(`${job.path}: extra volume label entry "${name11.trimEnd()}" at entry ${i}`);
+        this.record({ dir: job.path, index: i, kind: 'label', raw });
+        continue;
+      }
+      if (name11 === '.          ' || name11 === '..         ') {
+        dropLfn('precede a dot entry');
+        this.checkDot(job, i, name11, e);
+        this.record({ dir: job.path, index: i, kind: 'dot', raw });
+        continue;
+      }
+      const pending = lfn as PendingLfn | null;
+      lfn = null;
+      let longName: string | null = null;
+      let note: string | undefined;
+      if (pending) {
+        if (pending.next !== 0) {
+          this.problem(`${job.path}: long name at entry ${pending.firstIndex} is missing slots; short name used`);
+          note = 'incomplete long name';
+        } else if (pending.checksum !== lfnChecksum(e.name)) {
+          this.problem(`${job.path}: long name at entry ${pending.firstIndex} has checksum 0x${pending.checksum.toString(16)}, the short name "${displayName11(name11)}" needs 0x${lfnChecksum(e.name).toString(16)}; short name used`);
+          note = 'long-name checksum mismatch';
+        } else {
+          longName = unitsToName(pending.units.reverse().flat());
+        }
+      }
+      for (let k = 0; k < 11; k++) {
+        const c = e.name[k]!;
+        if (k === 0 && c === 0x05) continue;
+        if (!isShortNameChar(c) && !(c >= 0x61 && c <= 0x7a)) {
+          this.problem(`${job.path}: short name "${displayName11(name11)}" at entry ${i} has an invalid character 0x${c.toString(16)}`);
+          break;
+        }
+      }
+      const shown = longName ?? readShortName(e.name, 0, e.ntRes);
+      const name = this.safeName(shown, job.path, taken, name11);
+      const path = job.path === '/' ? `/${name}` : `${job.path}/${name}`;
+      const node = this.entryNode(e, name, name11, path, job, jobs, i, raw, note);
+      if (node) job.node.children.push(node);
+    }
+    dropLfn('end the directory');
+    return label;
+  }
+
+  private checkDot(job: DirJob, index: number, name11: string, e: ShortEntry): void {
+    if (job.path === '/') {
+      this.problem(`root directory has a "${name11.trim()}" entry`);
+      return;
+    }
+    if (name11 === '.          ') {
+      if (index !== 0) this.problem(`${job.path}: "." is entry ${index}, not the first`);
+      if (e.cluster !== job.cluster) this.problem(`${job.path}: "." points to cluster ${e.cluster}, not its own ${job.cluster}`);
+    } else {
+      if (index !== 1) this.problem(`${job.path}: ".." is entry ${index}, not the second`);
+      const want = job.parentCluster === this.g.rootCluster ? 0 : job.parentCluster;
+      if (e.cluster !== want && !(want === 0 && e.cluster === this.g.rootCluster && this.g.fatType === 32)) {
+        this.problem(`${job.path}: ".." points to cluster ${e.cluster}, not the parent's ${want}`);
+      }
+    }
+  }
+
+  /** A name that is safe to create in a POSIX directory and unique in this one. */
+  private safeName(name: string, dir: string, taken: Set<string>, name11: string): string {
+    let safe = '';
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < name.length) {
+        const d = name.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) { safe += name[i]! + name[i + 1]!; i++; continue; }
+      }
+      if (c < 0x20 || c === 0x7f || c === 0x2f) safe += '_';
+      else if (c >= 0xd800 && c <= 0xdfff) safe += '\ufffd';
+      else safe += name[i]!;
+    }
+    if (safe === '' || safe === '.' || safe === '..') safe = displayName11(name11).replace(/[\x00-\x1f/]/g, '_') || '_';
+    if (safe === '.' || safe === '..') safe = safe.replace(/\./g, '_');
+    if (safe !== name) this.problem(`${dir}: name ${JSON.stringify(name)} is not a usable file name; read as ${JSON.stringify(safe)}`);
+    let unique = safe;
+    for (let n = 2; taken.has(unique.toUpperCase()); n++) unique = `${safe}~dup${n}`;
+    if (unique !== safe) this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
+    taken.add(unique.toUpperCase());
+    return unique;
+  }
+
+  private entryNode(
+    e: ShortEntry, name: string, name11: string, path: string, job: DirJob, jobs: DirJob[], index: number, raw: Uint8Array, note?: string,
+  ): FatNode | null {
+    const times = {
+      created: fromDosStamp(e.createDate, e.createTime, e.createTenths) ?? undefined,
+      modified: fromDosStamp(e.writeDate, e.writeTime) ?? undefined,
+      accessed: fromDosStamp(e.accessDate) ?? undefined,
+    };
+    const attributes = e.attr & ATTR_KEPT;
+    if ((e.attr & ATTR_DIRECTORY) !== 0) {
+      if (e.cluster === 0 || (this.g.fatType === 32 && e.cluster === this.g.rootCluster)) {
+        this.problem(`${path}: directory ${e.cluster === 0 ? 'has no cluster' : 'points at the root directory'}; read as empty`);
+        this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: note ?? 'directory without its own cluster' });
+        return { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+      }
+      const node: FatDirectory = { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+      if (this.inRange(e.cluster) && e.cluster <= this.maxCluster && this.claims[e.cluster] !== CLAIM_NONE) {
+        this.problem(`${path}: directory starts at cluster ${e.cluster}, already used by ${this.owners[this.claims[e.cluster]!]}; read as empty`);
+        this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: 'directory loop or cross-link' });
+        return node;
+      }
+      jobs.push({ node, path, cluster: e.cluster, parentCluster: job.cluster });
+      this.record({ dir: job.path, index, kind: 'short', raw, path, note });
+      return node;
+    }
+    let size = e.size;
+    let data: Uint8Array = new Uint8Array(0);
+    let chain: number[] = [];
+    if (e.cluster === 0) {
+      if (size !== 0) this.problem(`${path}: size ${size} but no clusters; read as empty`);
+    } else {
+      const cb = this.g.clusterBytes;
+      const need = Math.ceil(size / cb);
+      if (size === 0) this.problem(`${path}: empty file with start cluster ${e.cluster}`);
+      chain = this.walk(e.cluster, path);
+      if (chain.length < need) {
+        this.problem(`${path}: size ${size} but its chain holds ${chain.length} clusters (${chain.length * cb} bytes); truncated`);
+        size = chain.length * cb;
+      } else if (chain.length > need && size > 0) {
+        this.problem(`${path}: chain of ${chain.length} clusters is longer than the size ${size} needs (${need})`);
+      }
+      data = this.readClusters(chain, size);
+      if (data.length < size) {
+        this.problem(`${path}: data runs past the end of the image; truncated to ${data.length} bytes`);
+      }
+    }
+    this.record({ dir: job.path, index, kind: 'short', raw, path, chain, note });
+    return { kind: 'file', name, attributes, shortName: name11, ...times, data };
+  }
+
+  /** Free clusters per the FAT, and a problem for allocated clusters no chain reaches. */
+  private countFreeAndLost(): number {
+    let free = 0;
+    let lost = 0;
+    let lostChains = 0;
+    const g = this.g;
+    for (let c = 2; c <= g.clusterCount + 1; c++) {
+      if (c > this.maxCluster) { free += g.clusterCount + 1 - c + 1; break; }
+      const v = this.fat.get(c);
+      if (v === 0) free++;
+      else if (!this.fat.isBad(v) && this.claims[c] === CLAIM_NONE) {
+        lost++;
+        // A lost chain starts at a lost cluster no other lost cluster points to; counting heads roughly is enough here.
+        if (c === 2 || this.fat.get(c - 1) !== c) lostChains++;
+      }
+    }
+    if (lost > 0) this.problem(`${lost} allocated clusters belong to no file (${lostChains} lost chains)`);
+    return free;
+  }
+}
+
+function g2max(g: Geometry): number {
+  return g.clusterCount + 1;
+}

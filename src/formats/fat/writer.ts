@@ -1,0 +1,319 @@
+/**
+ * Writes a tree as a FAT image: layout as mkfs.fat would choose it (or the
+ * geometry of an existing image), every file contiguous, both FATs equal,
+ * FSInfo and backup boot sector current, clean-shutdown bits set. What FAT
+ * cannot hold is reported in `warnings` (or refused, for files too big).
+ */
+import {
+  buildBootSector, buildFsInfo, clusterOffset, geometryOf, parseBootSector, flagsOffset, NO_NAME,
+  type BootSector, type Geometry,
+} from './bootsector.js';
+import { ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, ENTRY_SIZE, encodeShortEntry } from './dirent.js';
+import { toDosStamp } from './dostime.js';
+import { bootSectorFor, chooseLayout, type Layout, type LayoutOptions } from './layout.js';
+import { buildLfnSlots, lfnChecksum, lfnSlotCount } from './lfn.js';
+import { fatKey, labelField, storableName } from './names.js';
+import { isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
+import { FatTable } from './table.js';
+import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTree } from './tree.js';
+import { Errno, FsError } from '../../core/errno.js';
+
+export const MAX_FAT_FILE_SIZE = 0xffffffff;
+const MAX_DIR_ENTRIES = 65536;
+
+export interface WriteOptions extends LayoutOptions {
+  /** Size of a new image in bytes. Default: the smallest of 1440 KiB, 4 MiB, 8 MiB, ... that leaves a fifth free. */
+  size?: number;
+  /** An existing image whose geometry, serial number and boot code are kept (saving back to the same file). */
+  like?: Uint8Array;
+  /** Leave out files of 4 GiB or more with a warning instead of failing. */
+  skipTooBig?: boolean;
+  /** Time for entries without times and for the label entry (epoch ms); default now. */
+  now?: number;
+}
+
+export interface WriteResult {
+  image: Uint8Array;
+  warnings: string[];
+}
+
+interface PlannedEntry {
+  node: FatNode;
+  name: string;
+  name11: string;
+  ntCase: number;
+  lfn: boolean;
+  first: number;
+  clusters: number;
+  dir: PlannedDir | null;
+}
+
+interface PlannedDir {
+  node: FatDirectory;
+  path: string;
+  isRoot: boolean;
+  entries: PlannedEntry[];
+  /** 32-byte entries needed (dots, label, long-name slots included). */
+  slots: number;
+  first: number;
+  clusters: number;
+}
+
+/** Names, aliases and entry counts for the whole tree (independent of cluster size). */
+function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warnings: Warnings): PlannedDir {
+  const root: PlannedDir = { node: tree.root, path: '/', isRoot: true, entries: [], slots: labelEntry ? 1 : 0, first: 0, clusters: 0 };
+  const stack: PlannedDir[] = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    const keys = new Set<string>();
+    const taken = new Set<string>();
+    const accepted: { node: FatNode; name: string; path: string }[] = [];
+    for (const node of dir.node.children) {
+      const path = dir.isRoot ? `/${node.name}` : `${dir.path}/${node.name}`;
+      if (node.kind === 'file' && sizeOf(node.data) > MAX_FAT_FILE_SIZE) {
+        if (!options.skipTooBig) {
+          throw new FsError(Errno.EFBIG, `${path} is ${sizeOf(node.data)} bytes; FAT files end at 4 GiB - 1 (skip such files to save the rest)`);
+        }
+        warnings.add('files of 4 GiB or more left out', path);
+        continue;
+      }
+      const name = storableName(node.name);
+      if (name === null) { warnings.add('names FAT cannot hold, left out', path); continue; }
+      if (name !== node.name) warnings.add('names changed to what FAT can hold', `${path} -> ${name}`);
+      const key = fatKey(name);
+      if (keys.has(key)) { warnings.add('names that differ only in case (FAT ignores case), left out', path); continue; }
+      keys.add(key);
+      accepted.push({ node, name, path });
+    }
+    if (!dir.isRoot) dir.slots += 2;
+    // Names that fit 8.3 first, so generated aliases never take them.
+    const plain = accepted.map((a) => plainShortName(a.name));
+    accepted.forEach((a, i) => { if (plain[i]) taken.add(plain[i]!.name11); });
+    accepted.forEach((a, i) => {
+      const p = plain[i];
+      let name11: string;
+      if (p) name11 = p.name11;
+      else if (a.node.shortName && validHint(a.node.shortName) && !taken.has(a.node.shortName)) name11 = a.node.shortName;
+      else name11 = makeAlias(a.name, taken);
+      taken.add(name11);
+      const entry: PlannedEntry = {
+        node: a.node, name: a.name, name11, ntCase: p ? p.ntCase : 0, lfn: !p, first: 0, clusters: 0, dir: null,
+      };
+      dir.slots += 1 + (entry.lfn ? lfnSlotCount(a.name) : 0);
+      if (a.node.kind === 'dir') {
+        entry.dir = { node: a.node, path: a.path, isRoot: false, entries: [], slots: 0, first: 0, clusters: 0 };
+        stack.push(entry.dir);
+      }
+      dir.entries.push(entry);
+    });
+    if (dir.slots > MAX_DIR_ENTRIES) {
+      throw new FsError(Errno.ENOSPC, `directory ${dir.path} needs ${dir.slots} entries; a FAT directory holds ${MAX_DIR_ENTRIES}`);
+    }
+  }
+  return root;
+}
+
+/** An 11-character short name from an image, reusable as an alias if still valid. */
+function validHint(name11: string): boolean {
+  if (name11.length !== 11 || name11[0] === ' ' || name11.startsWith('.')) return false;
+  for (let i = 0; i < 11; i++) if (!isShortNameChar(name11.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Assigns clusters in depth-first order; returns the count used. */
+function allocate(root: PlannedDir, clusterBytes: number, fat32: boolean): number {
+  let next = 2;
+  const take = (n: number) => { const first = n > 0 ? next : 0; next += n; return first; };
+  const dirClusters = (d: PlannedDir) => Math.max(1, Math.ceil((d.slots * ENTRY_SIZE) / clusterBytes));
+  const visit = (d: PlannedDir) => {
+    if (!d.isRoot || fat32) {
+      d.clusters = dirClusters(d);
+      d.first = take(d.clusters);
+    }
+    for (const e of d.entries) {
+      if (e.node.kind === 'file') {
+        e.clusters = Math.ceil(sizeOf(e.node.data) / clusterBytes);
+        e.first = take(e.clusters);
+      }
+    }
+    for (const e of d.entries) {
+      if (e.dir) {
+        visit(e.dir);
+        e.first = e.dir.first;
+        e.clusters = e.dir.clusters;
+      }
+    }
+  };
+  // Deep trees: recursion depth is the tree depth, which path limits keep small.
+  visit(root);
+  return next - 2;
+}
+
+class Warnings {
+  private readonly groups = new Map<string, string[]>();
+  add(what: string, example: string): void {
+    let g = this.groups.get(what);
+    if (!g) this.groups.set(what, (g = []));
+    g.push(example);
+  }
+  list(): string[] {
+    const out: string[] = [];
+    for (const [what, examples] of this.groups) {
+      const shown = examples.slice(0, 5).join(', ');
+      out.push(`${examples.length} ${what}: ${shown}${examples.length > 5 ? ', ...' : ''}`);
+    }
+    return out;
+  }
+}
+
+const STANDARD_SIZES_KIB = [1440, 4096];
+for (let s = 8192; s <= 2 * 1024 * 1024 * 1024; s *= 2) STANDARD_SIZES_KIB.push(s);
+
+function layoutFromImage(like: Uint8Array): { layout: Layout; bs: BootSector; geometry: Geometry } {
+  const bs = parseBootSector(like);
+  const geometry = geometryOf(bs);
+  const layout: Layout = {
+    fatType: geometry.fatType, bytesPerSector: geometry.bytesPerSector, sectorsPerCluster: geometry.sectorsPerCluster,
+    reservedSectors: geometry.reservedSectors, numFats: geometry.numFats, rootEntries: geometry.rootEntries,
+    totalSectors: geometry.totalSectors, fatSectors: geometry.fatSectors, clusterCount: geometry.clusterCount,
+    media: bs.media, sectorsPerTrack: bs.sectorsPerTrack, heads: bs.heads, driveNumber: bs.driveNumber,
+  };
+  return { layout, bs, geometry };
+}
+
+/** Writes `tree` as a complete FAT image. */
+export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult {
+  const warnings = new Warnings();
+  const now = options.now ?? Date.now();
+  const label = labelField(options.label ?? tree.label);
+  if (label.changed) warnings.add('volume label changed to what FAT can hold', `"${tree.label}" -> "${label.field.trimEnd()}"`);
+  const hasLabel = label.field !== NO_NAME;
+  const root = plan(tree, hasLabel, options, warnings);
+
+  let layout: Layout;
+  let base: BootSector;
+  if (options.like) {
+    const fromImage = layoutFromImage(options.like);
+    layout = fromImage.layout;
+    base = { ...fromImage.bs, flags: fromImage.bs.flags & ~1 };
+  } else {
+    const sizes = options.size !== undefined ? [options.size] : STANDARD_SIZES_KIB.map((k) => k * 1024);
+    let found: Layout | null = null;
+    for (const size of sizes) {
+      const candidate = chooseLayout(size, options);
+      const used = allocate(root, candidate.bytesPerSector * candidate.sectorsPerCluster, candidate.fatType === 32);
+      const fitsRoot = candidate.fatType === 32 || root.slots <= candidate.rootEntries;
+      const room = options.size !== undefined ? candidate.clusterCount : Math.floor(candidate.clusterCount * 0.8);
+      if (used <= room && fitsRoot) { found = candidate; break; }
+      if (options.size !== undefined) found = candidate;
+    }
+    layout = found!;
+    base = bootSectorFor(layout, { ...options, volumeId: options.volumeId ?? tree.volumeId });
+  }
+  const clusterBytes = layout.bytesPerSector * layout.sectorsPerCluster;
+  const fat32 = layout.fatType === 32;
+  const used = allocate(root, clusterBytes, fat32);
+  if (!fat32 && root.slots > layout.rootEntries) {
+    throw new FsError(Errno.ENOSPC, `the root directory needs ${root.slots} entries; this FAT${layout.fatType} layout has ${layout.rootEntries}`);
+  }
+  if (used > layout.clusterCount) {
+    throw new FsError(Errno.ENOSPC, `the content needs ${used} clusters of ${clusterBytes} bytes; the image has ${layout.clusterCount}`);
+  }
+  const bs: BootSector = { ...base, volumeLabel: label.field, rootCluster: fat32 ? root.first : 0 };
+  const image = new Uint8Array(layout.totalSectors * layout.bytesPerSector);
+  writeReserved(image, bs, layout, options.like, used);
+  const geometry = geometryOf(parseBootSector(image));
+  const fat = new FatTable(layout.fatType, image.subarray(
+    layout.reservedSectors * layout.bytesPerSector, (layout.reservedSectors + layout.fatSectors) * layout.bytesPerSector));
+  fat.set(0, (fat.eoc & ~0xff) | layout.media);
+  fat.set(1, fat.eoc); // includes the clean-shutdown and no-error bits on FAT16/32
+  writeDirectory(image, geometry, fat, root, 0, hasLabel ? label.field : null, now);
+  const fatBytes = layout.fatSectors * layout.bytesPerSector;
+  const fatStart = layout.reservedSectors * layout.bytesPerSector;
+  for (let n = 1; n < layout.numFats; n++) image.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
+  return { image, warnings: warnings.list() };
+}
+
+function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: Uint8Array | undefined, used: number): void {
+  const sector = layout.bytesPerSector;
+  if (like) {
+    // Keep what the old image had in its reserved area (boot code), then bring the fields up to date.
+    image.set(like.subarray(0, Math.min(like.length, layout.reservedSectors * sector)));
+    image[flagsOffset(layout.fatType)] = image[flagsOffset(layout.fatType)]! & ~1;
+    const labelAt = (layout.fatType === 32 ? 64 : 36) + 7;
+    if (image[labelAt - 5] === 0x29) for (let i = 0; i < 11; i++) image[labelAt + i] = bs.volumeLabel.charCodeAt(i);
+    if (layout.fatType === 32) { image[44] = bs.rootCluster & 0xff; image[45] = bs.rootCluster >> 8; image[46] = 0; image[47] = 0; }
+  } else {
+    image.set(buildBootSector(bs), 0);
+  }
+  if (layout.fatType !== 32) return;
+  const free = layout.clusterCount - used;
+  const nextFree = free > 0 ? used + 2 : 0xffffffff;
+  const info = buildFsInfo(sector, free, nextFree);
+  const infoSector = bs.fsInfoSector || 1;
+  image.set(info, infoSector * sector);
+  const backup = bs.backupBootSector;
+  if (backup > 0 && backup < layout.reservedSectors) {
+    image.copyWithin(backup * sector, 0, sector);
+    if (backup + infoSector < layout.reservedSectors) image.set(info, (backup + infoSector) * sector);
+  }
+}
+
+/** Writes one directory's entries and its files' data, then its subdirectories (iteratively). */
+function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, _parent: number, label: string | null, now: number): void {
+  const jobs: { dir: PlannedDir; parentFirst: number }[] = [{ dir: root, parentFirst: 0 }];
+  while (jobs.length > 0) {
+    const { dir, parentFirst } = jobs.pop()!;
+    const bytes = new Uint8Array(Math.max(dir.slots, 1) * ENTRY_SIZE);
+    let at = 0;
+    const put = (entry: Uint8Array) => { bytes.set(entry, at); at += ENTRY_SIZE; };
+    if (dir.isRoot && label !== null) {
+      const t = toDosStamp(now);
+      put(encodeShortEntry({
+        name: name11Bytes(label), attr: ATTR_VOLUME_ID, ntRes: 0, createTenths: 0, createTime: 0, createDate: 0,
+        accessDate: 0, writeTime: t.time, writeDate: t.date, cluster: 0, size: 0,
+      }));
+    }
+    if (!dir.isRoot) {
+      put(shortEntry('.          ', 0, dir.node, ATTR_DIRECTORY, dir.first, 0, now));
+      put(shortEntry('..         ', 0, dir.node, ATTR_DIRECTORY, parentFirst, 0, now));
+    }
+    for (const e of dir.entries) {
+      const attr = (e.node.attributes & ATTR_KEPT) | (e.node.kind === 'dir' ? ATTR_DIRECTORY : 0);
+      const size = e.node.kind === 'file' ? sizeOf(e.node.data) : 0;
+      const short = shortEntry(e.name11, e.ntCase, e.node, attr, e.first, size, now);
+      if (e.lfn) for (const slot of buildLfnSlots(e.name, lfnChecksum(short.subarray(0, 11)))) put(slot);
+      put(short);
+      if (e.node.kind === 'file' && e.clusters > 0) {
+        writeData(image, clusterOffset(g, e.first), e.node.data);
+        chain(fat, e.first, e.clusters);
+      }
+      if (e.dir) jobs.push({ dir: e.dir, parentFirst: dir.isRoot ? 0 : dir.first });
+    }
+    if (dir.isRoot && g.fatType !== 32) {
+      image.set(bytes.subarray(0, at), (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector);
+    } else {
+      image.set(bytes.subarray(0, at), clusterOffset(g, dir.first));
+      chain(fat, dir.first, dir.clusters);
+    }
+  }
+}
+
+function chain(fat: FatTable, first: number, count: number): void {
+  for (let i = 0; i < count; i++) fat.set(first + i, i + 1 < count ? first + i + 1 : fat.eoc);
+}
+
+function writeData(image: Uint8Array, offset: number, data: Uint8Array | ContentSource): void {
+  if (data instanceof Uint8Array) image.set(data, offset);
+  else data.readInto(0, image.subarray(offset, offset + data.size));
+}
+
+function shortEntry(name11: string, ntCase: number, node: FatNode, attr: number, cluster: number, size: number, now: number): Uint8Array {
+  const created = toDosStamp(node.created ?? node.modified ?? now);
+  const modified = toDosStamp(node.modified ?? now);
+  const accessed = toDosStamp(node.accessed ?? node.modified ?? now);
+  return encodeShortEntry({
+    name: name11Bytes(name11), attr, ntRes: ntCase, createTenths: created.tenths, createTime: created.time,
+    createDate: created.date, accessDate: accessed.date, writeTime: modified.time, writeDate: modified.date, cluster, size,
+  });
+}
