@@ -216,6 +216,7 @@ class EntryWriter {
     const add = (name: string, value: Uint8Array | FileData) => {
       if (/[=\n\0]/.test(name)) {
         const bytes = value instanceof Uint8Array ? value : readAll(value);
+        if (!(value instanceof Uint8Array)) this.progress.bytesDone += bytes.length;
         recs.push(text(K.libarchiveXattr + percentEncode(encodeName(name)), toBase64(bytes)));
       } else if (value instanceof Uint8Array) {
         recs.push({ key: K.schilyXattr + name, value });
