@@ -13,3 +13,5 @@ export * from './shortname.js';
 export * from './table.js';
 export * from './tree.js';
 export * from './writer.js';
+export * from './check.js';
+export * from './dump.js';

@@ -1,0 +1,159 @@
+/**
+ * `memefs dump`: a readable account of an image: boot sector and BPB fields
+ * with their meaning, FSInfo, FAT type and geometry, every directory entry
+ * (long-name slots too, with their checksums checked), the cluster chain of
+ * each file in fragments, and the problems the check pass finds.
+ */
+import { hex, u16 } from './bytes.js';
+import {
+  geometryOf, parseBootSector, parseFsInfo, FSINFO_LEAD, FSINFO_STRUCT, FSINFO_TRAIL, UNKNOWN, type BootSector, type Geometry,
+} from './bootsector.js';
+import { attributeLetters, decodeShortEntry } from './dirent.js';
+import { formatDosStamp } from './dostime.js';
+import { lfnChecksum, parseLfnSlot } from './lfn.js';
+import { scanFat, type EntryRecord, type FatScan } from './reader.js';
+import { displayName11, name11FromBytes, readShortName } from './shortname.js';
+import { countRuns, describeRuns } from './table.js';
+
+function row(out: string[], field: string, value: string | number, meaning = ''): void {
+  out.push(`  ${field.padEnd(22)} ${String(value).padEnd(14)} ${meaning}`.trimEnd());
+}
+
+function mediaMeaning(m: number): string {
+  return m === 0xf8 ? 'fixed disk' : m === 0xf0 ? '3.5" floppy (1.44/2.88 MB) or other removable' : m === 0xf9 ? '3.5" 720 KB / 5.25" 1.2 MB floppy' : m >= 0xf8 ? 'floppy' : 'invalid';
+}
+
+function dumpBootSector(out: string[], bs: BootSector, image: Uint8Array): void {
+  const fat32 = bs.fatSize16 === 0 && bs.rootEntries === 0;
+  out.push('Boot sector');
+  row(out, 'jump', bs.jump.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' '), bs.jump[0] === 0xeb || bs.jump[0] === 0xe9 ? 'x86 jump to boot code' : 'not a jump instruction');
+  row(out, 'OEM name', JSON.stringify(bs.oemName), 'who formatted it (informational)');
+  row(out, 'BytsPerSec', bs.bytesPerSector, 'bytes per sector');
+  row(out, 'SecPerClus', bs.sectorsPerCluster, `sectors per cluster (${bs.bytesPerSector * bs.sectorsPerCluster} bytes)`);
+  row(out, 'RsvdSecCnt', bs.reservedSectors, 'reserved sectors before the first FAT');
+  row(out, 'NumFATs', bs.numFats, 'copies of the FAT');
+  row(out, 'RootEntCnt', bs.rootEntries, fat32 ? '0: root directory is a cluster chain (FAT32)' : 'entries in the fixed root directory');
+  row(out, 'TotSec16', bs.totalSectors16, 'total sectors (0: see TotSec32)');
+  row(out, 'Media', hex(bs.media, 2), mediaMeaning(bs.media));
+  row(out, 'FATSz16', bs.fatSize16, 'sectors per FAT (0 on FAT32)');
+  row(out, 'SecPerTrk / NumHeads', `${bs.sectorsPerTrack} / ${bs.heads}`, 'CHS geometry (informational)');
+  row(out, 'HiddSec', bs.hiddenSectors, 'sectors before this partition');
+  row(out, 'TotSec32', bs.totalSectors32, 'total sectors when TotSec16 is 0');
+  if (fat32) {
+    row(out, 'FATSz32', bs.fatSize32, 'sectors per FAT');
+    row(out, 'ExtFlags', hex(bs.extFlags, 4), bs.extFlags & 0x80 ? `only FAT #${(bs.extFlags & 0xf) + 1} is active` : 'all FATs mirrored');
+    row(out, 'FSVer', hex(bs.fsVersion, 4), bs.fsVersion === 0 ? 'version 0.0' : 'unknown version');
+    row(out, 'RootClus', bs.rootCluster, 'first cluster of the root directory');
+    row(out, 'FSInfo', bs.fsInfoSector, 'sector of the FSInfo structure');
+    row(out, 'BkBootSec', bs.backupBootSector, 'sector of the backup boot sector');
+  }
+  row(out, 'DrvNum', hex(bs.driveNumber, 2), bs.driveNumber === 0x80 ? 'hard disk' : bs.driveNumber === 0 ? 'floppy' : '');
+  row(out, 'Reserved1 (flags)', hex(bs.flags, 2), bs.flags & 1 ? 'DIRTY: not unmounted cleanly' : 'clean');
+  row(out, 'BootSig', hex(bs.bootSignature, 2), bs.bootSignature === 0x29 ? 'the next three fields are valid' : 'serial, label and type absent');
+  row(out, 'VolID', hex(bs.volumeId, 8), `serial ${(bs.volumeId >>> 16).toString(16).toUpperCase().padStart(4, '0')}-${(bs.volumeId & 0xffff).toString(16).toUpperCase().padStart(4, '0')}`);
+  row(out, 'VolLab', JSON.stringify(bs.volumeLabel), 'label (the root directory entry is authoritative)');
+  row(out, 'FilSysType', JSON.stringify(bs.fsTypeName), 'informational only; the cluster count decides');
+  row(out, 'Signature', hex(u16(image, 510), 4), u16(image, 510) === 0xaa55 ? 'ok' : 'WRONG (should be 0xAA55)');
+}
+
+function dumpGeometry(out: string[], g: Geometry, scan: FatScan): void {
+  const s = (n: number) => `sector ${n} (byte ${n * g.bytesPerSector})`;
+  out.push('', 'Geometry');
+  row(out, 'FAT type', `FAT${g.fatType}`, `${g.clusterCount} clusters of ${g.clusterBytes} bytes`);
+  for (let n = 0; n < g.numFats; n++) row(out, `FAT #${n + 1}`, s(g.reservedSectors + n * g.fatSectors), `${g.fatSectors} sectors`);
+  if (g.fatType !== 32) row(out, 'root directory', s(g.reservedSectors + g.numFats * g.fatSectors), `${g.rootEntries} entries, ${g.rootDirSectors} sectors`);
+  else row(out, 'root directory', `cluster ${g.rootCluster}`, `chain ${describeRuns(scan.directoryChains.get('/') ?? [])}`);
+  row(out, 'data area', s(g.firstDataSector), `cluster 2 starts here`);
+  row(out, 'total sectors', g.totalSectors, `${g.totalSectors * g.bytesPerSector} bytes`);
+  row(out, 'clusters in use', scan.usedClusters, `reachable from the root`);
+  row(out, 'free clusters', scan.freeClusters, 'per FAT #1');
+}
+
+function dumpFsInfo(out: string[], image: Uint8Array, bs: BootSector, scan: FatScan): void {
+  if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) return;
+  const off = bs.fsInfoSector * bs.bytesPerSector;
+  const info = parseFsInfo(image.subarray(off, off + 512));
+  const sig = (v: number, want: number) => (v === want ? 'ok' : `WRONG (should be ${hex(want, 8)})`);
+  out.push('', `FSInfo (sector ${bs.fsInfoSector})`);
+  row(out, 'LeadSig', hex(info.leadSignature, 8), sig(info.leadSignature, FSINFO_LEAD));
+  row(out, 'StrucSig', hex(info.structSignature, 8), sig(info.structSignature, FSINFO_STRUCT));
+  row(out, 'Free_Count', info.freeCount === UNKNOWN ? 'unknown' : info.freeCount, `the FAT says ${scan.freeClusters}`);
+  row(out, 'Nxt_Free', info.nextFree === UNKNOWN ? 'unknown' : info.nextFree, 'hint where to look for free clusters');
+  row(out, 'TrailSig', hex(info.trailSignature, 8), sig(info.trailSignature, FSINFO_TRAIL));
+}
+
+function describeUnits(units: number[]): string {
+  return units.map((u) => (u === 0 ? '\\0' : u === 0xffff ? '·' : u < 0x20 ? `\\x${u.toString(16).padStart(2, '0')}` : String.fromCharCode(u))).join('');
+}
+
+function dumpDirectories(out: string[], scan: FatScan): void {
+  const fat32 = scan.geometry.fatType === 32;
+  const byDir = new Map<string, EntryRecord[]>();
+  for (const r of scan.records) {
+    let list = byDir.get(r.dir);
+    if (!list) byDir.set(r.dir, (list = []));
+    list.push(r);
+  }
+  for (const [dir, records] of byDir) {
+    const chain = scan.directoryChains.get(dir);
+    out.push('', `Directory ${dir}${chain ? ` (clusters ${describeRuns(chain) || 'none'})` : ' (fixed root)'}`);
+    // Long-name slots are checked against the short entry that follows them.
+    const sums = new Map<EntryRecord, number>();
+    let pending: EntryRecord[] = [];
+    for (const r of records) {
+      if (r.kind === 'lfn') pending.push(r);
+      else {
+        if (r.kind === 'short') for (const p of pending) sums.set(p, lfnChecksum(r.raw.subarray(0, 11)));
+        pending = [];
+      }
+    }
+    for (const r of records) {
+      const at = `  #${String(r.index).padEnd(5)}`;
+      const note = r.note ? `  [${r.note}]` : '';
+      if (r.kind === 'end') { out.push(`${at} end of directory`); continue; }
+      if (r.kind === 'deleted') { out.push(`${at} deleted      "${displayName11(name11FromBytes(r.raw))}"`); continue; }
+      if (r.kind === 'lfn') {
+        const slot = parseLfnSlot(r.raw);
+        const want = sums.get(r);
+        const check = want === undefined ? 'no short entry follows' : want === slot.checksum ? 'checksum ok' : `checksum MISMATCH (short name needs ${hex(want, 2)})`;
+        out.push(`${at} long name    ordinal ${slot.ordinal}${slot.last ? ' (last)' : ''} checksum ${hex(slot.checksum, 2)} ${check}  "${describeUnits(slot.units)}"${note}`);
+        continue;
+      }
+      const e = decodeShortEntry(r.raw, 0, fat32);
+      const name = displayName11(name11FromBytes(e.name));
+      if (r.kind === 'label') { out.push(`${at} volume label "${name11FromBytes(e.name)}"  written ${formatDosStamp(e.writeDate, e.writeTime)}`); continue; }
+      if (r.kind === 'dot') { out.push(`${at} ${name.padEnd(12)} <DIR>  cluster ${e.cluster}`); continue; }
+      const kind = e.attr & 0x10 ? '<DIR>' : `${e.size} bytes`;
+      const caseBits = e.ntRes & 0x18 ? ` NT case ${hex(e.ntRes, 2)} (reads "${readShortName(e.name, 0, e.ntRes)}")` : '';
+      out.push(`${at} ${name.padEnd(12)} ${attributeLetters(e.attr)} ${kind}, first cluster ${e.cluster}${caseBits} -> ${r.path}${note}`);
+      out.push(`          created ${formatDosStamp(e.createDate, e.createTime, e.createTenths)}, modified ${formatDosStamp(e.writeDate, e.writeTime)}, accessed ${formatDosStamp(e.accessDate, 0)}`.replace(/ 00:00:00(?=$)/, ''));
+      const clusters = r.chain ?? (r.path ? scan.directoryChains.get(r.path) : undefined);
+      if (clusters && clusters.length > 0) {
+        const runs = countRuns(clusters);
+        out.push(`          chain: ${clusters.length} clusters in ${runs} fragment${runs === 1 ? '' : 's'}: ${describeRuns(clusters)}`);
+      }
+    }
+  }
+}
+
+/** The full report for an image. Never throws for damaged images; a non-FAT image reports why. */
+export function dumpFat(image: Uint8Array): string {
+  const out: string[] = [];
+  if (image.length < 512) return `Not a FAT image: only ${image.length} bytes (a boot sector alone is 512)\n`;
+  const bs = parseBootSector(image);
+  dumpBootSector(out, bs, image);
+  let geometry: Geometry;
+  try {
+    geometry = geometryOf(bs);
+  } catch (e) {
+    out.push('', `Not a FAT image: ${(e as Error).message}`);
+    return out.join('\n') + '\n';
+  }
+  const scan = scanFat(image, { records: true, maxProblems: 10000 });
+  if (geometry.fatType === 32) dumpFsInfo(out, image, bs, scan);
+  dumpGeometry(out, geometry, scan);
+  dumpDirectories(out, scan);
+  out.push('', scan.problems.length === 0 ? 'No problems found.' : `Problems (${scan.problems.length}):`);
+  for (const p of scan.problems) out.push(`  - ${p}`);
+  return out.join('\n') + '\n';
+}
