@@ -88,7 +88,7 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
  */
 function startDaemon(config: MountConfig): ChildProcess {
   const daemon = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
-  return spawn(process.execPath, ['--expose-gc', daemon], {
+  return spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', daemon], {
     detached: !config.foreground,
     stdio: ['ignore', config.foreground ? 'inherit' : 'ignore', config.foreground ? 'inherit' : 'ignore', 'pipe'],
     env: { ...process.env, MEMEFS_CONFIG: JSON.stringify(config), MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },

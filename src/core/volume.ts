@@ -749,7 +749,12 @@ export class Volume implements Space {
   }
 }
 
-const XATTR_PREFIXES = ['user.', 'trusted.', 'security.', 'system.'];
+/**
+ * Namespaces stored as given. POSIX ACLs (system.posix_acl_*) are refused
+ * with EOPNOTSUPP, as on a file system without ACLs, so that tools such as
+ * `cp -a` fall back to chmod instead of storing an ACL nothing enforces.
+ */
+const XATTR_PREFIXES = ['user.', 'trusted.', 'security.'];
 
 function checkXattrName(name: string): void {
   if (name.length === 0) fail(Errno.ERANGE);

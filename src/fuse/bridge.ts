@@ -46,6 +46,9 @@ const FS_IOC_GETFLAGS = 0x80086601;
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
+/** Free space under which new opens bypass the page cache (see fileOpenFlags). */
+const NEAR_FULL = 256 * 1024 * 1024;
+const WRITE_CACHE = 1 << 0;
 
 type Handler = (req: Request) => void;
 
@@ -236,7 +239,7 @@ export class Bridge {
       Init.SETXATTR_EXT | Init.INIT_EXT | Init.EXPLICIT_INVAL_DATA;
     if (this.options.writebackCache) want |= Init.WRITEBACK_CACHE;
     const flags = (want & kernel) >>> 0;
-    const flags2 = (Init2.NO_EXPORT_SUPPORT & kernel2) >>> 0;
+    const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP) & kernel2) >>> 0;
     this.setxattrExt = (flags & Init.SETXATTR_EXT) !== 0;
     InitOut.write(this.session.out, OUT_HEADER_SIZE, {
       major: KERNEL_VERSION, minor: this.minor, max_readahead: a.max_readahead, flags,
@@ -373,8 +376,17 @@ export class Bridge {
     this.replyEntry(req, inode);
   }
 
-  /** Open flags for a regular file: keep the page cache across opens (every change passes through the kernel). */
+  /**
+   * Open flags for a regular file: keep the page cache across opens (every
+   * change passes through the kernel). Near a full volume, bypass the cache
+   * instead, so that write() itself fails with ENOSPC rather than a later
+   * writeback (the kernel may hold tens of MiB of dirty pages per mount).
+   */
   private fileOpenFlags(): number {
+    if (this.options.writebackCache) {
+      const free = this.volume.sizeLimit - this.volume.used;
+      if (free < Math.min(this.volume.sizeLimit / 2, NEAR_FULL)) return FOPEN.DIRECT_IO;
+    }
     return FOPEN.KEEP_CACHE;
   }
 
@@ -433,6 +445,8 @@ export class Bridge {
     const size = Math.min(a.size, req.len - start);
     const inode = this.node(req);
     const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), (a.write_flags & WRITE_KILL_SUIDGID) !== 0);
+    // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
+    if (n < size && (a.write_flags & WRITE_CACHE) !== 0) throw new FsError(Errno.ENOSPC);
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
     this.session.ok(req.unique, WriteOut.size);
   }

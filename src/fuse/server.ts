@@ -19,7 +19,7 @@ export interface ServeOptions extends Partial<BridgeOptions> {
 }
 
 /** Bytes freed since the last collection that make one worthwhile. */
-const COLLECT_AFTER = 32 * 1024 * 1024;
+const COLLECT_AFTER = 4 * 1024 * 1024;
 
 /** Cache timeouts: long, because every change reaches the volume through the kernel. */
 export const LONG_TIMEOUT = 86_400;
