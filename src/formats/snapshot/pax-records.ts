@@ -29,10 +29,11 @@ export function recordLength(keyBytes: number, valueBytes: number): number {
 export function recordPrefix(key: string, valueBytes: number): Uint8Array {
   const keyBytes = encodeName(key);
   const len = recordLength(keyBytes.length, valueBytes);
-  const head = encoder.encode(`${len} `);
-  const out = new Uint8Array(head.length + keyBytes.length + 1);
-  out.set(head);
-  out.set(keyBytes, head.length);
+  const digits = String(len);
+  const out = new Uint8Array(digits.length + 1 + keyBytes.length + 1);
+  for (let i = 0; i < digits.length; i++) out[i] = digits.charCodeAt(i);
+  out[digits.length] = 0x20;
+  out.set(keyBytes, digits.length + 1);
   out[out.length - 1] = 0x3d;
   return out;
 }

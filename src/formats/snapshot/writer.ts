@@ -54,8 +54,8 @@ export async function writeArchive(volume: Volume, sink: Sink, options: WriteOpt
     progress.entries++;
     progress.tick();
   }
-  await out.zeros(2 * BLOCK);
-  await out.pad(RECORD_SIZE);
+  out.zeros(2 * BLOCK);
+  out.pad(RECORD_SIZE);
   await out.flush();
   progress.finish();
   return { bytes: out.position, entries: progress.entries };
@@ -166,8 +166,8 @@ class EntryWriter {
     if (memberSize > SIZE_MAX) recs.push(text(K.size, String(memberSize)));
     if (inode.uid > ID_MAX) recs.push(text(K.uid, String(inode.uid)));
     if (inode.gid > ID_MAX) recs.push(text(K.gid, String(inode.gid)));
-    const major = devMajor(rdev);
-    const minor = devMinor(rdev);
+    const major = rdev === 0 ? 0 : devMajor(rdev);
+    const minor = rdev === 0 ? 0 : devMinor(rdev);
     if (major > DEV_MAX || minor > DEV_MAX || makeDev(major, minor) !== rdev) recs.push(text(K.rdev, String(rdev)));
 
     recs.push(text(K.mtime, formatTime(inode.mtime)), text(K.atime, formatTime(inode.atime)), text(K.ctime, formatTime(inode.ctime)));
@@ -180,7 +180,7 @@ class EntryWriter {
 
     await this.extendedHeader(TYPE.paxLocal, concat(ascii.encode('PaxHeaders/'), basename(path)), inode.mtime.sec, recs);
     const fields = fitFields(ustarPath);
-    await this.out.put(encodeHeader({
+    this.out.write(encodeHeader({
       ...fields,
       mode: inode.mode & 0o7777,
       uid: inode.uid > ID_MAX ? 0 : inode.uid,
@@ -192,9 +192,10 @@ class EntryWriter {
       devmajor: major > DEV_MAX ? 0 : major,
       devminor: minor > DEV_MAX ? 0 : minor,
     }));
-    if (sparseMap !== null) await this.out.put(sparseMap);
+    if (sparseMap !== null) this.out.write(sparseMap);
     if (regions !== null) for (const r of regions) await this.fileBytes(inode.data!, r.offset, r.length);
-    await this.out.pad();
+    this.out.pad();
+    await this.out.drain();
   }
 
   /** A further name of an inode already written: a link entry (its header repeats the owner, mode and mtime for listings). */
@@ -204,7 +205,7 @@ class EntryWriter {
     if (target.length > 100 || !isAscii(target)) recs.push({ key: K.linkpath, value: target });
     if (!isUtf8(path) || !isUtf8(target)) recs.push(text(K.hdrcharset, 'BINARY'));
     if (recs.length > 0) await this.extendedHeader(TYPE.paxLocal, concat(ascii.encode('PaxHeaders/'), basename(path)), 0, recs);
-    await this.out.put(encodeHeader({
+    this.out.write(encodeHeader({
       ...fitFields(path), mode: inode.mode & 0o7777, uid: inode.uid > ID_MAX ? 0 : inode.uid,
       gid: inode.gid > ID_MAX ? 0 : inode.gid, size: 0, mtime: clampTime(inode.mtime.sec),
       typeflag: TYPE.hardlink, linkname: target, devmajor: 0, devminor: 0,
@@ -237,18 +238,18 @@ class EntryWriter {
       size += prefix.length + valueBytes + 1;
       return prefix;
     });
-    await this.out.put(encodeHeader({
+    this.out.write(encodeHeader({
       name: name.subarray(0, 100), prefix: new Uint8Array(0), mode: 0o644, uid: 0, gid: 0,
       size, mtime: clampTime(mtime), typeflag, linkname: new Uint8Array(0), devmajor: 0, devminor: 0,
     }));
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i]!;
-      await this.out.put(prefixes[i]!);
-      if ('value' in r) await this.out.put(r.value);
+      this.out.write(prefixes[i]!);
+      if ('value' in r) this.out.write(r.value);
       else await this.fileBytes(r.stream, 0, r.stream.size);
-      await this.out.put(NEWLINE);
+      this.out.write(NEWLINE);
     }
-    await this.out.pad();
+    this.out.pad();
   }
 
   /** Exactly `length` bytes of a file from `offset`, zeros where it has shrunk since it was measured. */
@@ -258,11 +259,12 @@ class EntryWriter {
       const n = Math.min(PIECE, length - done);
       let got = 0;
       for (const part of data.read(offset + done, n)) {
-        await this.out.put(part);
+        this.out.write(part);
         got += part.length;
       }
-      if (got < n) await this.out.zeros(n - got);
+      if (got < n) this.out.zeros(n - got);
       done += n;
+      await this.out.drain();
       this.progress.bytesDone += n;
       this.progress.tick();
     }
@@ -272,7 +274,18 @@ class EntryWriter {
 const NEWLINE = Uint8Array.of(0x0a);
 
 function text(key: string, value: string): Rec {
-  return { key, value: new TextEncoder().encode(value) };
+  return { key, value: encodeText(value) };
+}
+
+/** UTF-8 bytes of a string; most values are short ASCII (numbers, times), which skip the encoder. */
+function encodeText(value: string): Uint8Array {
+  const out = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) return ascii.encode(value);
+    out[i] = c;
+  }
+  return out;
 }
 
 function readAll(data: FileData): Uint8Array {
