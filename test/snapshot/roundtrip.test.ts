@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, Volume } from '../../src/core/index.js';
 import { loadSnapshot, saveSnapshot, type Progress } from '../../src/formats/snapshot/index.js';
@@ -105,6 +105,23 @@ test('a save replaces the file atomically and leaves nothing behind when it fail
   assert.deepEqual(readdirSync(dir), ['vol.tar']);
   const { volume } = await loadSnapshot(file);
   assert.equal(volume.lookup(ROOT, volume.root, 'f').size, 3 * MiB);
+});
+
+test('a save keeps the mode of the snapshot it replaces and follows a symlink to it', async (t) => {
+  const dir = tempDir(t);
+  const real = join(dir, 'real.tar');
+  const link = join(dir, 'link.tar');
+  writeFileSync(real, 'old');
+  chmodSync(real, 0o640);
+  symlinkSync('real.tar', link);
+  await saveSnapshot(new Volume(), link);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.equal(statSync(real).mode & 0o777, 0o640);
+  assert.deepEqual(readdirSync(dir).sort(), ['link.tar', 'real.tar']);
+  await loadSnapshot(link);
+  const fresh = join(dir, 'fresh.tar');
+  await saveSnapshot(new Volume(), fresh);
+  assert.equal(statSync(fresh).mode & 0o777, 0o600);
 });
 
 test('an empty volume round-trips, and a volume that is too small for a snapshot refuses it', async (t) => {

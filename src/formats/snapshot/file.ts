@@ -4,7 +4,7 @@
  * so a crash leaves either the old snapshot or the new one, never half of one.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Volume, VolumeOptions } from '../../core/volume.js';
 import type { ProgressCallback } from './progress.js';
@@ -15,17 +15,25 @@ export interface SaveOptions {
   onProgress?: ProgressCallback;
 }
 
+/**
+ * Writes the volume to `path`. An existing snapshot keeps its permission bits
+ * (a new one is 0600: it holds everything the volume does), and when `path`
+ * is a symlink the file it points to is replaced, not the link.
+ */
 export async function saveSnapshot(volume: Volume, path: string, options: SaveOptions = {}): Promise<WriteResult> {
-  const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  const target = await realpath(path).catch(() => path);
+  const mode = await stat(target).then((st) => st.mode & 0o7777, () => 0o600);
+  const temp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
   const handle = await open(temp, 'wx', 0o600);
   let ok = false;
   try {
+    await handle.chmod(mode);
     const result = await writeArchive(volume, (chunk) => writeFully(handle, chunk), { onProgress: options.onProgress });
     await handle.sync();
     await handle.close();
-    await rename(temp, path);
+    await rename(temp, target);
     ok = true;
-    await syncDirectory(dirname(path));
+    await syncDirectory(dirname(target));
     return result;
   } finally {
     if (!ok) {
