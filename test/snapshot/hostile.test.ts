@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ROOT } from '../../src/core/index.js';
 import { SnapshotError, writeArchive } from '../../src/formats/snapshot/index.js';
 import { Craft, TYPE, loadBytes, paths } from './craft.js';
+import { decodeHeader } from '../../src/formats/snapshot/ustar.js';
 import { richVolume } from './helpers.js';
 
 async function rejectsWith(bytes: Uint8Array, pattern: RegExp): Promise<void> {
@@ -160,6 +161,21 @@ test('warnings are capped so a hostile archive cannot fill memory with them', as
   assert.match(warnings.at(-1)!, /and 2000 more warnings/);
 });
 
+/** [start, end) of every header block and extended header body: where mutations hurt most. */
+function structure(archive: Buffer): [number, number][] {
+  const out: [number, number][] = [];
+  let at = 0;
+  while (at + 512 <= archive.length) {
+    const h = decodeHeader(archive.subarray(at, at + 512));
+    if (typeof h === 'string') break;
+    out.push([at, at + 512]);
+    const size = Math.ceil(h.size / 512) * 512;
+    if (h.typeflag === TYPE.paxLocal || h.typeflag === TYPE.paxGlobal) out.push([at + 512, at + 512 + h.size]);
+    at += 512 + size;
+  }
+  return out;
+}
+
 test('fuzzed archives give a volume or a SnapshotError, never a crash or a hang', async () => {
   const v = richVolume();
   // Keep it small so each run is fast: drop the big sparse file and stream.
@@ -184,4 +200,33 @@ test('fuzzed archives give a volume or a SnapshotError, never a crash or a hang'
     ),
     { numRuns: 300, seed: 20261121 },
   );
+  // The same with mutations inside headers and extended header records only.
+  const ranges = structure(base);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ range: fc.nat(ranges.length - 1), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+      async (edits) => {
+        const bytes = Buffer.from(base);
+        for (const { range, at, value } of edits) {
+          const [start, end] = ranges[range]!;
+          bytes[start + (at % (end - start))] = value;
+        }
+        // Keep checksums right so the mutation reaches the parsers behind them.
+        for (const [start, end] of ranges) if (end - start === 512 && typeof decodeHeader(bytes.subarray(start, end)) === 'string') fixChecksum(bytes, start);
+        try {
+          await loadBytes(bytes);
+        } catch (e) {
+          if (!(e instanceof SnapshotError)) throw e;
+        }
+      },
+    ),
+    { numRuns: 400, seed: 7 },
+  );
 });
+
+function fixChecksum(bytes: Buffer, at: number): void {
+  bytes.fill(0x20, at + 148, at + 156);
+  let sum = 0;
+  for (let i = at; i < at + 512; i++) sum += bytes[i]!;
+  bytes.write(sum.toString(8).padStart(6, '0') + '\0 ', at + 148, 'latin1');
+}

@@ -346,6 +346,8 @@ class ArchiveReader {
 
     let typeflag = h.typeflag === 0 ? TYPE.file : h.typeflag;
     if (typeflag === TYPE.gnuDumpDir) typeflag = TYPE.dir;
+    // Pre-POSIX tars marked directories only by a trailing slash on a regular entry.
+    if ((h.typeflag === 0 || (h.kind === 'v7' && typeflag === TYPE.file)) && pathBytes[pathBytes.length - 1] === 0x2f) typeflag = TYPE.dir;
     if (typeflag === TYPE.gnuVolume) return; // a GNU volume label: nothing to create
     if (typeflag === TYPE.gnuMultiVolume || typeflag === 0x4e /* 'N' */) {
       throw new EntryProblem(`GNU entry type '${String.fromCharCode(typeflag)}' is not supported`);
