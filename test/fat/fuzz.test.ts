@@ -45,7 +45,7 @@ test('fuzz: mutated images load with warnings or fail cleanly (bounded time)', (
   for (const [type, size, spc] of [[12, 1440 * 1024, 1], [16, 3 << 20, 1], [32, 2 << 20, 1]] as const) {
     const image = writeFat(sampleTree(512), { size, fatType: type, sectorsPerCluster: spc }).image;
     const g = scanFat(image).geometry;
-    assert.deepEqual(scanFat(image).problems, []);
+    assert.deepEqual(scanFat(image).problems.filter((p) => !/fewer than 65525/.test(p)), []);
     // The structures: reserved area, FATs, root, and the first clusters (directories come first).
     const meta = (g.firstDataSector + 48 * g.sectorsPerCluster) * g.bytesPerSector;
     bases.push({ type, image, meta });

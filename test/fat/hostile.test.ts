@@ -10,7 +10,7 @@ import {
 import { dir, file, flatten, pattern, sampleTree } from './fixtures.js';
 
 function baseImage(fatType: FatType): Uint8Array {
-  const size = fatType === 12 ? 1440 * 1024 : fatType === 16 ? 16 << 20 : 2 << 20;
+  const size = fatType === 12 ? 1440 * 1024 : fatType === 16 ? 16 << 20 : 40 << 20;
   const tree = sampleTree(512);
   tree.root.children.push(file('Ab', pattern(10, 1)), file('Cd', pattern(10, 2)), file('Ef', pattern(10, 3)));
   return writeFat(tree, { size, fatType, now: 0 }).image;

@@ -15,3 +15,5 @@ export * from './tree.js';
 export * from './writer.js';
 export * from './check.js';
 export * from './dump.js';
+export * from './load.js';
+export * from './save.js';

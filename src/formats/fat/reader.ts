@@ -131,6 +131,9 @@ class Scanner {
     if (bs.signature !== 0xaa55) this.problem(`boot sector signature is 0x${bs.signature.toString(16)}, not 0xaa55`);
     if (image.length < expected) this.problem(`image is truncated: ${image.length} bytes of ${expected}; the rest reads as missing`);
     if (g.clusterCount + 2 > this.fat.capacity) this.problem(`FAT holds ${this.fat.capacity} entries but the volume has ${g.clusterCount} clusters`);
+    if (g.fatType === 32 && g.clusterCount < 65525) {
+      this.problem(`FAT32 volume with only ${g.clusterCount} clusters (fewer than 65525): some systems will take it for FAT16`);
+    }
     this.checkFatHeader();
     this.compareFatCopies();
     const fsInfo = g.fatType === 32 ? this.readFsInfo() : null;

@@ -1,0 +1,82 @@
+/**
+ * Loading an image into a volume, through the volume's public operations as
+ * the root caller. Mapping (as Linux's vfat does by default): directories
+ * 0755, files 0644, read-only files 0444; DOS attributes go to
+ * `inode.dosAttributes`; creation time → btime, modification → mtime, access
+ * date → atime; the label becomes the volume's label. FAT times are local
+ * time in the process's time zone (TZ) - see dostime.ts.
+ */
+import { ROOT } from '../../core/access.js';
+import { Errno, FsError, isFsError } from '../../core/errno.js';
+import { S_IFREG, type Inode } from '../../core/inode.js';
+import { fromMs } from '../../core/time.js';
+import type { Volume } from '../../core/volume.js';
+import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
+import { scanFat } from './reader.js';
+import type { FatDirectory, FatNode } from './tree.js';
+
+export const FAT_DIR_MODE = 0o755;
+export const FAT_FILE_MODE = 0o644;
+export const FAT_READONLY_FILE_MODE = 0o444;
+
+export interface LoadResult {
+  /** What is wrong with the image, and what could not be loaded. */
+  warnings: string[];
+  files: number;
+  directories: number;
+  bytes: number;
+}
+
+/** Errors that concern one name only: the entry is left out with a warning. */
+const NAME_ERRORS: number[] = [Errno.EEXIST, Errno.EINVAL, Errno.ENAMETOOLONG, Errno.EILSEQ];
+
+/** Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the volume fills. */
+export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult {
+  const scan = scanFat(image);
+  const warnings = [...scan.problems];
+  const result: LoadResult = { warnings, files: 0, directories: 0, bytes: 0 };
+  volume.label = scan.tree.label;
+  const timed: { inode: Inode; node: FatNode }[] = [];
+  const stack: { dir: FatDirectory; inode: Inode; path: string }[] = [{ dir: scan.tree.root, inode: volume.root, path: '' }];
+  while (stack.length > 0) {
+    const { dir, inode: parent, path } = stack.pop()!;
+    for (const node of dir.children) {
+      const p = `${path}/${node.name}`;
+      let inode: Inode;
+      try {
+        if (node.kind === 'dir') {
+          inode = volume.mkdir(ROOT, parent, node.name, FAT_DIR_MODE);
+          result.directories++;
+          stack.push({ dir: node, inode, path: p });
+        } else {
+          const readOnly = (node.attributes & ATTR_READ_ONLY) !== 0;
+          inode = volume.mknod(ROOT, parent, node.name, S_IFREG | (readOnly ? FAT_READONLY_FILE_MODE : FAT_FILE_MODE));
+          const data = node.data as Uint8Array;
+          if (data.length > 0 && volume.write(inode, 0, data) !== data.length) {
+            throw new FsError(Errno.ENOSPC, `${p}: the volume is full`);
+          }
+          result.files++;
+          result.bytes += data.length;
+        }
+      } catch (e) {
+        if (isFsError(e) && NAME_ERRORS.includes(e.errno)) {
+          warnings.push(`${p}: left out, the volume refuses the name (${e.code})`);
+          continue;
+        }
+        if (isFsError(e) && e.errno === Errno.ENOSPC) throw new FsError(Errno.ENOSPC, `loading ${p}: the image does not fit the volume's size limit`);
+        throw e;
+      }
+      inode.dosAttributes = node.attributes & ATTR_KEPT;
+      timed.push({ inode, node });
+    }
+  }
+  // Times last: creating entries inside a directory changes its mtime.
+  for (const { inode, node } of timed) {
+    const attr: { atime?: ReturnType<typeof fromMs>; mtime?: ReturnType<typeof fromMs> } = {};
+    if (node.accessed !== undefined) attr.atime = fromMs(node.accessed);
+    if (node.modified !== undefined) attr.mtime = fromMs(node.modified);
+    if (attr.atime || attr.mtime) volume.setattr(ROOT, inode, attr);
+    if (node.created !== undefined) inode.btime = fromMs(node.created);
+  }
+  return result;
+}

@@ -1,0 +1,86 @@
+/**
+ * Saving a volume as a FAT image. FAT keeps names, bytes, four attributes
+ * and three times; everything else is reported, with counts and example
+ * paths, never dropped silently: owners, permission modes other than the
+ * ones loading produces (0755 directories, 0644 files, 0444 read-only
+ * files), symbolic links, special files, hard links (each name gets its own
+ * copy), extended attributes, named streams, security descriptors, reparse
+ * points and EAs. A file of 4 GiB or more fails the save unless
+ * `skipTooBig` is set.
+ */
+import { S_IFMT, S_IFLNK, S_IFREG, S_IFDIR, PERMISSION_BITS, type Inode } from '../../core/inode.js';
+import { toMs } from '../../core/time.js';
+import type { Volume } from '../../core/volume.js';
+import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
+import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE } from './load.js';
+import type { FatDirectory, FatTree } from './tree.js';
+import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
+
+export type SaveOptions = WriteOptions;
+
+class Losses {
+  private readonly kinds = new Map<string, { count: number; examples: string[] }>();
+  note(what: string, path: string): void {
+    let k = this.kinds.get(what);
+    if (!k) this.kinds.set(what, (k = { count: 0, examples: [] }));
+    k.count++;
+    if (k.examples.length < 3) k.examples.push(path);
+  }
+  list(): string[] {
+    return [...this.kinds].map(([what, k]) => `FAT cannot hold ${what}: ${k.count} (${k.examples.join(', ')}${k.count > 3 ? ', ...' : ''})`);
+  }
+}
+
+/** The tree FAT can hold of the volume, and what it cannot. */
+export function volumeToFatTree(volume: Volume): { tree: FatTree; losses: string[] } {
+  const losses = new Losses();
+  const root: FatDirectory = { kind: 'dir', name: '', attributes: 0, children: [] };
+  const rootOwner = { uid: volume.root.uid, gid: volume.root.gid };
+  const linked = new Set<Inode>();
+  const stack: { inode: Inode; node: FatDirectory; path: string }[] = [{ inode: volume.root, node: root, path: '' }];
+  while (stack.length > 0) {
+    const { inode: dirInode, node: dirNode, path } = stack.pop()!;
+    for (const entry of dirInode.dir!.entriesAfter(0)) {
+      const inode = entry.inode;
+      const p = `${path}/${entry.name}`;
+      const type = inode.mode & S_IFMT;
+      if (type === S_IFLNK) { losses.note('symbolic links (left out)', p); continue; }
+      if (type !== S_IFREG && type !== S_IFDIR) { losses.note('special files: devices, FIFOs, sockets (left out)', p); continue; }
+      noteMetadata(inode, p, rootOwner, losses);
+      let attributes = inode.dosAttributes & ATTR_KEPT;
+      if (type === S_IFREG && (inode.mode & 0o222) === 0) attributes |= ATTR_READ_ONLY;
+      const times = { created: toMs(inode.btime), modified: toMs(inode.mtime), accessed: toMs(inode.atime) };
+      if (type === S_IFDIR) {
+        const node: FatDirectory = { kind: 'dir', name: entry.name, attributes, children: [], ...times };
+        dirNode.children.push(node);
+        stack.push({ inode, node, path: p });
+      } else {
+        if (inode.nlink > 1) {
+          if (linked.has(inode)) losses.note('hard links (each extra name saved as a separate copy)', p);
+          linked.add(inode);
+        }
+        dirNode.children.push({ kind: 'file', name: entry.name, attributes, data: inode.data!, ...times });
+      }
+    }
+  }
+  return { tree: { label: volume.label, root, volumeId: volume.serial }, losses: losses.list() };
+}
+
+function noteMetadata(inode: Inode, path: string, rootOwner: { uid: number; gid: number }, losses: Losses): void {
+  if (inode.uid !== rootOwner.uid || inode.gid !== rootOwner.gid) losses.note('owners (uid/gid)', path);
+  const perm = inode.mode & PERMISSION_BITS;
+  const expected = inode.isDir() ? [FAT_DIR_MODE] : [FAT_FILE_MODE, FAT_READONLY_FILE_MODE];
+  if (!expected.includes(perm)) losses.note('permission modes', path);
+  if (inode.xattrs && inode.xattrs.size > 0) losses.note('extended attributes', path);
+  if (inode.streams && inode.streams.size > 0) losses.note('named streams (user.* xattrs)', path);
+  if (inode.securityDescriptor) losses.note('security descriptors', path);
+  if (inode.reparseData) losses.note('reparse points', path);
+  if (inode.eas && inode.eas.size > 0) losses.note('EAs', path);
+}
+
+/** The volume as a FAT image, with warnings for what FAT cannot hold. */
+export function saveVolumeAsFat(volume: Volume, options: SaveOptions = {}): WriteResult {
+  const { tree, losses } = volumeToFatTree(volume);
+  const written = writeFat(tree, options);
+  return { image: written.image, warnings: [...losses, ...written.warnings] };
+}
