@@ -17,6 +17,7 @@ test('a volume with every kind of inode and attribute round-trips exactly', asyn
   assert.deepEqual(warnings, []);
   assert.equal(volume.label, 'RICH');
   assert.equal(volume.caseInsensitive, false);
+  assert.equal(volume.serial, original.serial);
   const before = describe(original);
   const after = describe(volume);
   assert.deepEqual([...after.keys()], [...before.keys()], 'same names in the same listing order');

@@ -50,10 +50,11 @@ export const K = {
   reparseData: 'MEMEFS.reparse',
   /** Windows EAs: one line per EA, "FLAGS BASE64(NAME) BASE64(VALUE)". */
   eas: 'MEMEFS.eas',
-  /** Global header: format version, volume label, case sensitivity. */
+  /** Global header: format version, volume label, case sensitivity, serial number. */
   version: 'MEMEFS.version',
   label: 'MEMEFS.volume.label',
   caseInsensitive: 'MEMEFS.volume.caseinsensitive',
+  serial: 'MEMEFS.volume.serial',
 } as const;
 
 export const FORMAT_VERSION = '1';

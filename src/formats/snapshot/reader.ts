@@ -43,6 +43,8 @@ export interface ReadResult {
 
 /** In-memory bytes one run of extended headers may hold (spooled xattr values not counted). */
 const MAX_HEADER_MEMORY = 16 << 20;
+/** Longest volume label accepted (labels are short; NTFS allows 32 characters). */
+const MAX_LABEL = 255;
 /** Longest GNU long name/link ('L'/'K') accepted. */
 const MAX_LONG_NAME = 1 << 20;
 
@@ -174,7 +176,8 @@ class ArchiveReader {
     const ci = this.globals.get(K.caseInsensitive);
     if (label !== undefined) {
       const text = new TextDecoder().decode(label);
-      if (opts.label === undefined) opts.label = text;
+      if (text.length > MAX_LABEL) this.warnings.add(`volume label of ${text.length} characters ignored`);
+      else if (opts.label === undefined) opts.label = text;
       else if (opts.label !== text) this.warnings.add(`volume label "${opts.label}" given; the snapshot says "${text}"`);
     }
     if (ci !== undefined) {
@@ -185,6 +188,13 @@ class ArchiveReader {
       }
     }
     this.volume = new Volume(opts);
+    const serial = this.globals.get(K.serial);
+    if (serial !== undefined) {
+      const n = parseDecimal(new TextDecoder().decode(serial));
+      // The serial is fixed at construction and VolumeOptions has no field for it: set it once, here.
+      if (n !== null && n <= 0xffffffff) (this.volume as { serial: number }).serial = n;
+      else this.warnings.add(`malformed ${K.serial} ignored`);
+    }
     return this.volume;
   }
 
@@ -235,7 +245,7 @@ class ArchiveReader {
       if (v !== FORMAT_VERSION) this.warnings.add(`snapshot format version ${v} (this memefs writes ${FORMAT_VERSION}); loading what it understands`);
       return;
     }
-    if (key === K.label || key === K.caseInsensitive) {
+    if (key === K.label || key === K.caseInsensitive || key === K.serial) {
       if (this.volume !== null) this.warnings.once(`late:${key}`, `${key} in a global header after the first entry is ignored`);
       this.globals.set(key, value);
       return;
@@ -615,7 +625,7 @@ class ArchiveReader {
   private noteUnknown(key: string): void {
     if (KNOWN.has(key) || key.startsWith('GNU.sparse.')) return;
     if (key.startsWith('SCHILY.acl.')) {
-      this.warnings.once('acl', 'POSIX ACLs (SCHILY.acl.*) are not kept; system.posix_acl_* xattrs are');
+      this.warnings.once('acl', 'POSIX ACLs (SCHILY.acl.*) are not kept: memefs has none');
       return;
     }
     this.warnings.once(`kw:${key}`, `unknown pax keyword ${key} ignored`);

@@ -112,6 +112,7 @@ class EntryWriter {
       text(K.version, FORMAT_VERSION),
       text(K.label, volume.label),
       text(K.caseInsensitive, volume.caseInsensitive ? '1' : '0'),
+      text(K.serial, String(volume.serial)),
     ];
     await this.extendedHeader(TYPE.paxGlobal, ascii.encode('PaxGlobalHeader'), 0, recs);
   }
