@@ -17,3 +17,4 @@ export * from './check.js';
 export * from './dump.js';
 export * from './load.js';
 export * from './save.js';
+export * from './files.js';

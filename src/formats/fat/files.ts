@@ -1,0 +1,168 @@
+/**
+ * Image files on the host: saving without ever leaving a half-written image
+ * (write aside, flush, rename, flush the directory), packing a host directory
+ * into an image, and extracting an image into a host directory without
+ * writing anywhere else.
+ */
+import { constants, promises as fsp, closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, isAbsolute, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
+import { scanFat } from './reader.js';
+import type { FatDirectory, FatTree } from './tree.js';
+import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
+
+/** Blocks of zeros are skipped when writing, so mostly empty images stay sparse on the host. */
+const BLOCK = 64 * 1024;
+
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function asidePath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function existingMode(path: string): number {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return 0o644;
+  }
+}
+
+/**
+ * Replaces `path` with `bytes` atomically: the old image stays whole until the
+ * new one is complete and flushed. Synchronous, so it can run at unmount time.
+ */
+export function saveImageFile(path: string, bytes: Uint8Array): void {
+  const aside = asidePath(path);
+  const mode = existingMode(path);
+  const fd = openSync(aside, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    try {
+      for (let off = 0; off < bytes.length; off += BLOCK) {
+        const block = bytes.subarray(off, Math.min(off + BLOCK, bytes.length));
+        if (isZero(block)) continue;
+        let done = 0;
+        while (done < block.length) done += writeSync(fd, block, done, block.length - done, off + done);
+      }
+      ftruncateSync(fd, bytes.length);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(aside, path);
+  } catch (e) {
+    try { unlinkSync(aside); } catch { /* already gone */ }
+    throw e;
+  }
+  // The rename itself must reach the disk too.
+  try {
+    const dfd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+    try { fsyncSync(dfd); } finally { closeSync(dfd); }
+  } catch { /* some file systems do not allow fsync on directories */ }
+}
+
+export interface PackOptions extends WriteOptions {}
+
+/** Reads a host directory into a FAT image. Symlinks and special files are left out with a warning. */
+export async function packDirectory(dir: string, options: PackOptions = {}): Promise<WriteResult> {
+  const skipped: string[] = [];
+  const root: FatDirectory = { kind: 'dir', name: '', attributes: 0, children: [] };
+  const visit = async (hostDir: string, node: FatDirectory, rel: string) => {
+    const names = (await fsp.readdir(hostDir)).sort();
+    for (const name of names) {
+      const p = join(hostDir, name);
+      const st = await fsp.lstat(p);
+      const times = { created: st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs, modified: st.mtimeMs, accessed: st.atimeMs };
+      if (st.isDirectory()) {
+        const child: FatDirectory = { kind: 'dir', name, attributes: 0, children: [], ...times };
+        node.children.push(child);
+        await visit(p, child, `${rel}/${name}`);
+      } else if (st.isFile()) {
+        const data = new Uint8Array(await fsp.readFile(p));
+        const attributes = ATTR_ARCHIVE | ((st.mode & 0o200) === 0 ? ATTR_READ_ONLY : 0);
+        node.children.push({ kind: 'file', name, attributes, data, ...times });
+      } else {
+        skipped.push(`${rel}/${name}`);
+      }
+    }
+  };
+  await visit(dir, root, '');
+  const tree: FatTree = { label: options.label ?? '', root };
+  const result = writeFat(tree, options);
+  if (skipped.length > 0) {
+    result.warnings.unshift(`FAT cannot hold symbolic links and special files: ${skipped.length} left out (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', ...' : ''})`);
+  }
+  return result;
+}
+
+export interface ExtractResult {
+  warnings: string[];
+  files: number;
+  directories: number;
+}
+
+/**
+ * Writes the files of an image below `dir` (created if missing). Nothing is
+ * written outside it: names are made safe by the reader, every path is checked
+ * to stay inside, and existing symlinks are never followed.
+ */
+export async function extractImage(image: Uint8Array, dir: string): Promise<ExtractResult> {
+  const scan = scanFat(image);
+  const result: ExtractResult = { warnings: [...scan.problems], files: 0, directories: 0 };
+  const top = resolve(dir);
+  await fsp.mkdir(top, { recursive: true });
+  const inside = (p: string) => {
+    const r = relative(top, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  };
+  const times: { path: string; atime: number; mtime: number; readOnly: boolean }[] = [];
+  const visit = async (node: FatDirectory, hostDir: string) => {
+    for (const child of node.children) {
+      const target = join(hostDir, child.name);
+      if (!inside(target) || dirname(target) !== hostDir) {
+        result.warnings.push(`${JSON.stringify(child.name)}: would land outside ${top}; left out`);
+        continue;
+      }
+      try {
+        if (child.kind === 'dir') {
+          try {
+            await fsp.mkdir(target);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+            const st = await fsp.lstat(target);
+            if (!st.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
+          }
+          result.directories++;
+          await visit(child, target);
+        } else {
+          // O_NOFOLLOW: an existing symlink in the target is an error, never a way out.
+          const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+          try {
+            const data = child.data as Uint8Array;
+            let done = 0;
+            while (done < data.length) done += (await fh.write(data, done, data.length - done, done)).bytesWritten;
+          } finally {
+            await fh.close();
+          }
+          result.files++;
+        }
+      } catch (e) {
+        result.warnings.push(`${relative(top, target)}: not extracted (${(e as Error).message})`);
+        continue;
+      }
+      const mtime = child.modified ?? Date.now();
+      times.push({ path: target, atime: child.accessed ?? mtime, mtime, readOnly: child.kind === 'file' && (child.attributes & ATTR_READ_ONLY) !== 0 });
+    }
+  };
+  await visit(scan.tree.root, top);
+  // A directory is listed after its children, so its times are set last and stick.
+  for (const t of times) {
+    await fsp.utimes(t.path, t.atime / 1000, t.mtime / 1000);
+    if (t.readOnly) await fsp.chmod(t.path, 0o444);
+  }
+  return result;
+}
