@@ -56,6 +56,25 @@ test('a 1 GiB sparse file stays small on disk and in memory', async (t) => {
   assert.deepEqual(describe(volume), describe(v));
 });
 
+test('named streams bigger than an xattr round-trip, and their holes stay holes', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'streams.tar');
+  const v = new Volume();
+  const f = v.mknod(ROOT, v.root, 'f', 0o644);
+  v.setxattr(f, 'user.holey', Buffer.alloc(0));
+  const stream = v.stream(f, 'holey')!;
+  stream.data.write(20 * MiB, Buffer.from('tail of a stream'));
+  await saveSnapshot(v, file);
+  const { volume, warnings } = await loadSnapshot(file);
+  assert.deepEqual(warnings, []);
+  const g = volume.lookup(ROOT, volume.root, 'f');
+  const loaded = volume.stream(g, 'holey')!;
+  assert.equal(loaded.data.size, 20 * MiB + 16);
+  assert.equal(Buffer.concat(loaded.data.read(20 * MiB, 16)).toString(), 'tail of a stream');
+  assert.ok(loaded.data.allocated <= 2 * stream.data.allocated, `stream holds ${loaded.data.allocated} bytes`);
+  assert.deepEqual(describe(volume), describe(v));
+});
+
 test('case-insensitive volumes keep their flag and label; explicit options win with a warning', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'ci.tar');

@@ -203,7 +203,7 @@ class ArchiveReader {
   private async extendedHeader(size: number, global: boolean, at: number): Promise<void> {
     const pending = this.pending;
     const parser = new PaxParser({
-      spoolFor: (key) => (!global && key.startsWith(K.schilyXattr + 'user.') ? this.spool() : null),
+      spoolFor: (key, valueBytes) => (!global && key.startsWith(K.schilyXattr + 'user.') ? this.spool(valueBytes) : null),
       record: (key, value) => {
         if (value instanceof Uint8Array) {
           pending.memory += value.length + key.length;
@@ -235,8 +235,8 @@ class ArchiveReader {
   }
 
   /** Volume memory for a user.* xattr value of any size. */
-  private spool(): XattrSpool {
-    return new XattrSpool(new FileData(this.volume!));
+  private spool(size: number): XattrSpool {
+    return new XattrSpool(new FileData(this.volume!), size);
   }
 
   private globalRecord(key: string, value: Uint8Array): void {
@@ -764,13 +764,29 @@ async function oldGnuSparseMap(raw: Uint8Array, input: Input): Promise<{ regions
 
 /** A user.* xattr value streamed from the header into volume memory. */
 class XattrSpool implements ValueSpool {
-  constructor(readonly data: FileData) {}
+  /** Sized up front and written only where non-zero, so zeros in a stream stay holes as they were. */
+  constructor(readonly data: FileData, size: number) {
+    if (size > MAX_FILE_SIZE) throw new Error('xattr value too large');
+    data.truncate(size);
+  }
   write(pos: number, bytes: Uint8Array): void {
-    if (this.data.write(pos, bytes) !== bytes.length) {
-      throw new SnapshotError('the snapshot does not fit in the volume (size limit reached)');
+    let off = 0;
+    while (off < bytes.length) {
+      // One chunk of the stream at a time, so a zero chunk is skipped whatever the piece boundaries.
+      const n = Math.min(bytes.length - off, CHUNK_SIZE - ((pos + off) % CHUNK_SIZE));
+      const piece = bytes.subarray(off, off + n);
+      if (!isZero(piece) && this.data.write(pos + off, piece) !== n) {
+        throw new SnapshotError('the snapshot does not fit in the volume (size limit reached)');
+      }
+      off += n;
     }
   }
   discard(): void {
     this.data.free();
   }
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
