@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, Volume } from '../../src/core/index.js';
-import { loadSnapshot, saveSnapshot, type Progress } from '../../src/formats/snapshot/index.js';
+import { loadSnapshot, readArchive, saveSnapshot, writeArchive, type Progress } from '../../src/formats/snapshot/index.js';
 import { GiB, MiB, RAW_NAME, describe, richVolume, tempDir } from './helpers.js';
 
 test('a volume with every kind of inode and attribute round-trips exactly', async (t) => {
@@ -155,4 +155,39 @@ test('an empty volume round-trips, and a volume that is too small for a snapshot
   big.write(big.mknod(ROOT, big.root, 'f', 0o644), 0, Buffer.alloc(4 * MiB, 1));
   await saveSnapshot(big, file);
   await assert.rejects(loadSnapshot(file, { sizeLimit: 1 * MiB }), { name: 'SnapshotError', message: /does not fit/ });
+});
+
+test('a volume that changes during a save still gives a well-formed archive', async () => {
+  const v = new Volume();
+  const cut = v.mknod(ROOT, v.root, 'cut', 0o644);
+  const grow = v.mknod(ROOT, v.root, 'grows', 0o644);
+  v.write(cut, 0, Buffer.alloc(3 * MiB, 1));
+  v.write(grow, 0, Buffer.alloc(MiB, 2));
+  const chunks: Buffer[] = [];
+  let calls = 0;
+  await writeArchive(v, (chunk) => {
+    chunks.push(Buffer.from(chunk));
+    if (++calls === 2) {
+      // Mid-save, while "cut" is being written: it shrinks; "grows" (not written yet) grows.
+      v.setattr(ROOT, cut, { size: 10 });
+      v.write(grow, MiB, Buffer.alloc(MiB, 3));
+    }
+  });
+  const archive = Buffer.concat(chunks);
+  const { volume, warnings } = await readArchive({ read: async (buf, pos) => archive.copy(buf, 0, pos, pos + buf.length) });
+  assert.deepEqual(warnings, []);
+  // "cut" keeps the size its header declared (the lost tail reads as zeros); "grows" was measured after the change.
+  assert.equal(volume.lookup(ROOT, volume.root, 'cut').size, 3 * MiB);
+  assert.equal(volume.lookup(ROOT, volume.root, 'grows').size, 2 * MiB);
+});
+
+test('archives load from a source of unknown size, and truncation is still caught', async () => {
+  const chunks: Buffer[] = [];
+  await writeArchive(richVolume(), (chunk) => void chunks.push(Buffer.from(chunk)));
+  const archive = Buffer.concat(chunks);
+  const from = (bytes: Buffer) => ({ read: async (buf: Uint8Array, pos: number) => bytes.copy(buf, 0, pos, Math.min(bytes.length, pos + buf.length)) });
+  const { volume, warnings } = await readArchive(from(archive));
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(describe(volume).size, describe(richVolume()).size);
+  await assert.rejects(readArchive(from(archive.subarray(0, archive.length >> 1))), { name: 'SnapshotError' });
 });
