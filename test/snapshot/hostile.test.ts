@@ -132,6 +132,40 @@ test('insane sparse maps skip their entry, and the archive goes on', async () =>
   assert.ok(volume.used < 1 << 20);
 });
 
+test('a skipped old-GNU sparse entry still consumes its extension blocks', async () => {
+  // Type 'S' with one region in the header and one in an extension block, under a path that is refused.
+  const data = Buffer.concat([Buffer.alloc(512, 0x61), Buffer.alloc(512, 0x62)]);
+  const header = Buffer.from(new Craft().header({ name: '../escape', typeflag: TYPE.gnuSparse, size: data.length }).end().subarray(0, 512));
+  const octal = (n: number, len: number) => Buffer.from(n.toString(8).padStart(len - 1, '0') + '\0', 'latin1');
+  octal(0, 12).copy(header, 386);
+  octal(512, 12).copy(header, 398);
+  header[482] = 1; // an extension block follows
+  octal(1 << 20, 12).copy(header, 483);
+  fixChecksum(header, 0);
+  const extension = Buffer.alloc(512);
+  octal(4096, 12).copy(extension, 0);
+  octal(512, 12).copy(extension, 12);
+  for (const name of ['../escape', 'fine']) {
+    const bytes = Buffer.concat([header, extension, data, new Craft().file('after', 'loaded').end()]);
+    if (name === 'fine') {
+      bytes.fill(0, 0, 100);
+      bytes.write('fine', 0);
+      fixChecksum(bytes, 0);
+    }
+    const { volume, warnings } = await loadBytes(bytes);
+    if (name === 'fine') {
+      assert.deepEqual(warnings, []);
+      const f = volume.lookup(ROOT, volume.root, 'fine');
+      assert.equal(f.size, 1 << 20);
+      assert.equal(Buffer.concat(f.data!.read(4096, 2)).toString(), 'bb');
+      assert.deepEqual(paths(volume), ['fine', 'after']);
+    } else {
+      assert.match(warnings.join('\n'), /escape: path contains/);
+      assert.deepEqual(paths(volume), ['after']);
+    }
+  }
+});
+
 test('odd but harmless entries load with warnings', async () => {
   const bytes = new Craft()
     .file('dup', 'first')

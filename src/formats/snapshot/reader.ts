@@ -48,6 +48,8 @@ const MAX_LABEL = 255;
 /** Longest GNU long name/link ('L'/'K') accepted. */
 const MAX_LONG_NAME = 1 << 20;
 
+const utf8Text = new TextDecoder();
+
 /** A fault confined to one entry: skip it, warn, go on. */
 class EntryProblem extends Error {}
 
@@ -311,7 +313,7 @@ class ArchiveReader {
     this.pending = new Pending();
     const rec = (key: string): string | undefined => {
       const v = pending.records.get(key) ?? this.globals.get(key);
-      return v === undefined ? undefined : new TextDecoder().decode(v);
+      return v === undefined ? undefined : utf8Text.decode(v);
     };
     const recBytes = (key: string): Uint8Array | undefined => pending.records.get(key) ?? this.globals.get(key);
 
@@ -324,11 +326,13 @@ class ArchiveReader {
     }
     const member = new Member(this.input, size);
     member.check();
+    // Old GNU sparse headers continue in extension blocks: read them whatever becomes of the entry.
+    const oldSparse = h.typeflag === TYPE.gnuSparse ? await oldGnuSparseMap(raw, this.input) : null;
 
     const pathBytes = recBytes(K.sparseName) ?? recBytes(K.path) ?? pending.longName ?? ustarPath(h);
     const shown = showPath(pathBytes);
     try {
-      await this.place(h, raw, pending, member, pathBytes, shown, rec, recBytes);
+      await this.place(h, oldSparse, pending, member, pathBytes, shown, rec, recBytes);
       this.entries++;
       pending.discard(); // spooled values the entry did not take (a hard link's, say)
     } catch (e) {
@@ -345,7 +349,7 @@ class ArchiveReader {
   }
 
   private async place(
-    h: ParsedHeader, raw: Uint8Array, pending: Pending, member: Member, pathBytes: Uint8Array, shown: string,
+    h: ParsedHeader, oldSparse: OldSparse | null, pending: Pending, member: Member, pathBytes: Uint8Array, shown: string,
     rec: (key: string) => string | undefined, recBytes: (key: string) => Uint8Array | undefined,
   ): Promise<void> {
     const volume = this.volume!;
@@ -378,7 +382,7 @@ class ArchiveReader {
     let inode: Inode | null;
     let sparse: { regions: Region[]; realSize: number } | null = null;
     if (typeflag === TYPE.file || typeflag === TYPE.contiguous || typeflag === TYPE.gnuSparse) {
-      if (!socket) sparse = await this.sparseMap(h, raw, pending, member, rec);
+      if (!socket) sparse = await this.sparseMap(oldSparse, pending, member, rec);
     }
     switch (typeflag) {
       case TYPE.dir:
@@ -414,7 +418,7 @@ class ArchiveReader {
 
   /** Reads the sparse map of a GNU sparse entry (before anything is created), or null for a plain file. */
   private async sparseMap(
-    h: ParsedHeader, raw: Uint8Array, pending: Pending, member: Member, rec: (key: string) => string | undefined,
+    oldSparse: OldSparse | null, pending: Pending, member: Member, rec: (key: string) => string | undefined,
   ): Promise<{ regions: Region[]; realSize: number } | null> {
     const major = rec(K.sparseMajor);
     const minor = rec(K.sparseMinor);
@@ -445,10 +449,10 @@ class ArchiveReader {
     } else if (pending.sparseOffsets.length > 0) {
       if (pending.sparseOffsets.length !== pending.sparseNumbytes.length) throw new EntryProblem('unpaired GNU.sparse.offset/numbytes');
       regions = pending.sparseOffsets.map((offset, i) => ({ offset, length: pending.sparseNumbytes[i]! }));
-    } else if (h.typeflag === TYPE.gnuSparse) {
-      const old = await oldGnuSparseMap(raw, this.input);
-      regions = old.regions;
-      realSize = old.realSize;
+    } else if (oldSparse !== null) {
+      if (oldSparse.malformed) throw new EntryProblem('malformed old GNU sparse map');
+      regions = oldSparse.regions;
+      realSize = oldSparse.realSize;
     } else {
       return null;
     }
@@ -733,8 +737,14 @@ function ustarPath(h: ParsedHeader): Uint8Array {
   return out;
 }
 
+interface OldSparse {
+  regions: Region[];
+  realSize: number;
+  malformed: boolean;
+}
+
 /** Old GNU sparse ('S'): four regions in the header, more in extension blocks that follow it. */
-async function oldGnuSparseMap(raw: Uint8Array, input: Input): Promise<{ regions: Region[]; realSize: number }> {
+async function oldGnuSparseMap(raw: Uint8Array, input: Input): Promise<OldSparse> {
   const regions: Region[] = [];
   let malformed = false;
   const take = (block: Uint8Array, at: number, count: number) => {
@@ -757,9 +767,8 @@ async function oldGnuSparseMap(raw: Uint8Array, input: Input): Promise<{ regions
     take(block, 0, 21);
     extended = block[504] !== 0;
   }
-  // Every extension block is read before complaining, so the data that follows is skipped exactly.
-  if (malformed || Number.isNaN(realSize)) throw new EntryProblem('malformed old GNU sparse map');
-  return { regions, realSize };
+  // Every extension block is read before the entry is judged, so the data that follows is skipped exactly.
+  return { regions, realSize, malformed: malformed || Number.isNaN(realSize) };
 }
 
 /** A user.* xattr value streamed from the header into volume memory. */
