@@ -1,12 +1,14 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildLfnSlots, chooseLayout, FatTable, fromDosStamp, geometryOf, lfnChecksum, makeAlias, parseBootSector, parseLfnSlot,
-  plainShortName, toDosStamp, unitsToName, basisName, describeRuns, storableName, labelField, readShortName,
+  plainShortName, toDosStamp, unitsToName, basisName, describeRuns, storableName, labelField, readShortName, scanFat, writeFat,
 } from '../../src/formats/fat/index.js';
-import { mustRun, run, tempDir } from './tools.js';
+import { fsckComplaints, mustRun, run, tempDir } from './tools.js';
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -142,6 +144,41 @@ test('layouts match mkfs.fat 4.2 for floppies, FAT12, FAT16 and FAT32 sizes', ()
     // Where mkfs.fat refuses (FAT16 needs 4087 clusters), so does the layout.
     assert.equal(run('mkfs.fat', ['-C', '-F', '16', join(dir.path, 'small16.img'), '8192']).status, 1);
     assert.throws(() => chooseLayout(8192 * 1024, { fatType: 16 }), /no FAT16 layout/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('FAT times are local time: same TZ both ways keeps them, another TZ shifts them', () => {
+  const module = fileURLToPath(new URL('../../src/formats/fat/dostime.js', import.meta.url));
+  const inTz = (tz: string, code: string) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from ${JSON.stringify(module)}; ${code}`], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const ms = Date.UTC(2022, 5, 1, 12, 0, 0);
+  const stamp = inTz('Asia/Kolkata', `const s = t.toDosStamp(${ms}); console.log(JSON.stringify(s))`);
+  const { date, time } = JSON.parse(stamp) as { date: number; time: number };
+  assert.equal(time >> 11, 17); // 12:00 UTC is 17:30 in Kolkata
+  assert.equal(Number(inTz('Asia/Kolkata', `console.log(t.fromDosStamp(${date}, ${time}))`)), ms);
+  assert.equal(Number(inTz('UTC', `console.log(t.fromDosStamp(${date}, ${time}))`)), ms + 5.5 * 3600 * 1000);
+});
+
+test('a directory that fills its clusters exactly (no end marker) reads and checks clean', () => {
+  // 2 dot entries + 14 plain names = 16 entries = one 512-byte cluster.
+  const children = Array.from({ length: 14 }, (_, i) => ({ kind: 'file' as const, name: `F${i}.TXT`, attributes: 0x20, data: new Uint8Array([i]) }));
+  const tree = { label: '', root: { kind: 'dir' as const, name: '', attributes: 0, children: [{ kind: 'dir' as const, name: 'FULL', attributes: 0, children }] } };
+  const image = writeFat(tree, { size: 1440 * 1024 });
+  const scan = scanFat(image.image, { records: true });
+  assert.deepEqual(scan.problems, []);
+  assert.equal(scan.directoryChains.get('/FULL')!.length, 1);
+  assert.ok(!scan.records.some((r) => r.dir === '/FULL' && r.kind === 'end'));
+  assert.equal((scan.tree.root.children[0] as { children: unknown[] }).children.length, 14);
+  const dir = tempDir();
+  try {
+    const img = join(dir.path, 'full.img');
+    writeFileSync(img, image.image);
+    assert.deepEqual(fsckComplaints(img).complaints, []);
   } finally {
     dir.cleanup();
   }

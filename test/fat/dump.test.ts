@@ -34,3 +34,10 @@ test('dump and check of something that is not FAT say so', () => {
   assert.match(dumpFat(new Uint8Array(4096)), /Not a FAT image: not a valid FAT boot sector: bytes per sector 0/);
   assert.deepEqual(checkFat(new Uint8Array(4096)), ['not a valid FAT boot sector: bytes per sector 0']);
 });
+
+test('dump with hex shows the raw bytes of each entry', () => {
+  const image = writeFat(sampleTree(512), { size: 1440 * 1024 }).image;
+  const text = dumpFat(image, { hex: true });
+  assert.match(text, /raw: 53 41 4d 50 4c 45 20 20 20 20 20 08/); // "SAMPLE     " label entry
+  assert.match(text, /raw: 4[0-9a-f] [0-9a-f]{2} 00 [0-9a-f]{2} 00 .* 0f 00 /); // a long-name slot
+});

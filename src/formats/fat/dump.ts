@@ -86,7 +86,16 @@ function describeUnits(units: number[]): string {
   return units.map((u) => (u === 0 ? '\\0' : u === 0xffff ? '·' : u < 0x20 ? `\\x${u.toString(16).padStart(2, '0')}` : String.fromCharCode(u))).join('');
 }
 
-function dumpDirectories(out: string[], scan: FatScan): void {
+export interface DumpOptions {
+  /** Also print the 32 raw bytes of every directory entry. */
+  hex?: boolean;
+}
+
+function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+}
+
+function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions): void {
   const fat32 = scan.geometry.fatType === 32;
   const byDir = new Map<string, EntryRecord[]>();
   for (const r of scan.records) {
@@ -108,6 +117,7 @@ function dumpDirectories(out: string[], scan: FatScan): void {
       }
     }
     for (const r of records) {
+      if (options.hex) out.push(`          raw: ${hexBytes(r.raw)}`);
       const at = `  #${String(r.index).padEnd(5)}`;
       const note = r.note ? `  [${r.note}]` : '';
       if (r.kind === 'end') { out.push(`${at} end of directory`); continue; }
@@ -137,7 +147,7 @@ function dumpDirectories(out: string[], scan: FatScan): void {
 }
 
 /** The full report for an image. Never throws for damaged images; a non-FAT image reports why. */
-export function dumpFat(image: Uint8Array): string {
+export function dumpFat(image: Uint8Array, options: DumpOptions = {}): string {
   const out: string[] = [];
   if (image.length < 512) return `Not a FAT image: only ${image.length} bytes (a boot sector alone is 512)\n`;
   const bs = parseBootSector(image);
@@ -152,7 +162,7 @@ export function dumpFat(image: Uint8Array): string {
   const scan = scanFat(image, { records: true, maxProblems: 10000 });
   if (geometry.fatType === 32) dumpFsInfo(out, image, bs, scan);
   dumpGeometry(out, geometry, scan);
-  dumpDirectories(out, scan);
+  dumpDirectories(out, scan, options);
   out.push('', scan.problems.length === 0 ? 'No problems found.' : `Problems (${scan.problems.length}):`);
   for (const p of scan.problems) out.push(`  - ${p}`);
   return out.join('\n') + '\n';

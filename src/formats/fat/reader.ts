@@ -112,7 +112,9 @@ class Scanner {
     private readonly options: ScanOptions,
   ) {
     this.maxProblems = options.maxProblems ?? 1000;
-    const fatStart = g.reservedSectors * g.bytesPerSector;
+    // FAT32 may disable mirroring and name one active FAT (ExtFlags bit 7, number in bits 0-3).
+    const active = g.fatType === 32 && (bs.extFlags & 0x80) !== 0 && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
+    const fatStart = (g.reservedSectors + active * g.fatSectors) * g.bytesPerSector;
     const fatBytes = g.fatSectors * g.bytesPerSector;
     // A view of what the image really holds of FAT #1: entries past its end read as free.
     this.fat = new FatTable(g.fatType, image.subarray(Math.min(fatStart, image.length), Math.min(fatStart + fatBytes, image.length)));
@@ -182,6 +184,7 @@ class Scanner {
     const { image, g } = this;
     const len = g.fatSectors * g.bytesPerSector;
     const first = g.reservedSectors * g.bytesPerSector;
+    if (g.fatType === 32 && (this.bs.extFlags & 0x80) !== 0) return; // not mirrored: copies may differ
     for (let n = 1; n < g.numFats; n++) {
       const start = first + n * len;
       if (start >= image.length) continue;
@@ -313,6 +316,7 @@ class Scanner {
     let label: string | null = null;
     let lfn: PendingLfn | null = null;
     const count = Math.floor(bytes.length / ENTRY_SIZE);
+    let dots = 0;
     if (count > 65536) this.problem(`directory ${job.path} has ${count} entries, more than FAT allows (65536)`);
     const dropLfn = (why: string) => {
       if (lfn) this.problem(`${job.path}: long-name slots at entry ${lfn.firstIndex} ${why}; ignored`);
@@ -366,6 +370,7 @@ class Scanner {
       if (name11 === '.          ' || name11 === '..         ') {
         dropLfn('precede a dot entry');
         this.checkDot(job, i, name11, e);
+        dots++;
         this.record({ dir: job.path, index: i, kind: 'dot', raw });
         continue;
       }
@@ -399,6 +404,7 @@ class Scanner {
       if (node) job.node.children.push(node);
     }
     dropLfn('end the directory');
+    if (!isRoot && dots < 2) this.problem(`${job.path}: "." or ".." entry is missing`);
     return label;
   }
 

@@ -120,14 +120,16 @@ function validHint(name11: string): boolean {
   return true;
 }
 
-/** Assigns clusters in depth-first order; returns the count used. */
+/** Assigns clusters: each directory, then its files, then its subdirectories, depth first; returns the count used. */
 function allocate(root: PlannedDir, clusterBytes: number, fat32: boolean): number {
   let next = 2;
   const take = (n: number) => { const first = n > 0 ? next : 0; next += n; return first; };
-  const dirClusters = (d: PlannedDir) => Math.max(1, Math.ceil((d.slots * ENTRY_SIZE) / clusterBytes));
-  const visit = (d: PlannedDir) => {
+  // An explicit stack: trees may be deeper than the call stack.
+  const stack: PlannedDir[] = [root];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
     if (!d.isRoot || fat32) {
-      d.clusters = dirClusters(d);
+      d.clusters = Math.max(1, Math.ceil((d.slots * ENTRY_SIZE) / clusterBytes));
       d.first = take(d.clusters);
     }
     for (const e of d.entries) {
@@ -136,16 +138,11 @@ function allocate(root: PlannedDir, clusterBytes: number, fat32: boolean): numbe
         e.first = take(e.clusters);
       }
     }
-    for (const e of d.entries) {
-      if (e.dir) {
-        visit(e.dir);
-        e.first = e.dir.first;
-        e.clusters = e.dir.clusters;
-      }
+    for (let i = d.entries.length - 1; i >= 0; i--) {
+      const sub = d.entries[i]!.dir;
+      if (sub) stack.push(sub);
     }
-  };
-  // Deep trees: recursion depth is the tree depth, which path limits keep small.
-  visit(root);
+  }
   return next - 2;
 }
 
@@ -281,7 +278,8 @@ function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: Pla
     for (const e of dir.entries) {
       const attr = (e.node.attributes & ATTR_KEPT) | (e.node.kind === 'dir' ? ATTR_DIRECTORY : 0);
       const size = e.node.kind === 'file' ? sizeOf(e.node.data) : 0;
-      const short = shortEntry(e.name11, e.ntCase, e.node, attr, e.first, size, now);
+      const first = e.dir ? e.dir.first : e.first;
+      const short = shortEntry(e.name11, e.ntCase, e.node, attr, first, size, now);
       if (e.lfn) for (const slot of buildLfnSlots(e.name, lfnChecksum(short.subarray(0, 11)))) put(slot);
       put(short);
       if (e.node.kind === 'file' && e.clusters > 0) {
