@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests use, builds, runs every test.
+# The test command (npm test): installs what the tests use (Debian packages, npm
+# packages), builds, and runs every test. Mounts made by tests are cleaned up
+# even if the run is interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build
+rm -rf dist
+npx tsc -p tsconfig.json
+
+cleanup() {
+  awk '$3 == "fuse.memefs" && $2 ~ /^\/tmp\/memefs-tests\// {print $2}' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT INT TERM
+
 node --test --test-concurrency=1 "$@" $(find dist/test -name '*.test.js' | sort)
