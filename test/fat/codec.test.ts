@@ -183,3 +183,15 @@ test('a directory that fills its clusters exactly (no end marker) reads and chec
     dir.cleanup();
   }
 });
+
+test('aliases never equal another entry\'s long name; non-BMP names round-trip', () => {
+  const f = (name: string) => ({ kind: 'file' as const, name, attributes: 0x20, data: new Uint8Array([1]) });
+  const tree = { label: '', root: { kind: 'dir' as const, name: '', attributes: 0, children: [f('foo bar.txt'), f('Foobar~1.txt'), f('😀 smile 𝄞.txt')] } };
+  const image = writeFat(tree, { size: 1440 * 1024 }).image;
+  const scan = scanFat(image, { records: true });
+  assert.deepEqual(scan.problems, []);
+  assert.deepEqual(scan.tree.root.children.map((n) => n.name), ['foo bar.txt', 'Foobar~1.txt', '😀 smile 𝄞.txt']);
+  const shorts = scan.tree.root.children.map((n) => n.shortName);
+  assert.equal(shorts[1], 'FOOBAR~1TXT'); // its own basis
+  assert.notEqual(shorts[0], 'FOOBAR~1TXT');
+});

@@ -137,7 +137,7 @@ function nameHash(longName: string, round: number): number {
  * As Windows: the basis name alone when nothing was lost and it is free, then
  * BASIS~1..~4, then XXhhhh~1..~9 with a hash, then longer numeric tails.
  */
-export function makeAlias(longName: string, taken: ReadonlySet<string>): string {
+export function makeAlias(longName: string, taken: { has(name11: string): boolean }): string {
   const { base, ext, lossy } = basisName(longName);
   const plain = base.padEnd(8, ' ') + ext.padEnd(3, ' ');
   if (!lossy && !taken.has(plain)) return plain;

@@ -13,7 +13,7 @@ import { toDosStamp } from './dostime.js';
 import { bootSectorFor, chooseLayout, type Layout, type LayoutOptions } from './layout.js';
 import { buildLfnSlots, lfnChecksum, lfnSlotCount } from './lfn.js';
 import { fatKey, labelField, storableName } from './names.js';
-import { isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
+import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
 import { FatTable } from './table.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTree } from './tree.js';
 import { Errno, FsError } from '../../core/errno.js';
@@ -86,15 +86,22 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
       accepted.push({ node, name, path });
     }
     if (!dir.isRoot) dir.slots += 2;
-    // Names that fit 8.3 first, so generated aliases never take them.
+    // Names that fit 8.3 first, so generated aliases never take them. Long names that read as a short name
+    // (like "Foo~1.txt") are reserved for their own entry: short and long names share one namespace.
     const plain = accepted.map((a) => plainShortName(a.name));
     accepted.forEach((a, i) => { if (plain[i]) taken.add(plain[i]!.name11); });
+    const reserved = new Map<string, number>();
+    accepted.forEach((a, i) => {
+      const b = basisName(a.name);
+      if (!plain[i] && !b.lossy) reserved.set(b.base.padEnd(8, ' ') + b.ext.padEnd(3, ' '), i);
+    });
     accepted.forEach((a, i) => {
       const p = plain[i];
+      const unavailable = { has: (n: string) => taken.has(n) || (reserved.has(n) && reserved.get(n) !== i) };
       let name11: string;
       if (p) name11 = p.name11;
-      else if (a.node.shortName && validHint(a.node.shortName) && !taken.has(a.node.shortName)) name11 = a.node.shortName;
-      else name11 = makeAlias(a.name, taken);
+      else if (a.node.shortName && validHint(a.node.shortName) && !unavailable.has(a.node.shortName)) name11 = a.node.shortName;
+      else name11 = makeAlias(a.name, unavailable);
       taken.add(name11);
       const entry: PlannedEntry = {
         node: a.node, name: a.name, name11, ntCase: p ? p.ntCase : 0, lfn: !p, first: 0, clusters: 0, dir: null,
