@@ -87,8 +87,11 @@ export function richVolume(options: VolumeOptions = {}): Volume {
   return v;
 }
 
+/** glibc's makedev (dev_t values must stay below 2^53 to be exact as numbers). */
 export function makedev(major: number, minor: number): number {
-  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12) | (Math.floor(major / 0x1000) * 2 ** 44);
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return Number(((ma & 0xfffn) << 8n) | ((ma >> 12n) << 44n) | (mi & 0xffn) | ((mi >> 8n) << 20n));
 }
 
 export interface Described {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, Volume } from '../../src/core/index.js';
+import { ROOT, S_IFBLK, S_IFCHR, Volume } from '../../src/core/index.js';
 import { loadSnapshot, readArchive, saveSnapshot, writeArchive, type Progress } from '../../src/formats/snapshot/index.js';
-import { GiB, MiB, RAW_NAME, describe, richVolume, tempDir } from './helpers.js';
+import { GiB, MiB, RAW_NAME, describe, makedev, richVolume, tempDir } from './helpers.js';
 
 test('a volume with every kind of inode and attribute round-trips exactly', async (t) => {
   const dir = tempDir(t);
@@ -73,6 +73,20 @@ test('named streams bigger than an xattr round-trip, and their holes stay holes'
   assert.equal(Buffer.concat(loaded.data.read(20 * MiB, 16)).toString(), 'tail of a stream');
   assert.ok(loaded.data.allocated <= 2 * stream.data.allocated, `stream holds ${loaded.data.allocated} bytes`);
   assert.deepEqual(describe(volume), describe(v));
+});
+
+test('device numbers beyond the ustar fields round-trip (SCHILY.devmajor/devminor)', async (t) => {
+  const file = join(tempDir(t), 'dev.tar');
+  const v = new Volume();
+  const rdev = makedev(3000, 0xffff_ffff); // a 32-bit minor: too big for the 7 octal digits of devminor
+  v.mknod(ROOT, v.root, 'huge', S_IFCHR | 0o600, rdev);
+  v.mknod(ROOT, v.root, 'small', S_IFBLK | 0o600, makedev(8, 1));
+  await saveSnapshot(v, file);
+  assert.ok(readFileSync(file).includes('SCHILY.devminor=4294967295'));
+  const { volume, warnings } = await loadSnapshot(file);
+  assert.deepEqual(warnings, []);
+  assert.equal(volume.lookup(ROOT, volume.root, 'huge').rdev, rdev);
+  assert.equal(volume.lookup(ROOT, volume.root, 'small').rdev, makedev(8, 1));
 });
 
 test('case-insensitive volumes keep their flag and label; explicit options win with a warning', async (t) => {

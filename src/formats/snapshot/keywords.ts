@@ -5,7 +5,8 @@
  * ctime, hdrcharset. Widely read extensions: SCHILY.xattr.NAME (GNU tar,
  * bsdtar, star), LIBARCHIVE.xattr.NAME (bsdtar; name %-encoded, value base64),
  * LIBARCHIVE.creationtime (bsdtar's birth time), GNU.sparse.* (GNU tar's
- * sparse formats). memefs's own facts go under MEMEFS.*: other tools ignore
+ * sparse formats), SCHILY.devmajor/devminor (star, bsdtar) for device
+ * numbers beyond the ustar fields. memefs's own facts go under MEMEFS.*: other tools ignore
  * them (GNU tar says "Ignoring unknown extended header keyword"; silence it
  * with --warning=no-unknown-keyword).
  */
@@ -40,8 +41,11 @@ export const K = {
   sparseNumbytes: 'GNU.sparse.numbytes', // 0.0, repeated
   /** "socket": tar has no socket type; the entry is an empty regular file to other tools. */
   filetype: 'MEMEFS.filetype',
-  /** The raw dev_t, when devmajor/devminor cannot say it exactly. */
-  rdev: 'MEMEFS.rdev',
+  /** Device numbers too big for the ustar fields (star's keywords, read by libarchive too). */
+  devMajor: 'SCHILY.devmajor',
+  devMinor: 'SCHILY.devminor',
+  /** RHEL's GNU tar writes the SELinux label here (with --selinux). */
+  rhtSelinux: 'RHT.security.selinux',
   /** FILE_ATTRIBUTE_* bits, decimal. */
   dosAttributes: 'MEMEFS.dosattrib',
   /** Self-relative security descriptor, base64. */

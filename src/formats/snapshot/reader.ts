@@ -282,6 +282,10 @@ class ArchiveReader {
       p.xattrs.set(name, v);
       return;
     }
+    if (key === K.rhtSelinux) {
+      p.xattrs.set('security.selinux', bytes);
+      return;
+    }
     if (key === K.sparseOffset || key === K.sparseNumbytes) {
       const n = parseDecimal(new TextDecoder().decode(bytes));
       const list = key === K.sparseOffset ? p.sparseOffsets : p.sparseNumbytes;
@@ -398,8 +402,11 @@ class ArchiveReader {
       case TYPE.blockdev:
       case TYPE.fifo: {
         const type = typeflag === TYPE.fifo ? S_IFIFO : typeflag === TYPE.chardev ? S_IFCHR : S_IFBLK;
-        const rdevRec = rec(K.rdev);
-        const rdev = typeflag === TYPE.fifo ? 0 : rdevRec !== undefined ? parseDecimal(rdevRec) ?? makeDev(h.devmajor, h.devminor) : makeDev(h.devmajor, h.devminor);
+        const number = (key: string, fallback: number) => {
+          const n = parseDecimal(rec(key) ?? '');
+          return n !== null && n <= 0xffffffff ? n : fallback;
+        };
+        const rdev = typeflag === TYPE.fifo ? 0 : makeDev(number(K.devMajor, h.devmajor), number(K.devMinor, h.devminor));
         inode = this.make(parts, false, (dir, name) => volume.mknod(ROOT, dir, name, type | 0o600, rdev));
         break;
       }
@@ -639,7 +646,7 @@ class ArchiveReader {
 /** Keywords read (or deliberately ignored) without a warning. */
 const KNOWN = new Set<string>([
   K.path, K.linkpath, K.size, K.uid, K.gid, K.uname, K.gname, K.mtime, K.atime, K.ctime, K.hdrcharset,
-  K.comment, K.charset, K.birthtime, K.filetype, K.rdev, K.dosAttributes, K.securityDescriptor, K.reparseData,
+  K.comment, K.charset, K.birthtime, K.filetype, K.devMajor, K.devMinor, K.dosAttributes, K.securityDescriptor, K.reparseData,
   K.eas, 'SCHILY.dev', 'SCHILY.ino', 'SCHILY.nlink', 'SCHILY.fflags', 'LIBARCHIVE.symlinktype',
 ]);
 

@@ -14,7 +14,7 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, type In
 import { encodeName } from '../../core/names.js';
 import type { Volume } from '../../core/volume.js';
 import {
-  K, FORMAT_VERSION, devMajor, devMinor, formatEas, formatTime, makeDev, percentEncode, toBase64,
+  K, FORMAT_VERSION, devMajor, devMinor, formatEas, formatTime, percentEncode, toBase64,
 } from './keywords.js';
 import { Output, RECORD_SIZE, type Sink } from './output.js';
 import { encodeRecord, recordPrefix } from './pax-records.js';
@@ -169,7 +169,8 @@ class EntryWriter {
     if (inode.gid > ID_MAX) recs.push(text(K.gid, String(inode.gid)));
     const major = rdev === 0 ? 0 : devMajor(rdev);
     const minor = rdev === 0 ? 0 : devMinor(rdev);
-    if (major > DEV_MAX || minor > DEV_MAX || makeDev(major, minor) !== rdev) recs.push(text(K.rdev, String(rdev)));
+    // devMajor/devMinor split all 64 bits of a dev_t, so the pair always says it exactly.
+    if (major > DEV_MAX || minor > DEV_MAX) recs.push(text(K.devMajor, String(major)), text(K.devMinor, String(minor)));
 
     recs.push(text(K.mtime, formatTime(inode.mtime)), text(K.atime, formatTime(inode.atime)), text(K.ctime, formatTime(inode.ctime)));
     recs.push(text(K.birthtime, formatTime(inode.btime)));
