@@ -178,7 +178,7 @@ class EntryWriter {
     if (inode.dosAttributes !== 0) recs.push(text(K.dosAttributes, String(inode.dosAttributes)));
     if (inode.securityDescriptor !== null) recs.push(text(K.securityDescriptor, toBase64(inode.securityDescriptor)));
     if (inode.reparseData !== null) recs.push(text(K.reparseData, toBase64(inode.reparseData)));
-    if (inode.eas !== null && inode.eas.size > 0) recs.push(text(K.eas, formatEas(inode.eas.values())));
+    if (inode.eas !== null) recs.push(text(K.eas, formatEas(inode.eas.values())));
 
     await this.extendedHeader(TYPE.paxLocal, concat(ascii.encode('PaxHeaders/'), basename(path)), inode.mtime.sec, recs);
     const fields = fitFields(ustarPath);
