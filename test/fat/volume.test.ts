@@ -160,3 +160,15 @@ test('names the volume refuses are left out with a warning, not a failure', () =
   assert.equal(r.files, 2);
   assert.equal(scanFat(image).problems.length, 0);
 });
+
+test('a new image takes the volume size limit as its size, laid out as mkfs.fat would', () => {
+  const volume = new Volume({ sizeLimit: 64 << 20 });
+  const f = volume.mknod(ROOT, volume.root, 'f', S_IFREG | 0o644);
+  volume.write(f, 0, new Uint8Array([1]));
+  const { image } = saveVolumeAsFat(volume);
+  assert.equal(image.length, 64 << 20);
+  const g = scanFat(image).geometry;
+  assert.deepEqual([g.fatType, g.clusterBytes], [16, 2048]);
+  assert.throws(() => saveVolumeAsFat(new Volume({ sizeLimit: 2 ** 40 })), /EFBIG.*cannot be built in memory/);
+  assert.equal(saveVolumeAsFat(new Volume({ sizeLimit: 2 ** 40 }), { size: 1440 * 1024 }).image.length, 1440 * 1024);
+});

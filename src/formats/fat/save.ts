@@ -10,6 +10,7 @@
  */
 import { S_IFMT, S_IFLNK, S_IFREG, S_IFDIR, PERMISSION_BITS, type Inode } from '../../core/inode.js';
 import { toMs } from '../../core/time.js';
+import { Errno, FsError } from '../../core/errno.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE } from './load.js';
@@ -78,9 +79,29 @@ function noteMetadata(inode: Inode, path: string, rootOwner: { uid: number; gid:
   if (inode.eas && inode.eas.size > 0) losses.note('EAs', path);
 }
 
-/** The volume as a FAT image, with warnings for what FAT cannot hold. */
+/** Images are built in memory; this is the largest typed array Node allows. */
+export const MAX_IMAGE_BYTES = 2 ** 32;
+
+/**
+ * The size of a new image for a volume: its size limit when it has one (so the
+ * layout is what mkfs.fat would choose for that size), else undefined (the
+ * writer then picks the smallest standard size with a fifth free).
+ */
+export function imageSizeFor(volume: Volume): number | undefined {
+  if (volume.sizeLimit >= Number.MAX_SAFE_INTEGER) return undefined;
+  if (volume.sizeLimit > MAX_IMAGE_BYTES) {
+    throw new FsError(Errno.EFBIG, `a ${volume.sizeLimit}-byte FAT image cannot be built in memory (at most ${MAX_IMAGE_BYTES} bytes); give a smaller image size`);
+  }
+  return volume.sizeLimit;
+}
+
+/**
+ * The volume as a FAT image, with warnings for what FAT cannot hold. Without
+ * `like` or `size`, a new image gets the volume's size limit as its size.
+ */
 export function saveVolumeAsFat(volume: Volume, options: SaveOptions = {}): WriteResult {
   const { tree, losses } = volumeToFatTree(volume);
-  const written = writeFat(tree, options);
+  const size = options.like || options.size !== undefined ? options.size : imageSizeFor(volume);
+  const written = writeFat(tree, size === undefined ? options : { ...options, size });
   return { image: written.image, warnings: [...losses, ...written.warnings] };
 }

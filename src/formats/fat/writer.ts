@@ -224,7 +224,11 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
     throw new FsError(Errno.ENOSPC, `the content needs ${used} clusters of ${clusterBytes} bytes; the image has ${layout.clusterCount}`);
   }
   const bs: BootSector = { ...base, volumeLabel: label.field, rootCluster: fat32 ? root.first : 0 };
-  const image = new Uint8Array(layout.totalSectors * layout.bytesPerSector);
+  const imageBytes = layout.totalSectors * layout.bytesPerSector;
+  if (imageBytes > 2 ** 32) {
+    throw new FsError(Errno.EFBIG, `a ${imageBytes}-byte image cannot be built in memory (at most 4 GiB); choose a smaller size`);
+  }
+  const image = new Uint8Array(imageBytes);
   writeReserved(image, bs, layout, options.like, used);
   const geometry = geometryOf(parseBootSector(image));
   const fat = new FatTable(layout.fatType, image.subarray(
