@@ -36,6 +36,8 @@ test('corrupt headers are refused; things that are not tar archives too', async 
   await rejectsWith(bad, /checksum|corrupt/);
   await rejectsWith(Buffer.from('this is just some text, not an archive'.repeat(30)), /not a tar archive/);
   await rejectsWith(Buffer.alloc(4096, 0xff), /not a tar archive/);
+  const gz = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(1020)]);
+  await rejectsWith(gz, /gzip-compressed; decompress it first/);
   const empty = await loadBytes(new Uint8Array(0));
   assert.match(empty.warnings.join(), /empty/);
 });

@@ -135,7 +135,8 @@ class ArchiveReader {
       }
       const h = decodeHeader(block);
       if (h === 'checksum') {
-        throw new SnapshotError(first ? 'not a tar archive (header checksum does not match)' : 'corrupt archive: header checksum does not match', at);
+        if (first) throw new SnapshotError(`not a tar archive${compressionOf(block) ?? ' (header checksum does not match)'}`, at);
+        throw new SnapshotError('corrupt archive: header checksum does not match', at);
       }
       if (h === 'number') throw new SnapshotError('corrupt archive: malformed number in a header', at);
       const raw = block.slice();
@@ -732,6 +733,13 @@ function readAll(data: FileData): Uint8Array {
   data.readInto(0, out);
   data.free();
   return out;
+}
+
+/** A hint when the first block looks like a compressed file (snapshots are plain tar). */
+function compressionOf(block: Uint8Array): string | null {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => block[i] === b);
+  const kind = starts(0x1f, 0x8b) ? 'gzip' : starts(0x28, 0xb5, 0x2f, 0xfd) ? 'zstd' : starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) ? 'xz' : starts(0x42, 0x5a, 0x68) ? 'bzip2' : null;
+  return kind === null ? null : `: it is ${kind}-compressed; decompress it first`;
 }
 
 /** The path from the ustar prefix and name fields. */
