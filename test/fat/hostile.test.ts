@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import {
   clusterOffset, readFat, scanFat, writeFat, FatTable, type FatNode, type FatScan, type FatType,
 } from '../../src/formats/fat/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkFat } from '../../src/formats/fat/index.js';
 import { dir, file, flatten, pattern, sampleTree } from './fixtures.js';
+import { fsckComplaints, tempDir } from './tools.js';
 
 function baseImage(fatType: FatType): Uint8Array {
   const size = fatType === 12 ? 1440 * 1024 : fatType === 16 ? 16 << 20 : 40 << 20;
@@ -179,4 +183,31 @@ test('a huge claimed size in a tiny image allocates nothing beyond the image', (
   const r = readFat(cut);
   const f = r.tree.root.children[0] as FatNode & { data: Uint8Array };
   assert.ok(f.data.length <= cut.length);
+});
+
+test('the check agrees with fsck.fat on what is damaged', () => {
+  const tmp = tempDir();
+  try {
+    const damages: [string, (image: Uint8Array, scan: FatScan) => void][] = [
+      ['nothing', () => {}],
+      ['a loop', (image, scan) => { const c = entryOf(scan, '/Sub Directory/inner.dat').chain!; setFat(image, scan, c[c.length - 1]!, c[0]!); }],
+      ['a cross-link', (image, scan) => { setFat(image, scan, entryOf(scan, '/README.TXT').chain![0]!, entryOf(scan, '/one cluster plus one.bin').chain![0]!); }],
+      ['a size beyond the chain', (image, scan) => { image[entryOffset(image, scan, '/lower.txt') + 29] = 0x40; }],
+      ['a lost cluster', (image, scan) => { setFat(image, scan, scan.geometry.clusterCount, 0xffff); }],
+      ['a long-name checksum', (image, scan) => { image[entryOffset(image, scan, '/Mixed Case Long Name.Markdown') - 32 + 13] ^= 0xff; }],
+      ['a dirty bit', (image) => { image[37] |= 1; }],
+      ['a "." pointing elsewhere', (image, scan) => { const at = clusterOffset(scan.geometry, scan.directoryChains.get('/Sub Directory')![0]!); image[at + 26] ^= 1; }],
+    ];
+    for (const [what, damage] of damages) {
+      const image = baseImage(16);
+      damage(image, scanFat(image, { records: true }));
+      const img = join(tmp.path, 'damaged.img');
+      writeFileSync(img, image);
+      const theirs = fsckComplaints(img).complaints;
+      const ours = checkFat(image);
+      assert.equal(ours.length > 0, theirs.length > 0, `${what}: fsck.fat says ${JSON.stringify(theirs)}, we say ${JSON.stringify(ours)}`);
+    }
+  } finally {
+    tmp.cleanup();
+  }
 });
