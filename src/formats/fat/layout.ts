@@ -7,6 +7,7 @@
  * the real tool in the tests).
  */
 import { MAX_CLUSTERS_12, MAX_CLUSTERS_16, MAX_CLUSTERS_32, NO_NAME, type BootSector } from './bootsector.js';
+import { labelField } from './names.js';
 import type { FatType } from './table.js';
 
 export interface LayoutOptions {
@@ -18,7 +19,7 @@ export interface LayoutOptions {
   rootEntries?: number;
   /** Volume serial number; default derived from the clock, as mkfs.fat does. */
   volumeId?: number;
-  /** 11-character label field of the boot sector. */
+  /** Volume label as the user gives it (stored uppercase in 11 characters; default the tree's label). */
   label?: string;
   /** OEM name, 8 characters. */
   oemName?: string;
@@ -201,7 +202,7 @@ export function bootSectorFor(layout: Layout, options: LayoutOptions = {}): Boot
     flags: 0,
     bootSignature: 0x29,
     volumeId: options.volumeId ?? clockVolumeId(),
-    volumeLabel: options.label ?? NO_NAME,
+    volumeLabel: options.label !== undefined ? labelField(options.label).field : NO_NAME,
     fsTypeName: `FAT${layout.fatType}`.padEnd(8, ' '),
     signature: 0xaa55,
   };

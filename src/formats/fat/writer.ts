@@ -235,7 +235,7 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
     layout.reservedSectors * layout.bytesPerSector, (layout.reservedSectors + layout.fatSectors) * layout.bytesPerSector));
   fat.set(0, (fat.eoc & ~0xff) | layout.media);
   fat.set(1, fat.eoc); // includes the clean-shutdown and no-error bits on FAT16/32
-  writeDirectory(image, geometry, fat, root, 0, hasLabel ? label.field : null, now);
+  writeDirectory(image, geometry, fat, root, hasLabel ? label.field : null, now);
   const fatBytes = layout.fatSectors * layout.bytesPerSector;
   const fatStart = layout.reservedSectors * layout.bytesPerSector;
   for (let n = 1; n < layout.numFats; n++) image.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
@@ -268,7 +268,7 @@ function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: 
 }
 
 /** Writes one directory's entries and its files' data, then its subdirectories (iteratively). */
-function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, _parent: number, label: string | null, now: number): void {
+function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: string | null, now: number): void {
   const jobs: { dir: PlannedDir; parentFirst: number }[] = [{ dir: root, parentFirst: 0 }];
   while (jobs.length > 0) {
     const { dir, parentFirst } = jobs.pop()!;
