@@ -107,3 +107,27 @@ for (const c of CASES) {
     }
   });
 }
+
+test('saving over images of other geometries (4 KiB sectors, FAT12 and FAT32) keeps them valid', () => {
+  const tmp = tempDir();
+  try {
+    for (const args of [['-S', '4096'], ['-S', '4096', '-F', '32']]) {
+      const img = join(tmp.path, `like${args.length}.img`);
+      mustRun('mkfs.fat', ['-C', ...args, img, args.includes('32') ? '300000' : '16384']);
+      const like = new Uint8Array(readFileSync(img));
+      const tree = sampleTree(4096);
+      const { image, warnings } = writeFat(tree, { like });
+      assert.deepEqual(warnings, []);
+      assert.equal(image.length, like.length);
+      assert.deepEqual(image.subarray(0, 11), like.subarray(0, 11));
+      writeFileSync(img, image);
+      assert.deepEqual(fsckComplaints(img).complaints, [], args.join(' '));
+      const out = join(tmp.path, `out${args.length}`);
+      mkdirSync(out);
+      mustRun('mcopy', ['-s', '-i', img, '::/', out + '/']);
+      assert.deepEqual(new Uint8Array(readFileSync(join(out, 'one cluster.bin'))), (tree.root.children[6] as { data: Uint8Array }).data);
+    }
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -228,7 +228,9 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
   if (imageBytes > 2 ** 32) {
     throw new FsError(Errno.EFBIG, `a ${imageBytes}-byte image cannot be built in memory (at most 4 GiB); choose a smaller size`);
   }
-  const image = new Uint8Array(imageBytes);
+  // Saving over an image keeps its length, and whatever lies past the file system (mkfs.fat leaves partial tracks).
+  const image = new Uint8Array(Math.max(imageBytes, options.like?.length ?? 0));
+  if (options.like && options.like.length > imageBytes) image.set(options.like.subarray(imageBytes), imageBytes);
   writeReserved(image, bs, layout, options.like, used);
   const geometry = geometryOf(parseBootSector(image));
   const fat = new FatTable(layout.fatType, image.subarray(
