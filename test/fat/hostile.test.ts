@@ -211,3 +211,21 @@ test('the check agrees with fsck.fat on what is damaged', () => {
     tmp.cleanup();
   }
 });
+
+test('a tree thousands of directories deep is written, read, loaded and saved without recursion limits', async () => {
+  const { Volume } = await import('../../src/core/index.js');
+  const { loadFatIntoVolume, saveVolumeAsFat } = await import('../../src/formats/fat/index.js');
+  const depth = 3000;
+  const root = dir('', []);
+  let d = root;
+  for (let i = 0; i < depth; i++) { const next = dir(`d${i}`, []); d.children.push(next); d = next; }
+  d.children.push(file('leaf', pattern(3, 1)));
+  const image = writeFat({ label: '', root }, { size: 16 << 20 }).image;
+  const scan = scanFat(image);
+  assert.deepEqual(scan.problems, []);
+  const volume = new Volume();
+  const loaded = loadFatIntoVolume(image, volume);
+  assert.equal(loaded.directories, depth);
+  assert.equal(loaded.files, 1);
+  assert.deepEqual(saveVolumeAsFat(volume, { like: image }).warnings, []);
+});
