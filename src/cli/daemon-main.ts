@@ -1,7 +1,8 @@
 /**
- * Entry of a background daemon started by `memefs MOUNTPOINT`. The parent
- * passes the config in MEMEFS_CONFIG and waits on fd 3 for one line: "ok", or
- * the error. Then the parent exits and this process keeps serving.
+ * Entry of the daemon process started by `memefs MOUNTPOINT`. The parent
+ * passes the config in MEMEFS_CONFIG and reads fd 3, one line per event:
+ *   progress PHASE DONE TOTAL | warning TEXT | ok | error TEXT
+ * After "ok" the parent exits (or, with -f, waits) and this process serves.
  */
 import fs from 'node:fs';
 import { runDaemon } from './daemon.js';
@@ -11,12 +12,23 @@ const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
 delete process.env.MEMEFS_CONFIG;
 process.chdir('/');
 
-const code = await runDaemon(config, (result) => {
+let open = true;
+function line(text: string): void {
+  if (!open) return;
   try {
-    fs.writeSync(3, result.ok ? 'ok\n' : `${result.error}\n`);
-    fs.closeSync(3);
+    fs.writeSync(3, text.replace(/\n/g, ' ') + '\n');
   } catch {
-    /* the parent is gone */
+    open = false; // the parent is gone
   }
+}
+
+const code = await runDaemon(config, {
+  progress: (phase, done, total) => line(`progress ${phase} ${done} ${total}`),
+  warning: (text) => line(`warning ${text}`),
+  result: (r) => {
+    line(r.ok ? 'ok' : `error ${r.error}`);
+    if (open) fs.closeSync(3);
+    open = false;
+  },
 });
 process.exit(code);

@@ -10,7 +10,12 @@ import { Worker } from 'node:worker_threads';
 import { findMount, mountDevice, MountError, openDevice, unmount } from '../fuse/mount.js';
 import type { MountConfig } from './options.js';
 
-export type Report = (result: { ok: true } | { ok: false; error: string }) => void;
+/** How a daemon tells whoever started it what happens until the mount is ready. */
+export interface Reporter {
+  progress(phase: string, done: number, total: number): void;
+  warning(text: string): void;
+  result(result: { ok: true } | { ok: false; error: string }): void;
+}
 
 /** Where running daemons leave a note (pid and mount point) for `memefs unmount`. */
 export function stateDir(): string {
@@ -36,90 +41,152 @@ export function readState(mountPoint: string): DaemonState | null {
   }
 }
 
+/** The outcome of the last save, for `memefs save` and `memefs unmount` to report. */
+export function saveResultFile(mountPoint: string): string {
+  return stateFile(mountPoint).replace(/\.json$/, '.save.json');
+}
+
+export interface SaveResult {
+  time: number;
+  warnings: string[];
+  error?: string;
+}
+
 const READY_TIMEOUT_MS = 15_000;
 
 /** Runs until the file system is unmounted; resolves with the process exit code. */
-export function runDaemon(config: MountConfig, report: Report): Promise<number> {
-  let fd: number;
-  try {
-    fd = openDevice();
-    mountDevice(fd, config.mountPoint, {
-      fsName: config.fsName, subtype: 'memefs', rootMode: config.rootMode, allowOther: true,
-    });
-  } catch (e) {
-    report({ ok: false, error: e instanceof MountError ? e.message : String(e) });
-    return Promise.resolve(1);
-  }
+export function runDaemon(config: MountConfig, reporter: Reporter): Promise<number> {
   const state = stateFile(config.mountPoint);
-  try {
-    fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(state, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config } satisfies DaemonState));
-  } catch {
-    /* the note is a convenience; unmounting works without it */
-  }
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { config, control: control.buffer } });
+  let fd = -1;
+  let ready = false;
+  let stopping = false;
+  let failed = false;
+  let readyTimer: NodeJS.Timeout | undefined;
+  let saveTimer: NodeJS.Timeout | undefined;
 
-  return new Promise((resolve) => {
-    let ready = false;
-    let stopping = false;
-    const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { fd, config } });
-    const timer = setTimeout(() => {
+  const detach = (): void => {
+    if (fd >= 0 && findMount(config.mountPoint)) {
+      try {
+        unmount(config.mountPoint, true);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  const fail = (message: string): void => {
+    failed = true;
+    if (!ready) reporter.result({ ok: false, error: message });
+    else process.stderr.write(`memefs: ${message}\n`);
+    detach();
+    void worker.terminate();
+  };
+  const mount = (): void => {
+    try {
+      fd = openDevice();
+      mountDevice(fd, config.mountPoint, {
+        fsName: config.fsName, subtype: 'memefs', rootMode: config.rootMode, allowOther: true,
+      });
+    } catch (e) {
+      fail(e instanceof MountError ? e.message : String(e));
+      return;
+    }
+    readyTimer = setTimeout(() => {
       if (!ready) fail('the kernel did not start the FUSE session in time');
     }, READY_TIMEOUT_MS);
-
-    const detach = (): void => {
-      if (findMount(config.mountPoint)?.fsType === 'fuse.memefs') {
-        try {
-          unmount(config.mountPoint, true);
-        } catch {
-          /* already gone */
-        }
-      }
-    };
-    function fail(message: string): void {
-      if (!ready) report({ ok: false, error: message });
-      else process.stderr.write(`memefs: ${message}\n`);
+    worker.postMessage({ type: 'serve', fd });
+  };
+  const requestSave = (): void => {
+    if (!ready) return;
+    Atomics.store(control, 0, 1);
+    // Any request wakes the serving loop, which then sees the flag; statfs is answered without side effects.
+    fs.statfs(config.mountPoint, () => undefined);
+  };
+  const stop = (signal: string): void => {
+    if (!ready) {
+      void worker.terminate();
+      return;
+    }
+    if (stopping) {
+      // A second signal: do not wait for open files any longer.
       detach();
       void worker.terminate();
+      return;
     }
-    const stop = (signal: string): void => {
-      if (stopping) {
-        // A second signal: do not wait for open files any longer.
-        detach();
-        void worker.terminate();
-        return;
-      }
-      stopping = true;
-      if (config.foreground) process.stderr.write(`memefs: ${signal}: unmounting ${config.mountPoint}\n`);
-      try {
-        unmount(config.mountPoint, false);
-      } catch {
-        detach(); // busy: detach now; the session ends when the last open file closes
-      }
-    };
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+    stopping = true;
+    if (config.foreground) process.stderr.write(`memefs: ${signal}: unmounting ${config.mountPoint}\n`);
+    try {
+      unmount(config.mountPoint, false);
+    } catch {
+      detach(); // busy: detach now; the session ends when the last open file closes
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+  process.on('SIGUSR1', requestSave);
 
-    worker.on('message', (m: { type: string }) => {
-      if (m.type === 'ready' && !ready) {
+  worker.on('message', (m: { type: string; [k: string]: unknown }) => {
+    switch (m.type) {
+      case 'loaded':
+        mount();
+        break;
+      case 'ready':
         ready = true;
-        clearTimeout(timer);
-        report({ ok: true });
+        clearTimeout(readyTimer);
+        try {
+          fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+          fs.writeFileSync(state, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config } satisfies DaemonState));
+        } catch {
+          /* the note is a convenience; unmounting works without it */
+        }
+        if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
+        reporter.result({ ok: true });
+        break;
+      case 'progress':
+        if (!ready) reporter.progress(m.phase as string, m.done as number, m.total as number);
+        break;
+      case 'warning':
+        if (!ready) reporter.warning(m.text as string);
+        else process.stderr.write(`memefs: ${m.text as string}\n`);
+        break;
+      case 'saved': {
+        const result: SaveResult = { time: Date.now(), warnings: m.warnings as string[], error: m.error as string | undefined };
+        for (const w of result.warnings) process.stderr.write(`memefs: ${w}\n`);
+        if (result.error) process.stderr.write(`memefs: save failed: ${result.error}\n`);
+        try {
+          fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+          fs.writeFileSync(saveResultFile(config.mountPoint), JSON.stringify(result));
+        } catch {
+          /* reported on stderr already */
+        }
+        break;
       }
-    });
-    worker.on('error', (e) => fail(`serving thread failed: ${e.stack ?? e}`));
+      case 'failed':
+        fail(m.error as string);
+        break;
+    }
+  });
+  worker.on('error', (e) => fail(`serving thread failed: ${e.stack ?? e}`));
+
+  return new Promise((resolve) => {
     worker.on('exit', (code) => {
-      clearTimeout(timer);
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* closed */
-      }
+      clearTimeout(readyTimer);
+      clearInterval(saveTimer);
       detach();
+      if (fd >= 0) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* closed */
+        }
+      }
       try {
         fs.rmSync(state, { force: true });
       } catch {
         /* ignore */
       }
-      resolve(ready && code === 0 ? 0 : 1);
+      if (!ready && !failed) reporter.result({ ok: false, error: 'stopped before the file system was ready' });
+      resolve(ready && !failed && code === 0 ? 0 : 1);
     });
   });
 }

@@ -2,17 +2,24 @@
  * The `memefs` command.
  *   memefs MOUNTPOINT [options]     mount a RAM disk (returns once it is usable)
  *   memefs unmount MOUNTPOINT       unmount it (also clears a mount whose server died)
+ *   memefs save MOUNTPOINT          save a mounted volume to its image or snapshot now
+ *   memefs dump IMAGE               show a FAT image's structures and what is wrong with it
+ *   memefs mkimage DIR IMAGE        make a FAT image from a directory
+ *   memefs extract IMAGE DIR        extract a FAT image into a directory
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { checkMountPoint, findMount, isDeadMount, MountError, unmount } from '../fuse/mount.js';
-import { readState, stateFile } from './daemon.js';
+import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
+import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
-  applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseDebugFlags, parseSize, UsageError,
-  type MountConfig,
+  applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
+  parseDuration, parseFatType, parseSize, UsageError, type MountConfig,
 } from './options.js';
+import { Progress } from './progress.js';
 
 interface MountFlags {
   mountpoint?: string;
@@ -24,6 +31,13 @@ interface MountFlags {
   fsName?: string;
   option?: string[];
   foreground?: boolean;
+  image?: string;
+  snapshot?: string;
+  save?: boolean;
+  saveInterval?: string;
+  fatType?: string;
+  clusterSize?: string;
+  skipTooBig?: boolean;
 }
 
 function buildConfig(positional: string | undefined, flags: MountFlags): MountConfig {
@@ -33,10 +47,16 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
     throw new UsageError(`two mount points given: ${positional} and -m ${flags.mountpoint}`);
   }
   const config = defaultConfig(target);
-  if (flags.size !== undefined) config.sizeLimit = flags.size === '0' ? 0 : parseSize(flags.size, '-s');
+  if (flags.size !== undefined) {
+    config.sizeLimit = flags.size === '0' ? 0 : parseSize(flags.size, '-s');
+    config.sizeGiven = true;
+  }
   for (const o of flags.option ?? []) applyMountOptions(o, config);
   if (config.sizeLimit === 0) config.sizeLimit = Number.MAX_SAFE_INTEGER; // 0: no cap but the machine's memory
-  if (flags.label !== undefined) config.label = checkLabel(flags.label);
+  if (flags.label !== undefined) {
+    config.label = checkLabel(flags.label);
+    config.labelGiven = true;
+  }
   if (flags.fsName !== undefined) config.fsName = checkFsName(flags.fsName);
   if (flags.caseInsensitive) config.caseInsensitive = true;
   if (flags.debug !== undefined) config.debugFlags = parseDebugFlags(flags.debug);
@@ -47,6 +67,19 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
     config.logFile = '-';
   }
   config.foreground = flags.foreground ?? false;
+  if (flags.image !== undefined && flags.snapshot !== undefined) throw new UsageError('give --image or --snapshot, not both');
+  if (flags.image !== undefined) config.image = path.resolve(flags.image);
+  if (flags.snapshot !== undefined) config.snapshot = path.resolve(flags.snapshot);
+  const persistent = config.image !== null || config.snapshot !== null;
+  config.noSave = flags.save === false;
+  if (flags.saveInterval !== undefined) config.saveInterval = parseDuration(flags.saveInterval, '--save-interval');
+  if (flags.fatType !== undefined) config.fatType = parseFatType(flags.fatType);
+  if (flags.clusterSize !== undefined) config.clusterSize = parseClusterSize(flags.clusterSize);
+  config.skipTooBig = flags.skipTooBig ?? false;
+  if (!persistent && (config.noSave || config.saveInterval > 0)) throw new UsageError('--no-save and --save-interval go with --image or --snapshot');
+  if (config.image === null && (config.fatType !== null || config.clusterSize !== null || config.skipTooBig)) {
+    throw new UsageError('--fat-type, --cluster-size and --skip-too-big go with --image');
+  }
   return config;
 }
 
@@ -56,19 +89,49 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
     throw new MountError('mounting needs root: run with sudo (or inside `unshare -Urm` for a mount only that namespace sees)');
   }
   config.mountPoint = checkMountPoint(config.mountPoint);
-  const describe = (): string =>
-    `memefs mounted at ${config.mountPoint} (size ${config.sizeLimit >= Number.MAX_SAFE_INTEGER ? 'unlimited' : formatSize(config.sizeLimit)}` +
-    `${config.caseInsensitive ? ', case-insensitive' : ''}, label ${config.label})`;
+  const describe = (): string => {
+    // The daemon may have set the size from an image: ask the mount itself.
+    const st = fs.statfsSync(config.mountPoint);
+    const size = st.blocks * st.bsize;
+    return `memefs mounted at ${config.mountPoint} (size ${size >= Number.MAX_SAFE_INTEGER - 4096 ? 'unlimited' : formatSize(size)}` +
+      `${config.caseInsensitive ? ', case-insensitive' : ''}${config.image ? `, image ${config.image}` : ''}` +
+      `${config.snapshot ? `, snapshot ${config.snapshot}` : ''}${config.noSave ? ', not saved' : ''})`;
+  };
 
   const child = startDaemon(config);
+  const progress = new Progress(process.stderr);
   const answer = await new Promise<string>((resolve) => {
     let text = '';
+    let settled = false;
+    const settle = (a: string): void => {
+      if (!settled) resolve(a);
+      settled = true;
+    };
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
     pipe.setEncoding('utf8');
-    pipe.on('data', (d: string) => (text += d));
-    pipe.on('end', () => resolve(text.trim()));
-    child.on('exit', (code) => resolve(text.trim() || `the daemon exited (code ${code}) before the file system was ready`));
+    pipe.on('data', (d: string) => {
+      text += d;
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        const line = text.slice(0, nl);
+        text = text.slice(nl + 1);
+        if (line.startsWith('progress ')) {
+          const [, phase, done, total] = line.split(' ');
+          progress.update(phase!, Number(done), Number(total));
+        } else if (line.startsWith('warning ')) {
+          progress.stop();
+          process.stderr.write(`memefs: warning: ${line.slice(8)}\n`);
+        } else if (line === 'ok') {
+          settle('ok');
+        } else if (line.startsWith('error ')) {
+          settle(line.slice(6));
+        }
+      }
+    });
+    pipe.on('end', () => settle(text.trim() || 'the daemon stopped before the file system was ready'));
+    child.on('exit', (code) => settle(`the daemon exited (code ${code}) before the file system was ready`));
   });
+  progress.stop();
   (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
   if (answer !== 'ok') throw new MountError(answer);
   process.stdout.write(describe() + '\n');
@@ -101,15 +164,60 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   if (entry.fsType !== 'fuse.memefs') throw new MountError(`${entry.mountPoint} is not a memefs mount (it is ${entry.fsType})`);
   const dead = isDeadMount(entry.mountPoint);
   const state = readState(entry.mountPoint);
+  const resultFile = saveResultFile(entry.mountPoint);
+  fs.rmSync(resultFile, { force: true });
   unmount(entry.mountPoint, flags.lazy ?? false);
   if (dead) fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  // Wait for the daemon to finish (it may be saving an image).
+  // Wait for the daemon to finish: it saves the volume when it has an image or snapshot.
   if (state && !dead) {
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline && alive(state.pid)) await new Promise((r) => setTimeout(r, 50));
+    while (alive(state.pid)) await new Promise((r) => setTimeout(r, 50));
   }
   process.stdout.write(`${entry.mountPoint} unmounted${dead ? ' (its server had died)' : ''}\n`);
+  const saved = readSaveResult(resultFile);
+  if (saved) return reportSave(saved, state?.config.image ?? state?.config.snapshot ?? '');
   return 0;
+}
+
+function readSaveResult(file: string): SaveResult | null {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SaveResult;
+    fs.rmSync(file, { force: true });
+    return r;
+  } catch {
+    return null;
+  }
+}
+
+function reportSave(r: SaveResult, target: string): number {
+  for (const w of r.warnings) process.stderr.write(`memefs: warning: ${w}\n`);
+  if (r.error) {
+    process.stderr.write(`memefs: saving ${target} failed: ${r.error}\n`);
+    return 1;
+  }
+  process.stdout.write(`saved ${target}\n`);
+  return 0;
+}
+
+async function saveCommand(target: string): Promise<number> {
+  const entry = findMount(target);
+  if (!entry || !entry.fsType.startsWith('fuse.')) throw new MountError(`${target} is not a memefs mount`);
+  const state = readState(entry.mountPoint);
+  if (!state) throw new MountError(`no running memefs daemon found for ${entry.mountPoint}`);
+  const file = state.config.image ?? state.config.snapshot;
+  if (!file || state.config.noSave) throw new MountError(`${entry.mountPoint} has no image or snapshot to save to (mount it with --image or --snapshot)`);
+  const resultFile = saveResultFile(entry.mountPoint);
+  const before = Date.now();
+  process.kill(state.pid, 'SIGUSR1');
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as SaveResult;
+      if (r.time >= before) return reportSave(r, file);
+    } catch {
+      /* not yet */
+    }
+    if (!alive(state.pid)) throw new MountError('the daemon exited before saving');
+  }
 }
 
 function alive(pid: number): boolean {
@@ -134,6 +242,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('-D, --debug-log <file>', 'debug log file, - = stderr')
     .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('-f, --foreground', 'stay in the foreground'))
+    .option('--image <file>', 'FAT12/16/32 image to load at mount and save back at unmount (created if missing)')
+    .option('--snapshot <file>', 'lossless snapshot (pax tar) to load at mount and save back at unmount (created if missing)')
+    .option('--no-save', 'load the image or snapshot but never write it back')
+    .option('--save-interval <time>', 'also save every TIME (e.g. 30s, 5m)')
+    .option('--fat-type <12|16|32>', 'FAT type of a new image (default: what mkfs.fat picks for the size)')
+    .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
+    .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
     .showHelpAfterError()
     .exitOverride()
     .action(async (mp: string | undefined, flags: MountFlags) => {
@@ -147,6 +262,41 @@ export async function main(argv: string[]): Promise<number> {
     .option('--lazy', 'detach now even if files are open there')
     .action(async (mp: string, flags: { lazy?: boolean }) => {
       program.setOptionValue('exitCode', await unmountCommand(mp, flags));
+    });
+  program
+    .command('save')
+    .description('save a mounted volume to its image or snapshot now')
+    .argument('<mountpoint>')
+    .action(async (mp: string) => {
+      program.setOptionValue('exitCode', await saveCommand(mp));
+    });
+  program
+    .command('dump')
+    .description("show a FAT image's boot sector, FSInfo, FATs, chains and entries, and everything wrong with it")
+    .argument('<image>')
+    .action(async (image: string) => {
+      program.setOptionValue('exitCode', await dumpCommand(image));
+    });
+  program
+    .command('mkimage')
+    .description('make a FAT image from a directory (without mounting)')
+    .argument('<dir>')
+    .argument('<image>')
+    .option('-s, --size <size>', 'image size (default: the smallest standard size with a fifth free)')
+    .option('--fat-type <12|16|32>', 'FAT type')
+    .option('--cluster-size <bytes>', 'cluster size')
+    .option('-l, --label <label>', 'volume label')
+    .option('--skip-too-big', 'leave out files of 4 GiB or more instead of failing')
+    .action(async (dir: string, image: string, o: Record<string, string | boolean | undefined>) => {
+      program.setOptionValue('exitCode', await mkimageCommand(dir, image, o));
+    });
+  program
+    .command('extract')
+    .description('extract a FAT image into a directory (without mounting)')
+    .argument('<image>')
+    .argument('<dir>')
+    .action(async (image: string, dir: string) => {
+      program.setOptionValue('exitCode', await extractCommand(image, dir));
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -24,6 +24,23 @@ export interface MountConfig {
   /** Debug log: a path, '-' for stderr, or null. */
   logFile: string | null;
   foreground: boolean;
+  /** Whether -s / -o size= and -l were given (an image's own size and label apply otherwise). */
+  sizeGiven: boolean;
+  labelGiven: boolean;
+  /** Refuse names Windows cannot hold. */
+  windowsNames: boolean;
+  /** FAT image or lossless snapshot to load at mount and save back. */
+  image: string | null;
+  snapshot: string | null;
+  /** Load the image or snapshot but never write it back. */
+  noSave: boolean;
+  /** Seconds between automatic saves; 0 = only at unmount and on demand. */
+  saveInterval: number;
+  /** Layout of a new FAT image (as mkfs.fat -F and -S/-s). */
+  fatType: 12 | 16 | 32 | null;
+  clusterSize: number | null;
+  /** Leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save. */
+  skipTooBig: boolean;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
@@ -87,13 +104,14 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
       case 'size': {
         const v = need();
         into.sizeLimit = v === '0' ? 0 : parseSize(v, 'size');
+        into.sizeGiven = true;
         break;
       }
       case 'nr_inodes': into.inodeLimit = parseCount(need(), 'nr_inodes'); break;
       case 'mode': into.rootMode = parseOctalMode(need()); break;
       case 'uid': into.rootUid = parseId(need(), 'uid'); break;
       case 'gid': into.rootGid = parseId(need(), 'gid'); break;
-      case 'label': into.label = checkLabel(need()); break;
+      case 'label': into.label = checkLabel(need()); into.labelGiven = true; break;
       case 'fsname': into.fsName = checkFsName(need()); break;
       case 'case_insensitive': case 'ci': into.caseInsensitive = true; break;
       default:
@@ -129,7 +147,35 @@ export function defaultConfig(mountPoint: string): MountConfig {
     debugFlags: 0,
     logFile: null,
     foreground: false,
+    sizeGiven: false,
+    labelGiven: false,
+    windowsNames: false,
+    image: null,
+    snapshot: null,
+    noSave: false,
+    saveInterval: 0,
+    fatType: null,
+    clusterSize: null,
+    skipTooBig: false,
   };
+}
+
+/** Seconds from "90", "90s", "15m", "2h". */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d+)\s*([smh]?)$/i.exec(text.trim());
+  if (!m || Number(m[1]) === 0) throw new UsageError(`${what} ${JSON.stringify(text)} is not a duration (examples: 30s, 5m, 1h)`);
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2]!.toLowerCase()]!;
+}
+
+export function parseFatType(text: string): 12 | 16 | 32 {
+  if (text === '12' || text === '16' || text === '32') return Number(text) as 12 | 16 | 32;
+  throw new UsageError(`FAT type ${JSON.stringify(text)} must be 12, 16 or 32`);
+}
+
+export function parseClusterSize(text: string): number {
+  const n = parseSize(text, 'cluster size');
+  if (n < 512 || n > 65536 || (n & (n - 1)) !== 0) throw new UsageError(`cluster size ${text} must be a power of two from 512 to 64K`);
+  return n;
 }
 
 export function formatSize(bytes: number): string {

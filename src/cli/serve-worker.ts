@@ -1,20 +1,30 @@
 /**
- * The serving thread of a memefs daemon: it owns the volume and answers the
- * kernel in a blocking loop. The daemon's main thread keeps signals, the
- * readiness report and unmounting, which must never run on this thread.
+ * The serving thread of a memefs daemon: it owns the volume, loads it before
+ * the mount exists, answers the kernel in a blocking loop, and saves the
+ * volume when asked (between two requests) and after the unmount. The
+ * daemon's main thread keeps signals, timers, mounting and unmounting, which
+ * must never run on this thread.
+ *
+ * Messages to the main thread: loaded | ready | progress | warning | saved | failed.
+ * From it: serve {fd} | abort. A save request is a flag in shared memory
+ * (control[0] = 1) followed by any request to the mount, which wakes the loop.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Volume } from '../core/volume.js';
-import { serveSync } from '../fuse/server.js';
+import { FuseServer } from '../fuse/server.js';
 import type { MountConfig } from './options.js';
+import { loadVolume, saveVolume } from './persist.js';
 
 interface WorkerInput {
-  fd: number;
   config: MountConfig;
+  control: SharedArrayBuffer;
 }
 
-const { fd, config } = workerData as WorkerInput;
+const { config, control: controlBuffer } = workerData as WorkerInput;
+const control = new Int32Array(controlBuffer);
+const port = parentPort!;
+const post = (message: object): void => port.postMessage(message);
+const progress = (phase: string, done: number, total: number): void => post({ type: 'progress', phase, done, total });
 
 function openLog(): ((line: string) => void) | undefined {
   if (config.debugFlags === 0 || config.logFile === null) return undefined;
@@ -24,19 +34,37 @@ function openLog(): ((line: string) => void) | undefined {
   };
 }
 
-const volume = new Volume({
-  caseInsensitive: config.caseInsensitive,
-  sizeLimit: config.sizeLimit,
-  inodeLimit: config.inodeLimit,
-  rootMode: config.rootMode,
-  rootUid: config.rootUid,
-  rootGid: config.rootGid,
-  label: config.label,
-});
+async function main(): Promise<void> {
+  const { volume, warnings } = await loadVolume(config, progress);
+  for (const w of warnings) post({ type: 'warning', text: w });
+  post({ type: 'loaded' });
 
-serveSync(fd, volume, {
-  log: openLog(),
-  onReady: () => parentPort!.postMessage({ type: 'ready' }),
-  collect: (globalThis as { gc?: () => void }).gc,
-});
-parentPort!.postMessage({ type: 'ended' });
+  const start = await new Promise<{ type: string; fd?: number }>((resolve) => port.once('message', resolve));
+  if (start.type !== 'serve') return;
+
+  const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
+  const save = async (): Promise<void> => {
+    try {
+      const w = await saveVolume(volume, config, progress);
+      post({ type: 'saved', warnings: w });
+    } catch (e) {
+      post({ type: 'saved', warnings: [], error: (e as Error).message });
+    }
+  };
+  const server = new FuseServer(start.fd!, volume, {
+    log: openLog(),
+    onReady: () => post({ type: 'ready' }),
+    collect: (globalThis as { gc?: () => void }).gc,
+  });
+  const saveRequested = (): boolean => Atomics.load(control, 0) !== 0;
+  for (;;) {
+    const why = server.serve(saveRequested);
+    if (why === 'closed') break;
+    Atomics.store(control, 0, 0);
+    if (persist) await save();
+    else post({ type: 'saved', warnings: [], error: 'this mount has no image or snapshot to save to (or was mounted with --no-save)' });
+  }
+  if (persist) await save();
+}
+
+main().catch((e: Error) => post({ type: 'failed', error: e.message }));

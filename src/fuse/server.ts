@@ -4,7 +4,7 @@
  * until the kernel ends the connection.
  */
 import { Bridge, type BridgeOptions } from './bridge.js';
-import { Session } from './session.js';
+import { type Request, Session } from './session.js';
 import type { Volume } from '../core/volume.js';
 
 export interface ServeOptions extends Partial<BridgeOptions> {
@@ -35,25 +35,47 @@ export function bridgeOptions(volume: Volume, options: ServeOptions): BridgeOpti
   };
 }
 
-export function serveSync(fd: number, volume: Volume, options: ServeOptions = {}): void {
-  let bridge: Bridge | null = null;
-  let ready = false;
-  let highWater = volume.used;
-  const collect = options.collect;
-  const session = new Session(fd, (req) => {
-    bridge!.dispatch(req);
-    if (!ready && bridge!.minor > 0) {
-      ready = true;
-      options.onReady?.();
+/**
+ * One mounted volume's server. `serve()` blocks its thread answering the
+ * kernel until the connection ends ('closed') or `pauseWhen` asks for a pause
+ * between two requests ('paused'), e.g. to save the volume; serving resumes
+ * with the same connection state when `serve()` is called again.
+ */
+export class FuseServer {
+  private readonly session: Session;
+  private readonly bridge: Bridge;
+  private ready = false;
+  private highWater: number;
+
+  constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
+    this.highWater = volume.used;
+    this.session = new Session(fd, (req) => this.handle(req));
+    this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
+  }
+
+  serve(pauseWhen?: () => boolean): 'closed' | 'paused' {
+    return this.session.serve(pauseWhen);
+  }
+
+  private handle(req: Request): void {
+    this.bridge.dispatch(req);
+    if (!this.ready && this.bridge.minor > 0) {
+      this.ready = true;
+      this.options.onReady?.();
     }
+    const collect = this.options.collect;
     if (collect) {
-      if (volume.used > highWater) highWater = volume.used;
-      else if (highWater - volume.used > COLLECT_AFTER) {
+      const used = this.volume.used;
+      if (used > this.highWater) this.highWater = used;
+      else if (this.highWater - used > COLLECT_AFTER) {
         collect();
-        highWater = volume.used;
+        this.highWater = used;
       }
     }
-  });
-  bridge = new Bridge(volume, session, bridgeOptions(volume, options));
-  session.serve();
+  }
+}
+
+/** Serves until the kernel ends the connection. */
+export function serveSync(fd: number, volume: Volume, options: ServeOptions = {}): void {
+  new FuseServer(fd, volume, options).serve();
 }

@@ -42,13 +42,15 @@ export class Session {
     this.fd = fd;
   }
 
-  /** Serves until the kernel ends the connection (unmount or abort). */
-  serve(): void {
+  /** Serves until the kernel ends the connection (unmount or abort), or until `pauseWhen` says so after a request. */
+  serve(pauseWhen?: () => boolean): 'closed' | 'paused' {
     while (!this.closed) {
       const req = this.next();
-      if (req === null) return;
+      if (req === null) break;
       this.dispatch(req);
+      if (pauseWhen?.()) return this.closed ? 'closed' : 'paused';
     }
+    return 'closed';
   }
 
   /** Reads one request; null when the connection is gone. */
