@@ -573,12 +573,10 @@ export class Volume implements Space {
   private checkSetattr(caller: Caller, inode: Inode, attr: SetAttr): void {
     const owner = isOwner(caller, inode);
     if (attr.mode !== undefined && !owner) fail(Errno.EPERM);
-    if (attr.uid !== undefined && attr.uid !== inode.uid && caller.uid !== 0) fail(Errno.EPERM);
-    if (attr.gid !== undefined && attr.gid !== inode.gid && caller.uid !== 0) {
-      if (!owner || !inGroup(caller, attr.gid)) fail(Errno.EPERM);
-    }
-    if (attr.uid !== undefined && attr.uid === inode.uid && attr.gid === undefined && !owner) fail(Errno.EPERM);
-    if (attr.gid !== undefined && attr.gid === inode.gid && attr.uid === undefined && !owner) fail(Errno.EPERM);
+    // Linux's chown_ok/chgrp_ok: without CAP_CHOWN only the owner may "change" the uid to itself,
+    // and the gid to its current value or one of the caller's groups.
+    if (attr.uid !== undefined && caller.uid !== 0 && !(caller.uid === inode.uid && attr.uid === inode.uid)) fail(Errno.EPERM);
+    if (attr.gid !== undefined && caller.uid !== 0 && !(caller.uid === inode.uid && (attr.gid === inode.gid || inGroup(caller, attr.gid)))) fail(Errno.EPERM);
     const explicit = (attr.atime !== undefined && attr.atime !== 'now') || (attr.mtime !== undefined && attr.mtime !== 'now');
     if (explicit && !owner) fail(Errno.EPERM);
     if (!explicit && (attr.atime === 'now' || attr.mtime === 'now') && !owner && !permits(caller, inode, W_OK)) fail(Errno.EACCES);

@@ -89,17 +89,45 @@ export function notSupported(call: string, what?: string): NodeSystemError {
   return err;
 }
 
+/** The details Node's SystemError carries in `info`. */
+export interface SystemErrorInfo {
+  code: string;
+  message: string;
+  path: string;
+  syscall: string;
+  errno: number;
+}
+
 /**
  * Node's SystemError (ERR_FS_EISDIR and friends, used by rm and cp):
  * `Path is a directory: rm returned EISDIR (is a directory) p`.
  */
-export function systemError(code: string, prefix: string, info: { code: string; message: string; path: string; syscall: string; errno: number }): Error {
-  const err = new Error(`${prefix}: ${info.syscall} returned ${info.code} (${info.message}) ${info.path}`) as Error & Record<string, unknown>;
-  Object.defineProperty(err, 'name', { value: 'SystemError', configurable: true, writable: true, enumerable: false });
-  err.code = code;
-  err.info = info;
-  err.errno = info.errno;
-  err.syscall = info.syscall;
-  err.path = info.path;
-  return err;
+export class SystemError extends Error {
+  code: string;
+  info: SystemErrorInfo;
+  errno: number;
+  syscall: string;
+  path: string;
+  constructor(code: string, prefix: string, info: SystemErrorInfo) {
+    super(`${prefix}: ${info.syscall} returned ${info.code} (${info.message}) ${info.path}`);
+    this.code = code;
+    this.info = info;
+    this.errno = info.errno;
+    this.syscall = info.syscall;
+    this.path = info.path;
+  }
+  override get name(): string {
+    return 'SystemError';
+  }
+}
+
+/** fs.cp's errors come from Node's generated subclass, whose constructor is named NodeError. */
+export class NodeError extends SystemError {}
+
+export function systemError(code: string, prefix: string, info: SystemErrorInfo): SystemError {
+  return new SystemError(code, prefix, info);
+}
+
+export function cpError(code: string, prefix: string, info: SystemErrorInfo): SystemError {
+  return new NodeError(code, prefix, info);
 }

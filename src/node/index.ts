@@ -86,6 +86,9 @@ export function createFs(volume?: Volume | null, options: FsOptions = {}): Memef
     if (name.endsWith('Sync')) fs[name] = bound[name]!.bind(core);
   }
   Object.assign(fs, specialCallbacks(core));
+  fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core));
+  fs.rm = callbackify(core.rmAsyncForm.bind(core));
+  fs.cp = callbackify(core.cpAsyncForm.bind(core));
 
   const realpathSync = Object.assign(core.realpathSync.bind(core), { native: core.realpathNativeSync.bind(core) });
   const realpath = Object.assign(callbackify(realpathSync), { native: callbackify(realpathSync.native) });

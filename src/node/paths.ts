@@ -151,6 +151,8 @@ export class PathWalker {
       while (k < n && path.charCodeAt(k) === 47) k++;
       const name = path.slice(i, j);
       if (k >= n) {
+        // As link_path_walk: search permission on the parent is checked for the last component too.
+        if (!permits(this.caller, dir, X_OK)) return this.failed(Errno.EACCES) !== null;
         this.dir = dir;
         this.name = name;
         this.slash = j < n;

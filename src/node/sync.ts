@@ -5,13 +5,13 @@
  * into Node-shaped errors naming the syscall Node itself would name.
  */
 import { permits, R_OK, W_OK, X_OK, type Caller } from '../core/access.js';
-import { Errno, isFsError } from '../core/errno.js';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, PERMISSION_BITS, type Inode } from '../core/inode.js';
+import { Errno, fail, isFsError } from '../core/errno.js';
+import { S_IFMT, S_IFREG, S_ISGID, S_ISUID, PERMISSION_BITS, type Inode } from '../core/inode.js';
 import type { Timespec } from '../core/time.js';
 import type { Volume } from '../core/volume.js';
 import { dirname, posix } from 'node:path';
 import { constants, O_ACCMODE } from './constants.js';
-import { invalidArgType, invalidArgValue, notSupported, outOfRange, systemError, uvError, type NodeSystemError } from './errors.js';
+import { cpError, invalidArgType, notSupported, outOfRange, systemError, uvError, type NodeSystemError } from './errors.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
@@ -145,7 +145,7 @@ export class SyncFs {
 
   private statFailed(path: string, syscall: string, options?: StatOptions): undefined {
     const errno = this.walker.errno;
-    if (options?.throwIfNoEntry === false && (errno === Errno.ENOENT || errno === Errno.ENOTDIR)) return undefined;
+    if (options?.throwIfNoEntry === false && errno === Errno.ENOENT) return undefined;
     throw uvError(errno, syscall, path);
   }
 
@@ -180,6 +180,15 @@ export class SyncFs {
   // ---- directories -------------------------------------------------------------
 
   mkdirSync(path: unknown, options?: MkdirOptions | number | string): string | undefined {
+    return this.mkdir(path, options, false);
+  }
+
+  /** The callback and promise forms: recursive failures name the path whose mkdir failed (sync names the given path). */
+  mkdirAsyncForm(path: unknown, options?: MkdirOptions | number | string): string | undefined {
+    return this.mkdir(path, options, true);
+  }
+
+  private mkdir(path: unknown, options: MkdirOptions | number | string | undefined, nameFailing: boolean): string | undefined {
     const p = toPath(path);
     let recursive = false;
     let mode = 0o777;
@@ -188,7 +197,7 @@ export class SyncFs {
       recursive = options.recursive === true;
       mode = parseMode(options.mode, 'mode', 0o777);
     }
-    if (recursive) return this.mkdirRecursive(p, p, mode);
+    if (recursive) return this.mkdirRecursive(p, mode, nameFailing);
     this.mkdirOne(p, p, mode);
     return undefined;
   }
@@ -197,7 +206,8 @@ export class SyncFs {
     this.parentOf(p, 'mkdir');
     const { dir, name } = this.walker;
     try {
-      const made = this.volume.mkdir(this.caller, dir, name, mode & ~this.umask & PERMISSION_BITS);
+      // mkdir(2) keeps only the permission and sticky bits of the mode.
+      const made = this.volume.mkdir(this.caller, dir, name, mode & ~this.umask & 0o1777);
       this.changed(dir, name, made, 'rename');
       return made;
     } catch (e) {
@@ -205,40 +215,67 @@ export class SyncFs {
     }
   }
 
-  /** mkdir -p: returns the first directory created (as Node, a prefix of the given path). */
-  private mkdirRecursive(p: string, reported: string, mode: number): string | undefined {
-    const existing = this.walker.inode(p, true);
-    if (existing !== null) {
-      if (existing.dir !== null) return undefined;
-      throw uvError(Errno.EEXIST, 'mkdir', reported);
-    }
-    const errno = this.walker.errno;
-    if (errno !== Errno.ENOENT) throw uvError(errno, 'mkdir', reported);
-    let first: string | undefined;
-    const parent = dirname(p);
-    if (parent !== p && parent !== '.' && parent !== '/') {
-      const up = this.walker.inode(parent, true);
-      if (up === null) {
-        if (this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, 'mkdir', reported);
-        first = this.mkdirRecursive(parent, reported, mode);
-      } else if (up.dir === null) {
-        throw uvError(Errno.ENOTDIR, 'mkdir', reported);
-      }
-    }
+  /** mkdir(2) returning the errno instead of throwing (0 on success). */
+  private mkdirErrno(p: string, mode: number): number {
     try {
-      this.mkdirOne(p, reported, mode);
+      this.mkdirOne(p, p, mode);
+      return 0;
     } catch (e) {
-      // A racing creator, or "a/.." style names that exist: fine if it is a directory now.
-      if ((e as NodeSystemError).code === 'EEXIST' && this.walker.inode(p, true)?.dir) return first;
-      throw e;
+      const errno = (e as NodeSystemError).errno;
+      if (typeof errno !== 'number') throw e;
+      return -errno;
     }
-    return first ?? p;
+  }
+
+  /**
+   * mkdir -p with Node's algorithm (MKDirpSync): on ENOENT retry after the
+   * string dirname; errors name the path whose mkdir failed; returns the
+   * first directory created.
+   */
+  private mkdirRecursive(p: string, mode: number, nameFailing: boolean): string | undefined {
+    const stack = [p];
+    let first: string | undefined;
+    for (let guard = 0; stack.length > 0 && guard < 100000; guard++) {
+      const next = stack.pop()!;
+      let err = this.mkdirErrno(next, mode);
+      if (err === 0) {
+        first ??= next;
+        continue;
+      }
+      const where = nameFailing ? next : p;
+      if (err === Errno.EACCES || err === Errno.ENOTDIR || err === Errno.EPERM) throw uvError(err, 'mkdir', where);
+      if (err === Errno.ENOENT) {
+        const cut = next.lastIndexOf('/');
+        const parent = cut < 0 ? next : next.slice(0, cut);
+        if (parent !== next) {
+          stack.push(next, parent);
+          continue;
+        }
+        if (stack.length > 0) continue;
+        err = Errno.EEXIST;
+      }
+      // Something is there (or another error): stat decides, slightly differently in the two forms.
+      const existing = this.walker.inode(next, true);
+      const statErrno = existing === null ? this.walker.errno : 0;
+      if (nameFailing) {
+        if (err === Errno.EEXIST && stack.length > 0) {
+          if (existing !== null && existing.dir !== null) continue;
+          throw uvError(Errno.ENOTDIR, 'mkdir', where);
+        }
+        if (existing === null) throw uvError(statErrno, 'mkdir', where);
+        if (existing.dir === null) throw uvError(Errno.EEXIST, 'mkdir', where);
+        return first;
+      }
+      if (existing === null) throw uvError(statErrno, 'mkdir', where);
+      if (existing.dir === null) throw uvError(err === Errno.EEXIST && stack.length > 0 ? Errno.ENOTDIR : Errno.EEXIST, 'mkdir', where);
+    }
+    return first;
   }
 
   rmdirSync(path: unknown, options?: { recursive?: boolean }): void {
     const p = toPath(path);
     if (options?.recursive) {
-      this.rmSync(p, { recursive: true });
+      this.rimraf(p);
       return;
     }
     if (PathWalker.isRootOnly(p)) throw uvError(Errno.EBUSY, 'rmdir', p);
@@ -363,10 +400,19 @@ export class SyncFs {
     const fromDir = this.walker.dir, fromName = this.walker.name, fromSlash = this.walker.slash;
     if (!this.walker.parent(to)) throw uvError(this.walker.errno, 'rename', from, to);
     const toDir = this.walker.dir, toName = this.walker.name, toSlash = this.walker.slash;
-    if (fromName !== '.' && fromName !== '..') {
-      const source = this.walker.lookup(fromDir, fromName);
-      if (source === null) throw uvError(this.walker.errno, 'rename', from, to);
-      if ((fromSlash || toSlash) && source.dir === null) throw uvError(Errno.ENOTDIR, 'rename', from, to);
+    // Linux's order (do_renameat2): "." and ".." and "/" first, then the lookups, then the trailing-slash and ancestry rules.
+    if (fromName === '.' || fromName === '..' || toName === '.' || toName === '..') throw uvError(Errno.EBUSY, 'rename', from, to);
+    const source = this.walker.lookup(fromDir, fromName);
+    if (source === null) throw uvError(this.walker.errno, 'rename', from, to);
+    let victim: Inode | null = null;
+    if (toDir.dir !== null && toName.length > 0) {
+      victim = this.walker.lookup(toDir, toName);
+      if (victim === null && this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, 'rename', from, to);
+    }
+    if ((fromSlash || toSlash) && source.dir === null) throw uvError(Errno.ENOTDIR, 'rename', from, to);
+    if (fromDir !== toDir) {
+      if (source.dir !== null && this.volume.isAncestor(source, toDir)) throw uvError(Errno.EINVAL, 'rename', from, to);
+      if (victim !== null && victim.dir !== null && this.volume.isAncestor(victim, fromDir)) throw uvError(Errno.ENOTEMPTY, 'rename', from, to);
     }
     try {
       this.volume.rename(this.caller, fromDir, fromName, toDir, toName);
@@ -385,7 +431,20 @@ export class SyncFs {
     const to = toPath(newPath, 'newPath');
     const inode = this.walker.inode(from, false);
     if (inode === null) throw uvError(this.walker.errno, 'link', from, to);
-    this.createEntry(to, 'link', from, to, (dir, name) => this.volume.link(this.caller, inode, dir, name));
+    this.createEntry(to, 'link', from, to, (dir, name) => {
+      // do_linkat's order: protected_hardlinks, then may_create, then "no links to directories".
+      if (!this.mayHardlink(inode)) fail(Errno.EPERM);
+      if (!permits(this.caller, dir, W_OK | X_OK)) fail(Errno.EACCES);
+      this.volume.link(this.caller, inode, dir, name);
+    });
+  }
+
+  /** fs.protected_hardlinks (on by default): only the owner may link a file they could not read and write. */
+  private mayHardlink(inode: Inode): boolean {
+    if (this.caller.uid === 0 || this.caller.uid === inode.uid) return true;
+    const mode = inode.mode;
+    if (inode.data === null || (mode & S_ISUID) !== 0 || (mode & (S_ISGID | 0o010)) === (S_ISGID | 0o010)) return false;
+    return permits(this.caller, inode, R_OK | W_OK);
   }
 
   symlinkSync(target: unknown, path: unknown, _type?: string | null): void {
@@ -398,10 +457,10 @@ export class SyncFs {
   private createEntry(p: string, syscall: string, errPath: string, errDest: string, make: (dir: Inode, name: string) => unknown): void {
     if (!this.walker.parent(p)) throw uvError(this.walker.errno, syscall, errPath, errDest);
     const { dir, name, slash } = this.walker;
-    if (dir.dir !== null && (name === '.' || name === '..' || dir.dir.get(name) !== undefined)) {
-      // Search permission still comes first.
-      if (!permits(this.caller, dir, X_OK)) throw uvError(Errno.EACCES, syscall, errPath, errDest);
-      throw uvError(Errno.EEXIST, syscall, errPath, errDest);
+    if (dir.dir !== null) {
+      const existing = this.walker.lookup(dir, name);
+      if (existing !== null) throw uvError(Errno.EEXIST, syscall, errPath, errDest);
+      if (this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, syscall, errPath, errDest);
     }
     if (slash) throw uvError(Errno.ENOENT, syscall, errPath, errDest);
     try {
@@ -421,11 +480,38 @@ export class SyncFs {
     return encodeResult(inode.target, opts.encoding);
   }
 
-  /** realpath as Node's JS version reports failures: `lstat` of the absolute prefix that failed. */
+  /**
+   * fs.realpath is JavaScript in Node: it resolves '..' lexically first
+   * (path.resolve), then lstats each prefix and splices in symlink targets;
+   * failures name `lstat` (or `stat` for a bad link) and the absolute prefix.
+   */
   realpathSync(path: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
-    const p = toPath(path);
     const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
-    return encodeResult(this.canonical(p, 'lstat'), opts.encoding);
+    let p = posix.resolve(this.cwdPath(), toPath(path));
+    let current = '/';
+    let pos = 1;
+    while (pos < p.length) {
+      const next = p.indexOf('/', pos);
+      const previous = current;
+      let base: string;
+      if (next === -1) {
+        base = previous + p.slice(pos);
+        current = base;
+        pos = p.length;
+      } else {
+        current += p.slice(pos, next + 1);
+        base = previous + p.slice(pos, next);
+        pos = next + 1;
+      }
+      const inode = this.walker.inode(base, false);
+      if (inode === null) throw uvError(this.walker.errno, 'lstat', base);
+      if (inode.target === null) continue;
+      if (this.walker.inode(base, true) === null) throw uvError(this.walker.errno, 'stat', base);
+      p = posix.resolve(posix.resolve(previous, inode.target), p.slice(pos));
+      current = '/';
+      pos = 1;
+    }
+    return encodeResult(p, opts.encoding);
   }
 
   realpathNativeSync(path: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
@@ -476,8 +562,8 @@ export class SyncFs {
         continue;
       }
       const stored = dir.dir!.get(name)!.name;
-      const isLast = parts.slice(i + 1).every((x) => x === '' || x === '.');
-      if (child.dir === null && !isLast) throw uvError(Errno.ENOTDIR, syscall, syscall === 'lstat' ? here : p);
+      // Anything after a non-directory, even "." or a trailing slash, is ENOTDIR.
+      if (child.dir === null && i < parts.length - 1) throw uvError(Errno.ENOTDIR, syscall, syscall === 'lstat' ? here : p);
       names.push(stored);
       inodes.push(child);
       if (child.dir !== null) dir = child;
@@ -610,12 +696,13 @@ export class SyncFs {
     let created = false;
     if ((flags & O_CREAT) !== 0) {
       if (!this.walker.parent(p)) throw uvError(this.walker.errno, syscall, p);
-      let dir = this.walker.dir, name = this.walker.name, slash = this.walker.slash;
+      // O_CREAT with a trailing slash is EISDIR whatever is there (open_last_lookups).
+      if (this.walker.slash) throw uvError(Errno.EISDIR, syscall, p);
+      let dir = this.walker.dir, name = this.walker.name;
       for (;;) {
         const child = this.walker.lookup(dir, name);
         if (child === null) {
           if (this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, syscall, p);
-          if (slash) throw uvError(Errno.EISDIR, syscall, p);
           try {
             inode = this.volume.mknod(this.caller, dir, name, S_IFREG | (mode & ~this.umask & PERMISSION_BITS));
           } catch (e) {
@@ -627,18 +714,16 @@ export class SyncFs {
         }
         if ((flags & O_EXCL) !== 0) throw uvError(Errno.EEXIST, syscall, p);
         if (child.target !== null) {
-          if ((flags & O_NOFOLLOW) !== 0 && !slash) throw uvError(Errno.ELOOP, syscall, p);
+          if ((flags & O_NOFOLLOW) !== 0) throw uvError(Errno.ELOOP, syscall, p);
           // O_CREAT through a symlink creates its target.
           if (!this.walker.countLink()) throw uvError(this.walker.errno, syscall, p);
-          const target = slash ? child.target + '/' : child.target;
-          if (!this.walker.parentFrom(target, dir)) throw uvError(this.walker.errno, syscall, p);
+          if (!this.walker.parentFrom(child.target, dir)) throw uvError(this.walker.errno, syscall, p);
+          if (this.walker.slash) throw uvError(Errno.EISDIR, syscall, p);
           dir = this.walker.dir;
           name = this.walker.name;
-          slash = this.walker.slash;
           continue;
         }
         if (child.dir !== null) throw uvError(Errno.EISDIR, syscall, p);
-        if (slash) throw uvError(Errno.ENOTDIR, syscall, p);
         inode = child;
         this.walker.dir = dir;
         this.walker.name = name;
@@ -836,7 +921,8 @@ export class SyncFs {
 
   /** readFile on a descriptor: from its position to the end. */
   private readRest(fd: number): Buffer {
-    const file = this.file(fd, 'read');
+    // Node stats the descriptor first (for the size), then reads.
+    const file = this.file(fd, 'fstat');
     if (!file.readable) throw uvError(Errno.EBADF, 'read');
     const data = file.inode.data;
     if (data === null) throw uvError(file.inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
@@ -908,14 +994,18 @@ export class SyncFs {
     }
     const targetDir = this.walker.dir, targetName = this.walker.name;
     if (target === source) return;
-    if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
     try {
+      if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
       // As libuv: truncate, give it the source's mode, then copy (holes stay holes).
       this.volume.setattr(this.opened, target, { size: 0 });
       this.volume.setattr(this.opened, target, { mode: source.mode & PERMISSION_BITS });
       const size = source.data.size;
       if (size > 0 && this.volume.copyRange(source, 0, target, 0, size) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
     } catch (e) {
+      // libuv removes the destination when the copy fails part-way.
+      try {
+        this.volume.unlink(this.caller, targetDir, targetName);
+      } catch { /* as libuv, the copy's error is the one reported */ }
       throw this.convert(e, 'copyfile', from, to);
     }
     this.changed(targetDir, targetName, target, 'change');
@@ -930,109 +1020,224 @@ export class SyncFs {
 
   // ---- rm and cp (Node implements these in JavaScript over the primitives) -----------------
 
+  /** fs.rmSync: Node's validation (an lstat unless force+recursive) and then its rimraf. */
   rmSync(path: unknown, options?: RmOptions): void {
+    this.rm(path, options, false);
+  }
+
+  /** fs.rm / fs.promises.rm: the asynchronous rimraf, whose validation always lstats. */
+  rmAsyncForm(path: unknown, options?: RmOptions): void {
+    this.rm(path, options, true);
+  }
+
+  private rm(path: unknown, options: RmOptions | undefined, asyncForm: boolean): void {
     const p = toPath(path);
     const force = options?.force === true;
     const recursive = options?.recursive === true;
-    const inode = this.walker.inode(p, false);
-    if (inode === null) {
-      if (force && this.walker.errno === Errno.ENOENT) return;
-      throw uvError(this.walker.errno, 'lstat', p);
-    }
-    if (inode.dir !== null && !recursive) {
-      throw systemError('ERR_FS_EISDIR', 'Path is a directory', { code: 'EISDIR', message: 'is a directory', path: p, syscall: 'rm', errno: Errno.EISDIR });
-    }
-    this.removeTree(p, inode);
-  }
-
-  private removeTree(p: string, inode: Inode): void {
-    if (inode.dir !== null && inode.target === null) {
-      const names: string[] = [];
-      for (const e of inode.dir.entries()) names.push(e.name);
-      for (const name of names) {
-        const childPath = p.endsWith('/') ? p + name : p + '/' + name;
-        const child = inode.dir.get(name)?.inode;
-        if (child !== undefined) this.removeTree(childPath, child);
+    if (asyncForm || !force || !recursive) {
+      const inode = this.walker.inode(p, false);
+      if (inode === null) {
+        const errno = this.walker.errno;
+        if (!(force && errno === Errno.ENOENT)) throw uvError(errno, 'lstat', p);
+      } else if (inode.dir !== null && !recursive) {
+        throw systemError('ERR_FS_EISDIR', 'Path is a directory', { code: 'EISDIR', message: 'is a directory', path: p, syscall: 'rm', errno: Errno.EISDIR });
       }
-      this.rmdirSync(p);
-    } else {
-      this.unlinkSync(p);
+    }
+    this.rimraf(p);
+  }
+
+  /** Node's rimraf: lstat, then unlink or rmdir; a non-empty directory has its children removed first. */
+  private rimraf(p: string): void {
+    const inode = this.walker.inode(p, false);
+    if (inode === null && this.walker.errno === Errno.ENOENT) return;
+    try {
+      if (inode !== null && inode.dir !== null) this.rmdirTree(p, null);
+      else this.unlinkSync(p);
+    } catch (e) {
+      const err = e as NodeSystemError;
+      if (err.code === 'ENOENT') return;
+      if (err.code !== 'EPERM' && err.code !== 'EISDIR') throw e;
+      this.rmdirTree(p, err);
     }
   }
 
+  private rmdirTree(p: string, original: NodeSystemError | null): void {
+    try {
+      this.rmdirSync(p);
+    } catch (e) {
+      const err = e as NodeSystemError;
+      if (err.code === 'ENOENT') return;
+      if (err.code === 'ENOTDIR') throw original ?? err;
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST' && err.code !== 'EPERM') throw original ?? err;
+      for (const child of this.readdirSync(p) as string[]) this.rimraf(p + '/' + child);
+      try {
+        this.rmdirSync(p);
+      } catch (again) {
+        if ((again as NodeSystemError).code === 'ENOENT') return;
+        throw again;
+      }
+    }
+  }
+
+  /**
+   * fs.cpSync, following Node 20's JavaScript implementation step by step
+   * (checkPaths, parent checks, mkdir -p of the destination's parent, then
+   * per-type copy), so its errors and edge cases are Node's.
+   */
   cpSync(src: unknown, dest: unknown, options?: CopyOptions): void {
+    this.cp(src, dest, options, false);
+  }
+
+  /** fs.cp / fs.promises.cp: the same, but its "directory, not copied" error carries errno EISDIR (sync: EINVAL). */
+  cpAsyncForm(src: unknown, dest: unknown, options?: CopyOptions): void {
+    this.cp(src, dest, options, true);
+  }
+
+  private cp(src: unknown, dest: unknown, options: CopyOptions | undefined, asyncForm: boolean): void {
     const from = toPath(src, 'src');
     const to = toPath(dest, 'dest');
-    const opts: Required<Omit<CopyOptions, 'filter'>> & { filter?: CopyOptions['filter'] } = {
-      dereference: false, errorOnExist: false, force: true, mode: 0, preserveTimestamps: false,
-      recursive: false, verbatimSymlinks: false, ...options,
-    };
+    const opts: CopyOptions & { asyncForm: boolean } = { dereference: false, errorOnExist: false, force: true, mode: 0, preserveTimestamps: false, recursive: false, verbatimSymlinks: false, ...options, asyncForm };
     if (opts.filter && !opts.filter(from, to)) return;
-    const srcStat = this.walker.inode(from, opts.dereference);
-    if (srcStat === null) throw uvError(this.walker.errno, opts.dereference ? 'stat' : 'lstat', from);
-    const destStat = this.walker.inode(to, opts.dereference);
-    if (destStat !== null) {
-      if (destStat === srcStat) {
-        throw systemError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: 'src and dest cannot be the same', path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-      }
-      if (srcStat.dir !== null && destStat.dir === null) {
-        throw systemError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite directory with non-directory', { message: `cannot overwrite directory ${from} with non-directory ${to}`, path: to, syscall: 'cp', errno: Errno.EISDIR, code: 'EISDIR' });
-      }
-      if (srcStat.dir === null && destStat.dir !== null) {
-        throw systemError('ERR_FS_CP_NON_DIR_TO_DIR', 'Cannot overwrite non-directory with directory', { message: `cannot overwrite non-directory ${from} with directory ${to}`, path: to, syscall: 'cp', errno: Errno.ENOTDIR, code: 'ENOTDIR' });
-      }
-    }
-    if (srcStat.dir !== null) {
-      const destParent = this.walker.inode(posix.dirname(to), true);
-      if (destParent !== null && this.volume.isAncestor(srcStat, destParent)) {
-        throw systemError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-      }
-    }
-    this.cpEntry(from, to, srcStat, destStat, opts);
+    const { srcStat, destStat } = this.cpCheckPaths(from, to, opts);
+    this.cpCheckParents(from, srcStat, to);
+    const destParent = posix.dirname(to);
+    if (!this.existsSync(destParent)) this.mkdirSync(destParent, { recursive: true });
+    this.cpByType(destStat, from, to, opts);
   }
 
-  private cpEntry(from: string, to: string, src: Inode, dest: Inode | null, opts: CopyOptions): void {
-    if (src.dir !== null) {
+  private cpStat(p: string, opts: CopyOptions): Inode {
+    const inode = this.walker.inode(p, opts.dereference === true);
+    if (inode === null) throw uvError(this.walker.errno, opts.dereference ? 'stat' : 'lstat', p);
+    return inode;
+  }
+
+  private cpCheckPaths(from: string, to: string, opts: CopyOptions & { asyncForm?: boolean }): { srcStat: Inode; destStat: Inode | null } {
+    const syscall = opts.dereference ? 'stat' : 'lstat';
+    const destStat: Inode | null = this.walker.inode(to, opts.dereference === true);
+    const destErrno = destStat === null && this.walker.errno !== Errno.ENOENT ? this.walker.errno : 0;
+    // (Node's async form stats both at once with Promise.all, so when both fail either error may win; memefs reports the source's.)
+    const srcStat = this.cpStat(from, opts);
+    if (destErrno !== 0) throw uvError(destErrno, syscall, to);
+    if (destStat !== null) {
+      if (destStat === srcStat) {
+        throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: 'src and dest cannot be the same', path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+      }
+      // (Node's prefixes for these two codes read the other way round; kept as Node has them.)
+      if (srcStat.dir !== null && destStat.dir === null) {
+        throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite non-directory with directory', { message: `cannot overwrite non-directory ${to} with directory ${from}`, path: to, syscall: 'cp', errno: Errno.EISDIR, code: 'EISDIR' });
+      }
+      if (srcStat.dir === null && destStat.dir !== null) {
+        throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', 'Cannot overwrite directory with non-directory', { message: `cannot overwrite directory ${to} with non-directory ${from}`, path: to, syscall: 'cp', errno: Errno.ENOTDIR, code: 'ENOTDIR' });
+      }
+    }
+    if (srcStat.dir !== null && this.isSubdirLexically(from, to)) {
+      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+    }
+    return { srcStat, destStat };
+  }
+
+  /** Node's isSrcSubdir: a comparison of resolved path strings. */
+  private isSubdirLexically(from: string, to: string): boolean {
+    const cwd = this.cwdPath();
+    const a = posix.resolve(cwd, from).split('/').filter(Boolean);
+    const b = posix.resolve(cwd, to).split('/').filter(Boolean);
+    return a.every((part, i) => b[i] === part);
+  }
+
+  private cpCheckParents(from: string, srcStat: Inode, to: string): void {
+    const cwd = this.cwdPath();
+    const srcParent = posix.resolve(cwd, posix.dirname(from));
+    const destParent = posix.resolve(cwd, posix.dirname(to));
+    if (destParent === srcParent || destParent === '/') return;
+    const parent = this.walker.inode(destParent, true);
+    if (parent === null) {
+      if (this.walker.errno === Errno.ENOENT) return;
+      throw uvError(this.walker.errno, 'stat', destParent);
+    }
+    if (parent === srcStat) {
+      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+    }
+    this.cpCheckParents(from, srcStat, destParent);
+  }
+
+  private cpByType(destStat: Inode | null, from: string, to: string, opts: CopyOptions & { asyncForm?: boolean }): void {
+    const srcStat = this.cpStat(from, opts);
+    if (srcStat.dir !== null) {
       if (!opts.recursive) {
-        throw systemError('ERR_FS_EISDIR', 'Path is a directory', { message: `${from} is a directory (not copied)`, path: from, syscall: 'cp', errno: Errno.EINVAL, code: 'EISDIR' });
+        throw cpError('ERR_FS_EISDIR', 'Path is a directory', { message: `${from} is a directory (not copied)`, path: from, syscall: 'cp', errno: opts.asyncForm ? Errno.EISDIR : Errno.EINVAL, code: 'EISDIR' });
       }
-      if (dest === null) this.mkdirSync(to, { mode: src.mode & PERMISSION_BITS });
-      const names: string[] = [];
-      for (const e of src.dir.entries()) names.push(e.name);
-      names.sort();
-      for (const name of names) {
-        const f = posix.join(from, name), t = posix.join(to, name);
-        if (opts.filter && !opts.filter(f, t)) continue;
-        const child = this.walker.inode(f, opts.dereference === true);
-        if (child === null) throw uvError(this.walker.errno, 'lstat', f);
-        this.cpEntry(f, t, child, this.walker.inode(t, opts.dereference === true), opts);
+      if (destStat === null) {
+        this.mkdirSync(to);
+        this.cpDirContents(from, to, opts);
+        this.chmodSync(to, srcStat.mode);
+      } else {
+        this.cpDirContents(from, to, opts);
       }
-      if (dest === null) this.chmodSync(to, src.mode & PERMISSION_BITS);
       return;
     }
-    if (src.target !== null) {
-      let target = src.target;
-      if (!opts.verbatimSymlinks && !target.startsWith('/')) target = posix.resolve(posix.dirname(this.absolute(from)), target);
-      if (dest !== null) this.unlinkSync(to);
-      this.symlinkSync(target, to);
-      return;
-    }
-    if (src.data === null) {
-      throw systemError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', { message: `cannot copy an unknown file type ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-    }
-    if (dest !== null) {
-      if (!opts.force) {
-        if (opts.errorOnExist) {
-          throw systemError('ERR_FS_CP_EEXIST', 'Target already exists', { message: `${to} already exists`, path: to, syscall: 'cp', errno: Errno.EEXIST, code: 'EEXIST' });
+    if (srcStat.data !== null) {
+      if (destStat !== null) {
+        if (!opts.force) {
+          if (opts.errorOnExist) {
+            throw cpError('ERR_FS_CP_EEXIST', 'Target already exists', { message: `${to} already exists`, path: to, syscall: 'cp', errno: Errno.EEXIST, code: 'EEXIST' });
+          }
+          return;
         }
+        this.unlinkSync(to);
+      }
+      this.copyFileSync(from, to, opts.mode ?? 0);
+      if (opts.preserveTimestamps) {
+        if ((srcStat.mode & 0o200) === 0) this.chmodSync(to, srcStat.mode | 0o200);
+        this.utimesSync(to, srcStat.atime.sec + srcStat.atime.nsec / 1e9, srcStat.mtime.sec + srcStat.mtime.nsec / 1e9);
+      }
+      this.chmodSync(to, srcStat.mode);
+      return;
+    }
+    if (srcStat.target !== null) {
+      let resolved = this.readlinkSync(from) as string;
+      if (!opts.verbatimSymlinks && !resolved.startsWith('/')) resolved = posix.resolve(this.cwdPath(), posix.dirname(from), resolved);
+      if (destStat === null) {
+        this.symlinkSync(resolved, to);
         return;
       }
+      let resolvedDest: string;
+      try {
+        resolvedDest = this.readlinkSync(to) as string;
+      } catch (e) {
+        if ((e as NodeSystemError).code === 'EINVAL') {
+          this.symlinkSync(resolved, to);
+          return;
+        }
+        throw e;
+      }
+      if (!resolvedDest.startsWith('/')) resolvedDest = posix.resolve(this.cwdPath(), posix.dirname(to), resolvedDest);
+      if (this.isSubdirLexically(resolved, resolvedDest)) {
+        throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${resolved} to a subdirectory of self ${resolvedDest}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+      }
+      const followed = this.statSync(from) as Stats;
+      if (followed.isDirectory() && this.isSubdirLexically(resolvedDest, resolved)) {
+        throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', 'Cannot overwrite symlink in subdirectory of self', { message: `cannot overwrite ${resolvedDest} with ${resolved}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+      }
       this.unlinkSync(to);
+      this.symlinkSync(resolved, to);
+      return;
     }
-    this.copyFileSync(from, to, opts.mode ?? 0);
-    if (opts.preserveTimestamps) {
-      const target = this.resolve(to, true, 'utime');
-      this.volume.setattr(this.opened, target, { atime: src.atime, mtime: src.mtime });
+    throw cpError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', { message: `cannot copy an unknown file type ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
+  }
+
+  private cpDirContents(from: string, to: string, opts: CopyOptions): void {
+    const dir = this.opendirSync(from);
+    try {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        const name = entry.name as string;
+        const srcItem = posix.join(from, name);
+        const destItem = posix.join(to, name);
+        if (opts.filter && !opts.filter(srcItem, destItem)) continue;
+        const { destStat } = this.cpCheckPaths(srcItem, destItem, opts);
+        this.cpByType(destStat, srcItem, destItem, opts);
+      }
+    } finally {
+      dir.closeSync();
     }
   }
 
