@@ -5,7 +5,7 @@ import {
   chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { extractImage, packDirectory, readFat, saveImageFile, scanFat, writeFat } from '../../src/formats/fat/index.js';
+import { extractImage, packDirectory, readFat, readImageFile, saveImageFile, scanFat, writeFat } from '../../src/formats/fat/index.js';
 import { dir, file, flatten, materialize, pattern, sampleTree } from './fixtures.js';
 import { fsckComplaints, mustRun, tempDir } from './tools.js';
 
@@ -20,6 +20,7 @@ test('saveImageFile replaces atomically, keeps the mode, leaves no temp file and
     image.set(pattern(1000, 2), (8 << 20) - 1000);
     saveImageFile(path, image);
     assert.deepEqual(new Uint8Array(readFileSync(path)), image);
+    assert.deepEqual(readImageFile(path), image);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(tmp.path), ['disk.img']);
     assert.ok(statSync(path).blocks * 512 < 1 << 20, 'zero blocks are not written');

@@ -4,7 +4,9 @@
  * into an image, and extracting an image into a host directory without
  * writing anywhere else.
  */
-import { constants, promises as fsp, closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, statSync } from 'node:fs';
+import {
+  constants, promises as fsp, closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync, statSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, isAbsolute, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
@@ -63,6 +65,31 @@ export function saveImageFile(path: string, bytes: Uint8Array): void {
     const dfd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
     try { fsyncSync(dfd); } finally { closeSync(dfd); }
   } catch { /* some file systems do not allow fsync on directories */ }
+}
+
+/** Largest image read into memory (the largest typed array Node allows). */
+export const MAX_IMAGE_FILE = 2 ** 32;
+
+/**
+ * Reads an image file whole (fs.readFile stops at 2 GiB; images may reach 4 GiB).
+ * Throws a clear Error for files too big to hold.
+ */
+export function readImageFile(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_IMAGE_FILE) throw new Error(`${path}: ${size} bytes; images of more than 4 GiB cannot be loaded into memory`);
+    const bytes = new Uint8Array(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, bytes, off, Math.min(size - off, 1 << 30), off);
+      if (n === 0) break; // the file shrank while being read: what was read is what there is
+      off += n;
+    }
+    return off === size ? bytes : bytes.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface PackOptions extends WriteOptions {}
