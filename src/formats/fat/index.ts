@@ -1,6 +1,20 @@
 /**
- * FAT12/16/32 images with long names: the codec (pure, on byte arrays), the
- * bridge to the volume core, the dump and check, and file-level helpers.
+ * FAT12/16/32 images with long names.
+ *
+ * - Codec (pure, on Uint8Array): `scanFat`/`readFat` (image → tree + problems,
+ *   bounded work on hostile input), `writeFat` (tree → image, mkfs.fat 4.2
+ *   layouts via `chooseLayout`, or the geometry of an existing image via `like`).
+ * - Volume bridge: `loadFatIntoVolume`, `saveVolumeAsFat` (warnings with counts
+ *   for what FAT cannot hold; EFBIG for files of 4 GiB or more unless skipped).
+ * - Reports: `checkFat` (problems, like fsck.fat -n), `dumpFat` (memefs dump).
+ * - Host files: `readImageFile`, `saveImageFile` (write aside, fsync, rename),
+ *   `packDirectory`, `extractImage` (never writes outside its target).
+ *
+ * Times: FAT stores local time; memefs converts with the process's time zone
+ * (TZ) both ways. Mapping to the core: read-only/hidden/system/archive ↔
+ * inode.dosAttributes; read-only files load as 0444, others 0644, directories
+ * 0755; creation ↔ btime, modification ↔ mtime, access date ↔ atime; the
+ * label ↔ volume.label.
  */
 export * from './bootsector.js';
 export * from './dirent.js';
