@@ -39,6 +39,32 @@ export type DeviceOf = (inode: Inode) => number;
 
 const BLOCK = 512;
 
+/**
+ * The Date fields are made on first use (as Node 22 does), so statSync does
+ * not build four Dates nobody reads; they can still be assigned.
+ */
+function lazyDates(proto: object, msField: (name: string) => string): void {
+  for (const name of ['atime', 'mtime', 'ctime', 'birthtime']) {
+    const ms = msField(name);
+    const slot = Symbol(name);
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: Record<string | symbol, unknown>): Date {
+        let date = this[slot] as Date | undefined;
+        if (date === undefined) {
+          date = new Date(Math.round(Number(this[ms])));
+          this[slot] = date;
+        }
+        return date;
+      },
+      set(this: Record<string | symbol, unknown>, value: Date) {
+        this[slot] = value;
+      },
+    });
+  }
+}
+
 export class Stats extends StatsBase<number> {
   declare atime: Date;
   declare mtime: Date;
@@ -61,13 +87,9 @@ export class Stats extends StatsBase<number> {
     this.mtimeMs = m.sec * 1000 + m.nsec / 1e6;
     this.ctimeMs = c.sec * 1000 + c.nsec / 1e6;
     this.birthtimeMs = b.sec * 1000 + b.nsec / 1e6;
-    // Node rounds the Date to whole milliseconds the same way (Math.round of the ms value).
-    this.atime = new Date(Math.round(this.atimeMs));
-    this.mtime = new Date(Math.round(this.mtimeMs));
-    this.ctime = new Date(Math.round(this.ctimeMs));
-    this.birthtime = new Date(Math.round(this.birthtimeMs));
   }
 }
+lazyDates(Stats.prototype, (name) => `${name}Ms`);
 
 function ns(t: { sec: number; nsec: number }): bigint {
   return BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
@@ -102,12 +124,9 @@ export class BigIntStats extends StatsBase<bigint> {
     this.mtimeMs = this.mtimeNs / 1_000_000n;
     this.ctimeMs = this.ctimeNs / 1_000_000n;
     this.birthtimeMs = this.birthtimeNs / 1_000_000n;
-    this.atime = new Date(Number(this.atimeMs));
-    this.mtime = new Date(Number(this.mtimeMs));
-    this.ctime = new Date(Number(this.ctimeMs));
-    this.birthtime = new Date(Number(this.birthtimeMs));
   }
 }
+lazyDates(BigIntStats.prototype, (name) => `${name}Ms`);
 
 /** A directory entry as readdir({ withFileTypes: true }) and Dir return it. */
 export class Dirent {

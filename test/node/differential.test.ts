@@ -295,7 +295,7 @@ async function compareSequence(ops: Op[], asUser: boolean): Promise<void> {
 }
 
 test('memefs matches node:fs on tmpfs for generated call sequences', { skip: !isRoot && 'needs root to mount tmpfs' }, async () => {
-  const runs = Number(process.env.MEMEFS_DIFF_RUNS ?? 400);
+  const runs = Number(process.env.MEMEFS_DIFF_RUNS ?? 2000);
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), fc.boolean(), compareSequence),
     { numRuns: runs, seed: process.env.MEMEFS_DIFF_SEED ? Number(process.env.MEMEFS_DIFF_SEED) : undefined, includeErrorInReport: true },
