@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
-import { loadFatIntoVolume, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
+import { loadFatIntoVolume, readImageFile, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import type { MountConfig } from './options.js';
+import { sddlToBinary } from '../core/windows/sddl.js';
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
 
@@ -24,6 +25,8 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
     rootGid: config.rootGid,
     label: config.label,
     windowsNames: config.windowsNames,
+    streams: config.streams,
+    rootSecurity: config.rootSddl ? sddlToBinary(config.rootSddl) : undefined,
   };
 }
 
@@ -86,7 +89,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
 export async function saveVolume(volume: Volume, config: MountConfig, progress: ProgressReport): Promise<string[]> {
   if (config.image !== null) {
     progress('save', 0, 1);
-    const like = fs.existsSync(config.image) ? fs.readFileSync(config.image) : undefined;
+    const like = fs.existsSync(config.image) ? readImageFile(config.image) : undefined;
     const result = saveVolumeAsFat(volume, {
       like,
       size: like ? undefined : volume.sizeLimit,

@@ -32,6 +32,7 @@ export function bridgeOptions(volume: Volume, options: ServeOptions): BridgeOpti
     negativeTimeout: options.negativeTimeout ?? (volume.caseInsensitive ? 0 : LONG_TIMEOUT),
     writebackCache: options.writebackCache ?? true,
     log: options.log,
+    shared: options.shared,
   };
 }
 
@@ -55,6 +56,11 @@ export class FuseServer {
 
   serve(pauseWhen?: () => boolean): 'closed' | 'paused' {
     return this.session.serve(pauseWhen);
+  }
+
+  /** Handles one request read by someone else (a reader thread). */
+  deliver(buf: Buffer): void {
+    this.session.deliver(buf);
   }
 
   private handle(req: Request): void {

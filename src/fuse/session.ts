@@ -70,17 +70,27 @@ export class Session {
         throw e;
       }
       if (n < IN_HEADER_SIZE) continue;
-      const h = InHeader.read(this.inBuf, 0);
-      const req = this.req;
-      req.opcode = h.opcode;
-      req.unique = h.unique;
-      req.nodeid = h.nodeid;
-      req.uid = h.uid;
-      req.gid = h.gid;
-      req.pid = h.pid;
-      req.len = n;
-      return req;
+      return this.parse(this.inBuf, n);
     }
+  }
+
+  /** Handles a request read elsewhere (by a reader thread, see shared-mount.ts). */
+  deliver(buf: Buffer): void {
+    if (buf.length >= IN_HEADER_SIZE) this.dispatch(this.parse(buf, buf.length));
+  }
+
+  private parse(buf: Buffer, n: number): Request {
+    const h = InHeader.read(buf, 0);
+    const req = this.req;
+    req.opcode = h.opcode;
+    req.unique = h.unique;
+    req.nodeid = h.nodeid;
+    req.uid = h.uid;
+    req.gid = h.gid;
+    req.pid = h.pid;
+    req.buf = buf;
+    req.len = n;
+    return req;
   }
 
   close(): void {
