@@ -34,6 +34,12 @@ export interface BridgeOptions {
   writebackCache: boolean;
   /** One line per operation, when set. */
   log?: (line: string) => void;
+  /**
+   * The volume also changes outside the kernel (the in-process API): the page
+   * cache is not kept across opens and is dropped when the kernel sees a new
+   * mtime or size (AUTO_INVAL_DATA). Use with zero cache timeouts.
+   */
+  shared?: boolean;
 }
 
 const O_ACCMODE = 3;
@@ -236,7 +242,7 @@ export class Bridge {
     const kernel2 = (kernel & Init.INIT_EXT) !== 0 ? a.flags2 : 0;
     let want = Init.ASYNC_READ | Init.ATOMIC_O_TRUNC | Init.BIG_WRITES | Init.HAS_IOCTL_DIR | Init.DO_READDIRPLUS |
       Init.READDIRPLUS_AUTO | Init.PARALLEL_DIROPS | Init.HANDLE_KILLPRIV_V2 | Init.MAX_PAGES | Init.CACHE_SYMLINKS |
-      Init.SETXATTR_EXT | Init.INIT_EXT | Init.EXPLICIT_INVAL_DATA;
+      Init.SETXATTR_EXT | Init.INIT_EXT | (this.options.shared ? Init.AUTO_INVAL_DATA : Init.EXPLICIT_INVAL_DATA);
     if (this.options.writebackCache) want |= Init.WRITEBACK_CACHE;
     const flags = (want & kernel) >>> 0;
     const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP) & kernel2) >>> 0;
@@ -383,6 +389,7 @@ export class Bridge {
    * writeback (the kernel may hold tens of MiB of dirty pages per mount).
    */
   private fileOpenFlags(): number {
+    if (this.options.shared) return 0;
     if (this.options.writebackCache) {
       const free = this.volume.sizeLimit - this.volume.used;
       if (free < Math.min(this.volume.sizeLimit / 2, NEAR_FULL)) return FOPEN.DIRECT_IO;
