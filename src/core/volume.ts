@@ -364,8 +364,9 @@ export class Volume implements Space {
     if (entry === undefined) fail(Errno.ENOENT);
     checkAccess(caller, dir, W_OK | X_OK);
     const inode = entry.inode;
-    if (inode.isDir()) fail(Errno.EISDIR);
+    // Linux's may_delete: the sticky rule comes before the type check.
     checkSticky(caller, dir, inode);
+    if (inode.isDir()) fail(Errno.EISDIR);
     this.detach(dir, entries, entry.name, inode);
   }
 
@@ -378,10 +379,11 @@ export class Volume implements Space {
     if (entry === undefined) fail(Errno.ENOENT);
     checkAccess(caller, dir, W_OK | X_OK);
     const inode = entry.inode;
+    // Linux's may_delete: the sticky rule comes before the type and emptiness checks.
+    checkSticky(caller, dir, inode);
     if (!inode.isDir()) fail(Errno.ENOTDIR);
     if (inode === this.root) fail(Errno.EBUSY);
     if (inode.dir!.size > 0) fail(Errno.ENOTEMPTY);
-    checkSticky(caller, dir, inode);
     this.detach(dir, entries, entry.name, inode);
   }
 

@@ -113,11 +113,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 type AnyFs = typeof realFs | MemefsFs;
 
+type Who = 'root' | 'user';
+
 interface Side {
-  fs: AnyFs;
+  /** The fs acting as root or as the ordinary user (node:fs itself on the real side: seteuid switches). */
+  fs: Record<Who, AnyFs>;
   /** Absolute prefix of the tree on this side ('' for memefs, the mount point for real). */
   prefix: string;
-  fds: number[];
+  /** Open descriptors and who opened them (memefs keeps a table per fs object). */
+  fds: { fd: number; who: Who }[];
 }
 
 function strip(s: string, prefix: string): string {
@@ -174,8 +178,9 @@ function resolveArg(arg: unknown, prefix: string): unknown {
   return arg;
 }
 
-async function run(side: Side, o: Op): Promise<unknown> {
-  const fs = side.fs as unknown as Record<string, (...a: unknown[]) => unknown> & { promises: Record<string, (...a: unknown[]) => Promise<unknown>> };
+async function run(side: Side, o: Op, who: Who): Promise<unknown> {
+  const slot = o.kind === 'fd' && side.fds.length > 0 ? side.fds[o.slot % side.fds.length]! : null;
+  const fs = side.fs[slot ? slot.who : who] as unknown as Record<string, (...a: unknown[]) => unknown> & { promises: Record<string, (...a: unknown[]) => Promise<unknown>> };
   try {
     switch (o.kind) {
       case 'call': {
@@ -198,11 +203,11 @@ async function run(side: Side, o: Op): Promise<unknown> {
       case 'open': {
         const [p, f, m] = o.args;
         const fd = m === undefined ? fs.openSync(p, f) : fs.openSync(p, f, m);
-        side.fds.push(fd as number);
+        side.fds.push({ fd: fd as number, who });
         return { ok: 'fd' };
       }
       case 'fd': {
-        const fd = side.fds.length === 0 ? 999 : side.fds[o.slot % side.fds.length]!;
+        const fd = slot === null ? 999 : slot.fd;
         switch (o.name) {
           case 'writeSync': return { ok: fs.writeSync(fd, Buffer.from(o.args[0] as string), 0, (o.args[0] as string).length, o.args[1] ?? null) };
           case 'readSync': {
@@ -266,38 +271,44 @@ function become(user: boolean): void {
   }
 }
 
-async function compareSequence(ops: Op[], asUser: boolean): Promise<void> {
+/** One step: an op, and whether root or the ordinary user makes it. */
+type Step = [Op, Who];
+
+async function compareSequence(steps: Step[]): Promise<void> {
   clearMount();
   process.chdir(mnt);
   const volume = new Volume();
-  const uid = asUser ? USER : 0;
-  const memefs = createFs(volume, { uid, gid: uid, groups: asUser ? [] : [0], umask: 0o022 });
-  const real: Side = { fs: realFs, prefix: mnt, fds: [] };
+  const memefs = {
+    root: createFs(volume, { uid: 0, gid: 0, groups: [0], umask: 0o022 }),
+    user: createFs(volume, { uid: USER, gid: USER, groups: [], umask: 0o022 }),
+  };
+  const real: Side = { fs: { root: realFs, user: realFs }, prefix: mnt, fds: [] };
   const mem: Side = { fs: memefs, prefix: '', fds: [] };
   const log: Op[] = [];
   try {
-    become(asUser);
-    for (const o of ops) {
+    for (const [o, chosen] of steps) {
       // access(2) (and existsSync, which uses it) checks the real uid, which seteuid leaves at root.
-      if (asUser && ((o.kind === 'call' && o.name === 'access') || (o.kind === 'sync' && o.name === 'existsSync'))) continue;
-      const expected = await run(real, o);
-      const actual = await run(mem, o);
+      const who: Who = (o.kind === 'call' && o.name === 'access') || (o.kind === 'sync' && o.name === 'existsSync') ? 'root' : chosen;
+      const slot = o.kind === 'fd' && real.fds.length > 0 ? real.fds[o.slot % real.fds.length]! : null;
+      become((slot ? slot.who : who) === 'user');
+      const expected = await run(real, o, who);
+      become(false);
+      const actual = await run(mem, o, who);
       log.push(o);
-      assert.deepStrictEqual(actual, expected, `op #${log.length}: ${summary(o)}`);
+      assert.deepStrictEqual(actual, expected, `op #${log.length} as ${who}: ${summary(o)}`);
     }
   } finally {
     become(false);
-    for (const fd of real.fds) try { realFs.closeSync(fd); } catch { /* closed by the sequence */ }
-    for (const fd of mem.fds) try { memefs.closeSync(fd); } catch { /* closed by the sequence */ }
+    for (const { fd } of real.fds) try { realFs.closeSync(fd); } catch { /* closed by the sequence */ }
+    for (const { fd, who } of mem.fds) try { memefs[who].closeSync(fd); } catch { /* closed by the sequence */ }
   }
-  const asRoot = createFs(volume, { uid: 0, gid: 0, groups: [0] });
-  assert.deepStrictEqual(snapshot(asRoot, '/'), snapshot(realFs, mnt), 'trees differ at the end');
+  assert.deepStrictEqual(snapshot(memefs.root, '/'), snapshot(realFs, mnt), 'trees differ at the end');
 }
 
 test('memefs matches node:fs on tmpfs for generated call sequences', { skip: !isRoot && 'needs root to mount tmpfs' }, async () => {
   const runs = Number(process.env.MEMEFS_DIFF_RUNS ?? 2000);
   await fc.assert(
-    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), fc.boolean(), compareSequence),
+    fc.asyncProperty(fc.array(fc.tuple(op, fc.constantFrom<Who>('root', 'user', 'user')), { minLength: 1, maxLength: 30 }), compareSequence),
     { numRuns: runs, seed: process.env.MEMEFS_DIFF_SEED ? Number(process.env.MEMEFS_DIFF_SEED) : undefined, includeErrorInReport: true },
   );
 });
