@@ -1,11 +1,12 @@
 /** Commands on FAT images that need no mount: dump, mkimage, extract. */
 import fs from 'node:fs';
-import { checkFat, dumpFat, extractImage, packDirectory, saveImageFile } from '../formats/fat/index.js';
+import { checkFat, dumpFat, extractImage, packDirectory, readImageFile, saveImageFile } from '../formats/fat/index.js';
+import { Progress } from './progress.js';
 import { checkLabel, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
 
 function readImage(path: string): Uint8Array {
   try {
-    return fs.readFileSync(path);
+    return readImageFile(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
@@ -25,13 +26,16 @@ export async function dumpCommand(path: string): Promise<number> {
 
 export async function mkimageCommand(dir: string, image: string, o: Record<string, string | boolean | undefined>): Promise<number> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
+  const progress = new Progress(process.stderr);
   const result = await packDirectory(dir, {
     size: typeof o.size === 'string' ? parseSize(o.size, '--size') : undefined,
     fatType: typeof o.fatType === 'string' ? parseFatType(o.fatType) : undefined,
     sectorsPerCluster: typeof o.clusterSize === 'string' ? parseClusterSize(o.clusterSize) / 512 : undefined,
     label: typeof o.label === 'string' ? checkLabel(o.label) : undefined,
     skipTooBig: o.skipTooBig === true,
+    onProgress: (done, total) => progress.update('pack', done, total),
   });
+  progress.stop();
   warn(result.warnings);
   saveImageFile(image, result.image);
   process.stdout.write(`wrote ${image} (${result.image.length} bytes)\n`);
@@ -39,7 +43,9 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
 }
 
 export async function extractCommand(image: string, dir: string): Promise<number> {
-  const result = await extractImage(readImage(image), dir);
+  const progress = new Progress(process.stderr);
+  const result = await extractImage(readImage(image), dir, { onProgress: (done, total) => progress.update('extract', done, total) });
+  progress.stop();
   warn(result.warnings);
   process.stdout.write(`extracted ${result.files} files and ${result.directories} directories into ${dir}\n`);
   return 0;

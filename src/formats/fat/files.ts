@@ -92,12 +92,28 @@ export function readImageFile(path: string): Uint8Array {
   }
 }
 
-export interface PackOptions extends WriteOptions {}
+export interface PackOptions extends WriteOptions {
+  /** Bytes of file data read so far, of all there is. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The bytes of regular files below `dir`, for progress. */
+async function dataBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await fsp.readdir(dir)) {
+    const st = await fsp.lstat(join(dir, name));
+    if (st.isDirectory()) total += await dataBytes(join(dir, name));
+    else if (st.isFile()) total += st.size;
+  }
+  return total;
+}
 
 /** Reads a host directory into a FAT image. Symlinks and special files are left out with a warning. */
 export async function packDirectory(dir: string, options: PackOptions = {}): Promise<WriteResult> {
   const skipped: string[] = [];
   const root: FatDirectory = { kind: 'dir', name: '', attributes: 0, children: [] };
+  const total = options.onProgress ? await dataBytes(dir) : 0;
+  let done = 0;
   const visit = async (hostDir: string, node: FatDirectory, rel: string) => {
     const names = (await fsp.readdir(hostDir)).sort();
     for (const name of names) {
@@ -110,6 +126,8 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
         await visit(p, child, `${rel}/${name}`);
       } else if (st.isFile()) {
         const data = new Uint8Array(await fsp.readFile(p));
+        done += data.length;
+        options.onProgress?.(done, total);
         const attributes = ATTR_ARCHIVE | ((st.mode & 0o200) === 0 ? ATTR_READ_ONLY : 0);
         node.children.push({ kind: 'file', name, attributes, data, ...times });
       } else {
@@ -137,8 +155,23 @@ export interface ExtractResult {
  * written outside it: names are made safe by the reader, every path is checked
  * to stay inside, and existing symlinks are never followed.
  */
-export async function extractImage(image: Uint8Array, dir: string): Promise<ExtractResult> {
+export async function extractImage(
+  image: Uint8Array,
+  dir: string,
+  options: { onProgress?: (done: number, total: number) => void } = {},
+): Promise<ExtractResult> {
   const scan = scanFat(image);
+  let total = 0;
+  let written = 0;
+  if (options.onProgress) {
+    const stack: FatDirectory[] = [scan.tree.root];
+    while (stack.length > 0) {
+      for (const c of stack.pop()!.children) {
+        if (c.kind === 'dir') stack.push(c);
+        else total += (c.data as Uint8Array).length;
+      }
+    }
+  }
   const result: ExtractResult = { warnings: [...scan.problems], files: 0, directories: 0 };
   const top = resolve(dir);
   await fsp.mkdir(top, { recursive: true });
@@ -175,6 +208,8 @@ export async function extractImage(image: Uint8Array, dir: string): Promise<Extr
           } finally {
             await fh.close();
           }
+          written += (child.data as Uint8Array).length;
+          options.onProgress?.(written, total);
           result.files++;
         }
       } catch (e) {
