@@ -559,12 +559,13 @@ export class Volume implements Space {
       if (caller.checkPermissions && caller.uid !== 0 && !inGroup(caller, attr.gid ?? inode.gid)) mode &= ~S_ISGID;
     }
     const chown = (attr.uid !== undefined && attr.uid !== inode.uid) || (attr.gid !== undefined && attr.gid !== inode.gid);
+    const oldGid = inode.gid;
     if (attr.uid !== undefined) inode.uid = attr.uid;
     if (attr.gid !== undefined) inode.gid = attr.gid;
     if ((chown && !inode.isDir() && attr.mode === undefined) || attr.killSuidSgid) {
-      // chown by anyone clears set-user-ID; set-group-ID only when group-exec is set (it marks mandatory locking otherwise).
+      // chown by anyone clears set-user-ID; set-group-ID as Linux's setattr_should_drop_sgid says.
       mode &= ~S_ISUID;
-      if ((mode & 0o010) !== 0) mode &= ~S_ISGID;
+      if (dropsSgid(caller, mode, oldGid)) mode &= ~S_ISGID;
     }
     inode.mode = mode;
     if (attr.atime !== undefined) inode.atime = attr.atime === 'now' ? t : attr.atime;
@@ -611,20 +612,23 @@ export class Volume implements Space {
   }
 
   /** Writes and returns the count written (short when the volume fills part-way). */
-  write(inode: Inode, pos: number, src: Uint8Array, killSuidSgid = false): number {
+  write(inode: Inode, pos: number, src: Uint8Array, killSuidSgid = false, caller?: Caller): number {
     const n = this.fileData(inode).write(pos, src);
-    this.modified(inode, killSuidSgid);
+    this.modified(inode, killSuidSgid, caller);
     return n;
   }
 
-  /** After a change of content: new mtime/ctime, and set-ID bits cleared when asked. */
-  modified(inode: Inode, killSuidSgid = false): void {
+  /**
+   * After a change of content: new mtime/ctime, and set-ID bits cleared when asked. With the writer
+   * known, set-group-ID without group-exec also goes when the writer is not in the file's group.
+   */
+  modified(inode: Inode, killSuidSgid = false, caller?: Caller): void {
     const t = now();
     inode.mtime = t;
     inode.ctime = t;
     if (killSuidSgid && (inode.mode & (S_ISUID | S_ISGID)) !== 0) {
       inode.mode &= ~S_ISUID;
-      if ((inode.mode & 0o010) !== 0) inode.mode &= ~S_ISGID;
+      if ((inode.mode & 0o010) !== 0 || (caller !== undefined && dropsSgid(caller, inode.mode, inode.gid))) inode.mode &= ~S_ISGID;
     }
   }
 
@@ -747,6 +751,16 @@ export class Volume implements Space {
     }
     inode.ctime = now();
   }
+}
+
+/**
+ * Linux's setattr_should_drop_sgid: set-group-ID (of a file being chowned, truncated or written by
+ * someone without CAP_FSETID) goes when group-exec is set, or when the caller is neither root nor
+ * in the file's group `gid`. Without group-exec the bit would mean mandatory locking.
+ */
+function dropsSgid(caller: Caller, mode: number, gid: number): boolean {
+  if ((mode & S_ISGID) === 0) return false;
+  return (mode & 0o010) !== 0 || (caller.uid !== 0 && !inGroup(caller, gid));
 }
 
 /**

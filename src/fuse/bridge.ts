@@ -17,10 +17,11 @@ import {
   ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
+import { readFileSync } from 'node:fs';
 import { MAX_WRITE, type Request, type Session } from './session.js';
 import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
-import { type Inode, S_IFMT, S_IFREG } from '../core/inode.js';
+import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
 import { decodeName, encodeName } from '../core/names.js';
 import type { SetAttr, Volume } from '../core/volume.js';
 
@@ -64,6 +65,9 @@ export class Bridge {
   private setxattrExt = false;
   private readonly handlers: (Handler | undefined)[] = [];
   private readonly handles = new Map<number, Inode>();
+  /** Handles that may write, and how many each inode has (see lseek). */
+  private readonly writableHandles = new Set<number>();
+  private readonly writers = new Map<Inode, number>();
   private nextHandle = 1;
   private initialized = false;
   destroyed = false;
@@ -161,6 +165,20 @@ export class Bridge {
     return { uid: req.uid, gid: req.gid, groups: [], checkPermissions: false };
   }
 
+  /**
+   * The caller with its supplementary groups. FUSE passes only uid, gid and pid, but whether
+   * chown, truncate or write drops set-group-ID depends on the caller's groups: read them from
+   * /proc (only when a set-group-ID file is at stake).
+   */
+  private callerWithGroups(req: Request): Caller {
+    let groups: number[] = [];
+    try {
+      const m = /^Groups:(.*)$/m.exec(readFileSync(`/proc/${req.pid}/status`, 'utf8'));
+      if (m && req.pid > 0) groups = m[1]!.trim().split(/\s+/).filter((g) => g !== '').map(Number);
+    } catch { /* the process is gone: primary group only */ }
+    return { uid: req.uid, gid: req.gid, groups, checkPermissions: false };
+  }
+
   private describe(req: Request): string {
     const body = IN_HEADER_SIZE;
     try {
@@ -219,9 +237,13 @@ export class Bridge {
     if (at === OUT_HEADER_SIZE) this.session.ok(req.unique, OpenOut.size);
   }
 
-  private openHandle(inode: Inode): number {
+  private openHandle(inode: Inode, writable = false): number {
     const fh = this.nextHandle++;
     this.handles.set(fh, inode);
+    if (writable) {
+      this.writableHandles.add(fh);
+      this.writers.set(inode, (this.writers.get(inode) ?? 0) + 1);
+    }
     this.volume.ref(inode);
     return fh;
   }
@@ -324,7 +346,11 @@ export class Bridge {
     if (v & FATTR.MTIME) attr.mtime = v & FATTR.MTIME_NOW ? 'now' : { sec: a.mtime, nsec: a.mtimensec };
     if (v & FATTR.CTIME) attr.ctime = { sec: a.ctime, nsec: a.ctimensec };
     if (v & FATTR.KILL_SUIDGID) attr.killSuidSgid = true;
-    this.volume.setattr(this.caller(req), inode, attr);
+    // chown(f, -1, -1) on a file arrives (with the writeback cache) as a change of ctime alone,
+    // without FATTR_KILL_SUIDGID; Linux clears set-ID bits on it as on any chown.
+    if ((v & ~(FATTR.FH | FATTR.LOCKOWNER)) === FATTR.CTIME && !inode.isDir()) attr.killSuidSgid = true;
+    const caller = attr.killSuidSgid && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : this.caller(req);
+    this.volume.setattr(caller, inode, attr);
     this.replyAttr(req, inode);
   }
 
@@ -400,10 +426,12 @@ export class Bridge {
   private open(req: Request): void {
     const inode = this.node(req);
     const a = OpenIn.read(req.buf, IN_HEADER_SIZE);
-    if ((a.flags & O_TRUNC) !== 0 && inode.isFile() && (a.flags & O_ACCMODE) !== 0) {
+    // O_TRUNC truncates even with O_RDONLY on Linux (the kernel checked write permission and,
+    // with ATOMIC_O_TRUNC, already set its size to 0).
+    if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) {
       this.volume.setattr(this.caller(req), inode, { size: 0, killSuidSgid: (a.open_flags & OPEN_KILL_SUIDGID) !== 0 });
     }
-    this.replyOpen(req, inode, this.openHandle(inode), this.fileOpenFlags());
+    this.replyOpen(req, inode, this.openHandle(inode, (a.flags & O_ACCMODE) !== 0), this.fileOpenFlags());
   }
 
   private create(req: Request): void {
@@ -436,7 +464,7 @@ export class Bridge {
 
   private replyCreated(req: Request, inode: Inode): void {
     this.fillEntry(OUT_HEADER_SIZE, inode);
-    this.replyOpen(req, inode, this.openHandle(inode), this.fileOpenFlags(), OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
+    this.replyOpen(req, inode, this.openHandle(inode, true), this.fileOpenFlags(), OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
     this.session.ok(req.unique, ENTRY_OUT_SIZE + OpenOut.size);
   }
 
@@ -451,7 +479,9 @@ export class Bridge {
     const start = IN_HEADER_SIZE + WriteIn.size;
     const size = Math.min(a.size, req.len - start);
     const inode = this.node(req);
-    const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), (a.write_flags & WRITE_KILL_SUIDGID) !== 0);
+    const kill = (a.write_flags & WRITE_KILL_SUIDGID) !== 0;
+    const caller = kill && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : undefined;
+    const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), kill, caller);
     // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
     if (n < size && (a.write_flags & WRITE_CACHE) !== 0) throw new FsError(Errno.ENOSPC);
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
@@ -463,6 +493,11 @@ export class Bridge {
     const inode = this.handles.get(fh);
     if (inode !== undefined) {
       this.handles.delete(fh);
+      if (this.writableHandles.delete(fh)) {
+        const n = (this.writers.get(inode) ?? 1) - 1;
+        if (n > 0) this.writers.set(inode, n);
+        else this.writers.delete(inode);
+      }
       this.volume.unref(inode);
     }
     this.session.ok(req.unique);
@@ -566,6 +601,11 @@ export class Bridge {
     const inode = this.node(req);
     const data = inode.data;
     if (data === null) throw new FsError(Errno.EINVAL);
+    // While the file is open for writing, the kernel's writeback cache may hold data (even past our
+    // end of file) that we have not seen, and it does not flush before LSEEK: an answer from our copy
+    // could call written data a hole. ENOSYS makes the kernel answer from its own size instead (data
+    // up to the end, then one hole) — from now on for every file of this mount: correct over precise.
+    if (this.options.writebackCache && this.writers.has(inode)) throw new FsError(Errno.ENOSYS);
     let off: number;
     if (a.whence === SEEK_DATA) off = data.seekData(a.offset);
     else if (a.whence === SEEK_HOLE) off = data.seekHole(a.offset);
