@@ -86,7 +86,9 @@ export function toUnixTimestamp(time: unknown, name: string): number {
   if (typeof time === 'number' && Number.isFinite(time)) return time < 0 ? Date.now() / 1000 : time;
   if (time instanceof Date) return time.getTime() / 1000;
   if (typeof time === 'bigint') return Number(time);
-  throw invalidArgType(name, 'of type number or an instance of Date', time);
+  // Node names the argument "time" whichever it was, with this wording.
+  void name;
+  throw invalidArgType('time', 'an instance of Date or an Time in seconds', time);
 }
 
 /** libuv's conversion of seconds to a timespec: microsecond resolution. */

@@ -205,6 +205,8 @@ export class SyncFs {
   private mkdirOne(p: string, reported: string, mode: number): Inode {
     this.parentOf(p, 'mkdir');
     const { dir, name } = this.walker;
+    // filename_create: an existing name is EEXIST before any write-permission check.
+    if (dir.dir !== null && this.walker.lookup(dir, name) !== null) throw uvError(Errno.EEXIST, 'mkdir', reported);
     try {
       // mkdir(2) keeps only the permission and sticky bits of the mode.
       const made = this.volume.mkdir(this.caller, dir, name, mode & ~this.umask & 0o1777);
@@ -354,6 +356,8 @@ export class SyncFs {
   mkdtempSync(prefix: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
     const pre = toPath(prefix, 'prefix');
     const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
+    // Node 20 on Linux fails an empty prefix this way (its template loses a character).
+    if (pre.length === 0) throw uvError(Errno.EINVAL, 'mkdtemp', 'XXXXX');
     const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
     for (let attempt = 0; attempt < 100; attempt++) {
       let suffix = '';
@@ -364,11 +368,8 @@ export class SyncFs {
         return encodeResult(p, opts.encoding);
       } catch (e) {
         const err = e as NodeSystemError;
-        if (err.code !== 'EEXIST') {
-          err.syscall = 'mkdtemp';
-          err.message = err.message.replace(/, mkdir '/, ", mkdtemp '");
-          throw err;
-        }
+        if (typeof err.errno !== 'number') throw e;
+        if (err.code !== 'EEXIST') throw uvError(-err.errno, 'mkdtemp', pre + 'XXXXXX');
       }
     }
     throw uvError(Errno.EEXIST, 'mkdtemp', pre + 'XXXXXX');
@@ -410,6 +411,9 @@ export class SyncFs {
       if (victim === null && this.walker.errno !== Errno.ENOENT) throw uvError(this.walker.errno, 'rename', from, to);
     }
     if ((fromSlash || toSlash) && source.dir === null) throw uvError(Errno.ENOTDIR, 'rename', from, to);
+    // vfs_rename: renaming onto the same inode does nothing, before any permission check
+    // (except a case-only rename of one entry on a case-insensitive volume, which changes its spelling).
+    if (victim === source && !(fromDir === toDir && fromDir.dir!.get(fromName)!.name !== toName)) return;
     if (fromDir !== toDir) {
       if (source.dir !== null && this.volume.isAncestor(source, toDir)) throw uvError(Errno.EINVAL, 'rename', from, to);
       if (victim !== null && victim.dir !== null && this.volume.isAncestor(victim, fromDir)) throw uvError(Errno.ENOTEMPTY, 'rename', from, to);
@@ -616,7 +620,8 @@ export class SyncFs {
   }
 
   private chown(inode: Inode, uid: number, gid: number, syscall: string, p?: string): void {
-    const attr: { uid?: number; gid?: number } = {};
+    // chown_common: on non-directories any chown (even to -1, -1) clears set-user-ID and group-executable set-group-ID.
+    const attr: { uid?: number; gid?: number; killSuidSgid?: boolean } = { killSuidSgid: inode.dir === null };
     if (uid !== -1) attr.uid = uid;
     if (gid !== -1) attr.gid = gid;
     this.setattr(inode, attr, syscall, p);
@@ -714,7 +719,10 @@ export class SyncFs {
         }
         if ((flags & O_EXCL) !== 0) throw uvError(Errno.EEXIST, syscall, p);
         if (child.target !== null) {
-          if ((flags & O_NOFOLLOW) !== 0) throw uvError(Errno.ELOOP, syscall, p);
+          if ((flags & O_NOFOLLOW) !== 0) {
+            if (this.stickyCreateDenied(dir, child)) throw uvError(Errno.EACCES, syscall, p);
+            throw uvError(Errno.ELOOP, syscall, p);
+          }
           // O_CREAT through a symlink creates its target.
           if (!this.walker.countLink()) throw uvError(this.walker.errno, syscall, p);
           if (!this.walker.parentFrom(child.target, dir)) throw uvError(this.walker.errno, syscall, p);
@@ -753,6 +761,17 @@ export class SyncFs {
       }
     }
     return inode;
+  }
+
+  /**
+   * Linux's may_create_in_sticky for O_CREAT meeting an existing non-regular
+   * file (here: a symlink not followed) in a world-writable sticky directory
+   * owned by someone else (protected_regular/fifos are off, the kernel default).
+   */
+  private stickyCreateDenied(dir: Inode, inode: Inode): boolean {
+    if ((dir.mode & 0o1000) === 0 || inode.data !== null) return false;
+    if (inode.uid === dir.uid || inode.uid === this.caller.uid) return false;
+    return (dir.mode & 0o002) !== 0;
   }
 
   openSync(path: unknown, flags?: unknown, mode?: unknown): number {
@@ -984,7 +1003,6 @@ export class SyncFs {
     const source = this.walker.inode(from, true);
     if (source === null) throw uvError(this.walker.errno, 'copyfile', from, to);
     if (!permits(this.caller, source, R_OK)) throw uvError(Errno.EACCES, 'copyfile', from, to);
-    if ((m & COPYFILE_FICLONE_FORCE) !== 0) throw uvError(Errno.EOPNOTSUPP, 'copyfile', from, to);
     const flags = O_WRONLY | O_CREAT | ((m & COPYFILE_EXCL) !== 0 ? O_EXCL : 0);
     let target: Inode;
     try {
@@ -995,10 +1013,11 @@ export class SyncFs {
     const targetDir = this.walker.dir, targetName = this.walker.name;
     if (target === source) return;
     try {
-      if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
-      // As libuv: truncate, give it the source's mode, then copy (holes stay holes).
+      // As libuv: truncate, give it the source's mode, try a clone (a RAM disk has none), then copy (holes stay holes).
       this.volume.setattr(this.opened, target, { size: 0 });
       this.volume.setattr(this.opened, target, { mode: source.mode & PERMISSION_BITS });
+      if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
+      if ((m & COPYFILE_FICLONE_FORCE) !== 0) throw uvError(Errno.EOPNOTSUPP, 'copyfile', from, to);
       const size = source.data.size;
       if (size > 0 && this.volume.copyRange(source, 0, target, 0, size) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
     } catch (e) {
@@ -1043,7 +1062,48 @@ export class SyncFs {
         throw systemError('ERR_FS_EISDIR', 'Path is a directory', { code: 'EISDIR', message: 'is a directory', path: p, syscall: 'rm', errno: Errno.EISDIR });
       }
     }
-    this.rimraf(p);
+    if (asyncForm) this.rimrafAsync(p);
+    else this.rimraf(p);
+  }
+
+  /** The callback rimraf: like the sync one, but every ENOENT on the way counts as done. */
+  private rimrafAsync(p: string): void {
+    try {
+      const inode = this.walker.inode(p, false);
+      if (inode === null && this.walker.errno === Errno.ENOENT) return;
+      if (inode !== null && inode.dir !== null) {
+        this.rmdirAsync(p, null);
+        return;
+      }
+      try {
+        this.unlinkSync(p);
+      } catch (e) {
+        const err = e as NodeSystemError;
+        if (err.code === 'EISDIR' || err.code === 'EPERM') this.rmdirAsync(p, err);
+        else throw e;
+      }
+    } catch (e) {
+      if ((e as NodeSystemError).code !== 'ENOENT') throw e;
+    }
+  }
+
+  private rmdirAsync(p: string, original: NodeSystemError | null): void {
+    try {
+      this.rmdirSync(p);
+    } catch (e) {
+      const err = e as NodeSystemError;
+      if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'EPERM') {
+        const children = this.readdirSync(p) as string[];
+        for (const child of children) this.rimrafAsync(p + '/' + child);
+        this.rmdirSync(p);
+        return;
+      }
+      if (err.code === 'ENOTDIR') {
+        if (original) throw original;
+        return;
+      }
+      throw e;
+    }
   }
 
   /** Node's rimraf: lstat, then unlink or rmdir; a non-empty directory has its children removed first. */

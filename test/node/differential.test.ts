@@ -62,7 +62,9 @@ type Op =
   | { kind: 'call'; name: string; form: 'sync' | 'promise' | 'callback'; args: unknown[] }
   | { kind: 'open'; args: unknown[] }
   | { kind: 'fd'; name: 'readSync' | 'writeSync' | 'ftruncateSync' | 'fstatSync' | 'closeSync' | 'fchmodSync' | 'readFileSync' | 'writeFileSync'; slot: number; args: unknown[] }
-  | { kind: 'sync'; name: string; args: unknown[] };
+  | { kind: 'sync'; name: string; args: unknown[] }
+  /** utimes, then the times stat reports (these must match exactly). */
+  | { kind: 'times'; args: unknown[] };
 
 const call = (name: string, ...args: fc.Arbitrary<unknown>[]): fc.Arbitrary<Op> =>
   fc.tuple(form, ...args).map(([f, ...a]) => ({ kind: 'call' as const, name, form: f, args: a }));
@@ -86,12 +88,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: call('readdir', path, opt(fc.record({ withFileTypes: fc.boolean(), recursive: fc.boolean() }, { requiredKeys: [] }))) },
   { weight: 2, arbitrary: sync('existsSync', path) },
   { weight: 2, arbitrary: call('access', path, opt(fc.constantFrom(0, 1, 2, 4, 7))) },
-  { weight: 2, arbitrary: call('truncate', path, opt(fc.constantFrom(0, 3, 100, 70000))) },
+  { weight: 2, arbitrary: call('truncate', path, opt(fc.constantFrom(0, 3, 100, 70000, -1))) },
   { weight: 3, arbitrary: call('chmod', path, mode) },
   { weight: 1, arbitrary: call('chown', path, id, id) },
   { weight: 1, arbitrary: call('lchown', path, id, id) },
   { weight: 1, arbitrary: call('utimes', path, fc.constantFrom(1000, 1.5e9), fc.constantFrom(2000, 1.6e9)) },
-  { weight: 2, arbitrary: call('copyFile', path, path, opt(fc.constantFrom(0, 1))) },
+  { weight: 2, arbitrary: call('copyFile', path, path, opt(fc.constantFrom(0, 1, 2, 4))) },
+  { weight: 1, arbitrary: fc.tuple(path, fc.constantFrom<unknown>(0, 1.5e9 + 0.123456789, '1000', 'bogus'), fc.constantFrom<unknown>(1e9, 1700000000.5, 'date')).map(([p, a, m]) => ({ kind: 'times' as const, args: [p, a, m] })) },
+  { weight: 1, arbitrary: sync('mkdtempSync', fc.constantFrom('t-', 'a/t-', 'nope/t-', '')) },
   { weight: 2, arbitrary: call('rm', path, opt(fc.record({ recursive: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] }))) },
   // cp's async forms stat src and dest concurrently, so which error wins when both fail is a race in Node: compare the sync form.
   { weight: 1, arbitrary: sync('cpSync', path, path, opt(fc.record({ recursive: fc.boolean(), force: fc.boolean(), errorOnExist: fc.boolean() }, { requiredKeys: [] }))) },
@@ -148,6 +152,7 @@ function describeStats(s: realFs.Stats): unknown {
 
 function describe(value: unknown, prefix: string, name: string): unknown {
   if (value === undefined) return 'undefined';
+  if (typeof value === 'string' && name === 'mkdtempSync') return strip(value, prefix).slice(0, -6) + 'XXXXXX';
   if (typeof value === 'string') return strip(value, prefix);
   if (Buffer.isBuffer(value)) return `buffer:${value.toString('utf8')}`;
   if (Array.isArray(value)) {
@@ -197,8 +202,20 @@ async function run(side: Side, o: Op, who: Who): Promise<unknown> {
       }
       case 'sync': {
         const args = o.args.map((a) => resolveArg(a, side.prefix));
+        if (o.name === 'mkdtempSync') {
+          // Random names cannot match: record the result, then remove the directory again.
+          const made = fs.mkdtempSync(args[0]) as string;
+          fs.rmdirSync(made);
+          return { ok: describe(made, side.prefix, o.name) };
+        }
         const [obj, fn] = o.name.includes('.') ? [fs[o.name.split('.')[0]!] as unknown as Record<string, (...a: unknown[]) => unknown>, o.name.split('.')[1]!] : [fs, o.name];
         return { ok: describe(obj[fn]!(...args), side.prefix, o.name) };
+      }
+      case 'times': {
+        const [p, a, m] = o.args;
+        fs.utimesSync(p, a, m === 'date' ? new Date(1234567890123) : m);
+        const st = fs.statSync(p, { bigint: true }) as unknown as realFs.BigIntStats;
+        return { ok: [String(st.atimeNs), String(st.mtimeNs), (fs.statSync(p) as realFs.Stats).mtime.toISOString()] };
       }
       case 'open': {
         const [p, f, m] = o.args;
