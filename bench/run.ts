@@ -1,0 +1,551 @@
+/**
+ * `npm run bench`: memefs against tmpfs on this machine.
+ *
+ * Every workload runs on a fresh memefs mount and on a fresh tmpfs mount, in
+ * the same run, several times (alternating which goes first); each line shows
+ * the best and the median rate of each file system and the ratio of medians
+ * (memefs/tmpfs). The file-system work is done by a compiled C program
+ * (bench/fsbench.c, built here with cc) or by the real tools (tar, find, grep,
+ * du, rm), never by this driver, so the client's own speed is not measured.
+ * Memory figures are the RSS of the memefs daemon.
+ *
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,real,memory,node] [--out DIR]
+ *
+ * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
+ * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runNodeApi } from './node-api.js';
+import { renderSvg } from './svg.js';
+
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const MEMEFS = path.join(ROOT, 'bin', 'memefs.js');
+const MiB = 1024 * 1024;
+
+// ---- options ----------------------------------------------------------------
+
+interface Options {
+  quick: boolean;
+  runs: number;
+  only: Set<string>;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
+    else if (a === '--out') o.out = path.resolve(argv[++i]!);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,real,memory,node] [--out DIR]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (o.runs === 0) o.runs = o.quick ? 2 : 5;
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs wants a positive integer');
+  return o;
+}
+
+/** Sizes of the workloads: the full run and the quick smoke run. */
+function sizes(quick: boolean) {
+  return quick
+    ? { files: 2000, opens: 2, lists: 3, rdwrSize: 4 * MiB, passes: 5, seqSize: 256 * MiB, parProcs: 4, parFiles: 300, parSize: 4096,
+        tree: '/usr/include/linux', memLarge: 256 * MiB, memFiles: 10_000, realRuns: 1 }
+    : { files: 10_000, opens: 10, lists: 10, rdwrSize: 16 * MiB, passes: 20, seqSize: 1024 * MiB, parProcs: 4, parFiles: 2000, parSize: 4096,
+        tree: '/usr/include', memLarge: 1024 * MiB, memFiles: 100_000, realRuns: 3 };
+}
+
+// ---- results ----------------------------------------------------------------
+
+export type Fs = 'memefs' | 'tmpfs';
+export interface Line {
+  group: string;
+  name: string;
+  /** What the rate counts: "ops/s", "MiB/s", "s" (time, lower is better). */
+  unit: string;
+  higherIsBetter: boolean;
+  memefs: Stats;
+  tmpfs: Stats;
+  /** memefs median / tmpfs median for rates; tmpfs / memefs for times (so > 1 always means memefs is faster). */
+  ratio: number;
+  /** Reference rates of other user-space file systems on this machine kind, when known. */
+  references?: Record<string, number>;
+}
+export interface Stats {
+  runs: number[];
+  best: number;
+  median: number;
+}
+
+function stats(values: number[], higherIsBetter: boolean): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return { runs: values, best: higherIsBetter ? sorted[sorted.length - 1]! : sorted[0]!, median };
+}
+
+/** Reference points from the issue (same machine kind, 10,000 files): tmpfs / libfuse memfs_ll / fuse-native JS memfs. */
+const REFERENCES: Record<string, Record<string, number>> = {
+  file_create: { 'tmpfs (issue)': 123_000, 'libfuse memfs_ll': 7_900, 'fuse-native memfs': 3_800 },
+  file_open: { 'tmpfs (issue)': 300_000, 'libfuse memfs_ll': 15_700, 'fuse-native memfs': 4_400 },
+  file_attr: { 'tmpfs (issue)': 654_000, 'libfuse memfs_ll': 24_000, 'fuse-native memfs': 118_000 },
+  file_list_none: { 'tmpfs (issue)': 481_000, 'libfuse memfs_ll': 12_800, 'fuse-native memfs': 18_800 },
+  file_delete: { 'tmpfs (issue)': 237_000, 'libfuse memfs_ll': 25_000, 'fuse-native memfs': 7_800 },
+  rdwr_cc_write_page: { 'tmpfs (issue)': 3_133, 'libfuse memfs_ll': 230, 'fuse-native memfs': 62 },
+  rdwr_cc_write_large: { 'tmpfs (issue)': 3_669, 'libfuse memfs_ll': 1_985, 'fuse-native memfs': 55 },
+  rdwr_cc_read_page: { 'tmpfs (issue)': 3_951, 'libfuse memfs_ll': 310, 'fuse-native memfs': 5_453 },
+};
+/** fsbench lines the kernel can answer from its caches (target: >= 0.8 of tmpfs). */
+const CACHED = new Set(['file_attr', 'file_list_single', 'file_list_none', 'rdwr_cc_read_page', 'rdwr_cc_read_large', 'mmap_write', 'mmap_read']);
+
+// ---- mounts -----------------------------------------------------------------
+
+const active = new Set<string>();
+
+function sh(cmd: string, args: string[], opts: { cwd?: string; quiet?: boolean } = {}): string {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 256 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+function isMounted(dir: string): boolean {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+}
+
+interface Mount {
+  fs: Fs;
+  dir: string;
+  /** The memefs daemon's pid (0 for tmpfs). */
+  pid: number;
+}
+
+const SIZE = '8G';
+
+function mountFs(kind: Fs, base: string): Mount {
+  const dir = fs.mkdtempSync(path.join(base, `${kind}-`));
+  if (kind === 'tmpfs') {
+    sh('mount', ['-t', 'tmpfs', '-o', `size=${SIZE}`, 'tmpfs', dir]);
+    active.add(dir);
+    return { fs: kind, dir, pid: 0 };
+  }
+  sh(process.execPath, [MEMEFS, dir, '-s', SIZE]);
+  active.add(dir);
+  const state = JSON.parse(fs.readFileSync(path.join('/run/memefs', encodeURIComponent(dir) + '.json'), 'utf8')) as { pid: number };
+  return { fs: kind, dir, pid: state.pid };
+}
+
+function unmountDir(dir: string): void {
+  try {
+    if (isMounted(dir)) {
+      const memefs = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir && l.includes(' - fuse.memefs '));
+      const r = memefs
+        ? spawnSync(process.execPath, [MEMEFS, 'unmount', dir], { stdio: 'ignore', timeout: 120_000 })
+        : spawnSync('umount', [dir], { stdio: 'ignore', timeout: 60_000 });
+      if (r.status !== 0 && isMounted(dir)) spawnSync('umount', ['-l', dir], { stdio: 'ignore' });
+    }
+    // A memefs daemon ends by itself once its mount is gone.
+    fs.rmdirSync(dir);
+  } catch {
+    /* best effort: a leftover empty directory in the temp dir is harmless */
+  }
+  active.delete(dir);
+}
+
+async function withMount<T>(kind: Fs, base: string, fn: (m: Mount) => Promise<T> | T): Promise<T> {
+  const m = mountFs(kind, base);
+  try {
+    return await fn(m);
+  } finally {
+    unmountDir(m.dir);
+    if (m.pid) await waitExit(m.pid, 30_000);
+  }
+}
+
+function cleanupAll(): void {
+  for (const dir of [...active].reverse()) unmountDir(dir);
+}
+
+async function waitExit(pid: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no RSS for ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+// ---- the C program ----------------------------------------------------------
+
+interface Sample {
+  test: string;
+  ops: number;
+  bytes: number;
+  seconds: number;
+}
+
+function buildFsbench(tmp: string): string {
+  const exe = path.join(tmp, 'fsbench');
+  sh('cc', ['-O2', '-Wall', '-o', exe, path.join(ROOT, 'bench', 'fsbench.c')]);
+  return exe;
+}
+
+function fsbench(exe: string, args: (string | number)[]): Sample[] {
+  return sh(exe, args.map(String))
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Sample);
+}
+
+/** Rate of a sample in its natural unit: MiB/s when it moves bytes, else ops/s. */
+function rate(s: Sample): number {
+  return s.bytes > 0 ? s.bytes / MiB / s.seconds : s.ops / s.seconds;
+}
+
+// ---- collecting runs ----------------------------------------------------------
+
+type Collected = Map<string, { unit: string; higherIsBetter: boolean; memefs: number[]; tmpfs: number[] }>;
+
+function record(into: Collected, fsKind: Fs, name: string, unit: string, value: number, higherIsBetter = true): void {
+  let e = into.get(name);
+  if (!e) into.set(name, (e = { unit, higherIsBetter, memefs: [], tmpfs: [] }));
+  e[fsKind].push(value);
+}
+
+function toLines(group: string, c: Collected): Line[] {
+  const out: Line[] = [];
+  for (const [name, e] of c) {
+    if (e.memefs.length === 0 || e.tmpfs.length === 0) continue;
+    const m = stats(e.memefs, e.higherIsBetter);
+    const t = stats(e.tmpfs, e.higherIsBetter);
+    const line: Line = {
+      group, name, unit: e.unit, higherIsBetter: e.higherIsBetter, memefs: m, tmpfs: t,
+      ratio: e.higherIsBetter ? m.median / t.median : t.median / m.median,
+    };
+    if (REFERENCES[name]) line.references = REFERENCES[name];
+    out.push(line);
+  }
+  return out;
+}
+
+/** Alternates which file system goes first in each run, so neither always gets the warmer machine. */
+function order(run: number): Fs[] {
+  return run % 2 === 0 ? ['memefs', 'tmpfs'] : ['tmpfs', 'memefs'];
+}
+
+function progress(text: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+}
+
+async function fsbenchWorkload(o: Options, exe: string, base: string): Promise<Line[]> {
+  const z = sizes(o.quick);
+  const c: Collected = new Map();
+  for (let run = 0; run < o.runs; run++) {
+    for (const kind of order(run)) {
+      progress(`fsbench run ${run + 1}/${o.runs} on ${kind}`);
+      await withMount(kind, base, (m) => {
+        const dir = path.join(m.dir, 'fsbench');
+        fs.mkdirSync(dir);
+        const samples = [...fsbench(exe, ['files', dir, z.files, z.opens, z.lists]), ...fsbench(exe, ['rdwr', dir, z.rdwrSize, z.passes])];
+        for (const s of samples) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
+      });
+    }
+  }
+  return toLines('fsbench', c);
+}
+
+/** Times one command (spawned directly, output discarded); exit status 0 (or 1 for grep: no match) expected. */
+function timeCommand(cmd: string, args: string[], cwd?: string, okStatus = [0]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error) throw r.error;
+  if (!okStatus.includes(r.status ?? -1)) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return seconds;
+}
+
+async function realWorkload(o: Options, exe: string, base: string, tmp: string): Promise<{ lines: Line[]; tree: { source: string; files: number; bytes: number } }> {
+  const z = sizes(o.quick);
+  // The source tree, packed once on the local disk (and read once, so the archive itself comes from the page cache).
+  const tarball = path.join(tmp, 'tree.tar');
+  const parent = path.dirname(z.tree);
+  const leaf = path.basename(z.tree);
+  sh('tar', ['-cf', tarball, '-C', parent, leaf]);
+  fs.readFileSync(tarball);
+  const files = Number(sh('bash', ['-c', `tar -tvf ${tarball} | grep -c '^-'`]).trim());
+  const bytes = fs.statSync(tarball).size;
+  const c: Collected = new Map();
+  const runs = Math.max(z.realRuns, Math.min(o.runs, 3));
+  for (let run = 0; run < runs; run++) {
+    for (const kind of order(run)) {
+      progress(`real work run ${run + 1}/${runs} on ${kind}`);
+      await withMount(kind, base, (m) => {
+        const tree = path.join(m.dir, leaf);
+        const t = (name: string, cmd: string, args: string[], ok?: number[]) => record(c, kind, name, 's', timeCommand(cmd, args, m.dir, ok), false);
+        t('tar -x (unpack tree)', 'tar', ['-xf', tarball, '-C', m.dir]);
+        t('find -type f', 'find', [tree, '-type', 'f']);
+        t('grep -r', 'grep', ['-r', '-c', 'include', tree], [0, 1]);
+        t('du -s', 'du', ['-s', tree]);
+        t('tar -c (pack tree)', 'tar', ['-cf', path.join(m.dir, 'back.tar'), '-C', m.dir, leaf]);
+        t('rm -rf', 'rm', ['-rf', tree, path.join(m.dir, 'back.tar')]);
+        for (const s of fsbench(exe, ['seq', m.dir, z.seqSize, MiB])) {
+          const label = s.test === 'seq_write' ? `sequential write ${z.seqSize / MiB} MiB (1 MiB blocks, fsync)`
+            : s.test === 'seq_read' ? `sequential read ${z.seqSize / MiB} MiB (1 MiB blocks)`
+            : `sequential read ${z.seqSize / MiB} MiB, page cache dropped first`;
+          record(c, kind, label, 'MiB/s', rate(s));
+        }
+        for (const s of fsbench(exe, ['par', m.dir, z.parProcs, z.parFiles, z.parSize])) {
+          record(c, kind, `${z.parProcs} processes: ${s.test === 'par_small_write' ? 'write' : 'read'} ${z.parFiles} files of ${z.parSize / 1024} KiB each`, 'files/s', s.ops / s.seconds);
+        }
+      });
+    }
+  }
+  return { lines: toLines('real work', c), tree: { source: z.tree, files, bytes } };
+}
+
+export interface MemoryResult {
+  emptyRss: number;
+  large: { bytes: number; rss: number; rssPerByte: number };
+  emptyFiles: { files: number; rss: number; bytesPerFile: number };
+  smallFiles: { files: number; size: number; rss: number; bytesPerFile: number };
+  afterDelete: { rss: number; ratioToEmpty: number };
+}
+
+/** RSS of the daemon once it has settled (it collects freed memory right after large deletions). */
+async function settledRss(pid: number): Promise<number> {
+  let last = rssBytes(pid);
+  for (let i = 0; i < 20; i++) {
+    await sleep(150);
+    const now = rssBytes(pid);
+    if (Math.abs(now - last) < 256 * 1024) return now;
+    last = now;
+  }
+  return last;
+}
+
+async function memoryWorkload(o: Options, exe: string, base: string): Promise<MemoryResult> {
+  const z = sizes(o.quick);
+  progress('memory on memefs');
+  return withMount('memefs', base, async (m) => {
+    fs.statSync(m.dir);
+    const emptyRss = await settledRss(m.pid);
+    const sync = () => sh('sync', ['-f', m.dir]);
+
+    const bigDir = path.join(m.dir, 'large');
+    fs.mkdirSync(bigDir);
+    fsbench(exe, ['make', bigDir, 1, z.memLarge]);
+    sync();
+    const largeRss = await settledRss(m.pid);
+    fs.rmSync(bigDir, { recursive: true });
+    const afterLarge = await settledRss(m.pid);
+
+    const emptyDir = path.join(m.dir, 'empty');
+    fs.mkdirSync(emptyDir);
+    fsbench(exe, ['make', emptyDir, z.memFiles, 0]);
+    sync();
+    const emptyFilesRss = await settledRss(m.pid);
+    sh('rm', ['-rf', emptyDir]);
+
+    const smallDir = path.join(m.dir, 'small');
+    const smallSize = 1024;
+    fs.mkdirSync(smallDir);
+    const beforeSmall = await settledRss(m.pid);
+    fsbench(exe, ['make', smallDir, z.memFiles, smallSize]);
+    sync();
+    const smallRss = await settledRss(m.pid);
+    sh('rm', ['-rf', smallDir]);
+    await sleep(500);
+    const afterAll = await settledRss(m.pid);
+    progress(`memory: empty ${mb(emptyRss)}, after large delete ${mb(afterLarge)}, after all ${mb(afterAll)}`);
+    return {
+      emptyRss,
+      large: { bytes: z.memLarge, rss: largeRss, rssPerByte: (largeRss - emptyRss) / z.memLarge },
+      emptyFiles: { files: z.memFiles, rss: emptyFilesRss, bytesPerFile: (emptyFilesRss - emptyRss) / z.memFiles },
+      smallFiles: { files: z.memFiles, size: smallSize, rss: smallRss, bytesPerFile: (smallRss - beforeSmall) / z.memFiles },
+      afterDelete: { rss: afterAll, ratioToEmpty: afterAll / emptyRss },
+    };
+  });
+}
+
+const mb = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
+
+// ---- environment --------------------------------------------------------------
+
+function firstLine(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function environment() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const read = (f: string) => { try { return fs.readFileSync(f, 'utf8').trim(); } catch { return 'unknown'; } };
+  return {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    kernel: `${os.type()} ${os.release()} ${os.machine()}`,
+    loadAverageAtStart: os.loadavg(),
+    node: process.version,
+    memefs: { version: pkg.version, commit: firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+      dirty: firstLine('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src']) !== '' },
+    cc: firstLine('cc', ['--version']),
+    tar: firstLine('tar', ['--version']),
+    grep: firstLine('grep', ['--version']),
+    fuseMaxPagesLimit: read('/proc/sys/fs/fuse/max_pages_limit'),
+    dirtyRatio: read('/proc/sys/vm/dirty_ratio'),
+  };
+}
+
+// ---- report -----------------------------------------------------------------
+
+function fmt(v: number): string {
+  if (v >= 100) return Math.round(v).toLocaleString('en-US');
+  if (v >= 1) return v.toFixed(2);
+  return v.toFixed(4);
+}
+
+function geomean(xs: number[]): number {
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+export interface Target {
+  what: string;
+  value: string;
+  goal: string;
+  met: boolean;
+}
+
+function targets(fsb: Line[], real: Line[], mem: MemoryResult | null): Target[] {
+  const t: Target[] = [];
+  for (const l of fsb) {
+    if (!l.references) continue;
+    const refs = Object.entries(l.references).filter(([k]) => !k.startsWith('tmpfs'));
+    const best = Math.max(...refs.map(([, v]) => v));
+    t.push({ what: `${l.name} faster than the user-space references`, value: `${fmt(l.memefs.median)} ${l.unit}`, goal: `> ${fmt(best)}`, met: l.memefs.median > best });
+  }
+  if (fsb.length) {
+    const g = geomean(fsb.map((l) => l.ratio));
+    t.push({ what: 'geometric mean memefs/tmpfs over the fsbench lines', value: g.toFixed(3), goal: '>= 0.5', met: g >= 0.5 });
+  }
+  for (const l of fsb) if (CACHED.has(l.name)) t.push({ what: `${l.name} (kernel cache) memefs/tmpfs`, value: l.ratio.toFixed(3), goal: '>= 0.8', met: l.ratio >= 0.8 });
+  for (const l of real) {
+    if (l.name.startsWith('sequential') && !l.name.includes('dropped')) t.push({ what: `${l.name} memefs/tmpfs`, value: l.ratio.toFixed(3), goal: '>= 0.5', met: l.ratio >= 0.5 });
+  }
+  if (mem) {
+    t.push({ what: 'RSS per stored byte, large file', value: mem.large.rssPerByte.toFixed(3), goal: '<= 1.05', met: mem.large.rssPerByte <= 1.05 });
+    t.push({ what: `RSS per empty file at ${mem.emptyFiles.files.toLocaleString('en-US')} files`, value: `${Math.round(mem.emptyFiles.bytesPerFile)} B`, goal: '<= 1024 B', met: mem.emptyFiles.bytesPerFile <= 1024 });
+    t.push({ what: 'RSS after deleting everything / empty volume', value: mem.afterDelete.ratioToEmpty.toFixed(3), goal: '<= 1.10', met: mem.afterDelete.ratioToEmpty <= 1.1 });
+  }
+  return t;
+}
+
+function table(lines: Line[]): string {
+  const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs']];
+  for (const l of lines) rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3)]);
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
+}
+
+// ---- main -------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error('the benchmark mounts tmpfs and memefs: run it as root');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memefs-bench-'));
+  const base = path.join(tmp, 'mnt');
+  fs.mkdirSync(base);
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanupAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = Date.now();
+  const env = environment();
+  try {
+    const exe = buildFsbench(tmp);
+    const fsb = o.only.has('fsbench') ? await fsbenchWorkload(o, exe, base) : [];
+    const realResult = o.only.has('real') ? await realWorkload(o, exe, base, tmp) : null;
+    const real = realResult?.lines ?? [];
+    const memory = o.only.has('memory') ? await memoryWorkload(o, exe, base) : null;
+    const nodeApi = o.only.has('node')
+      ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
+      : null;
+    const all = [...fsb, ...real, ...(nodeApi ?? [])];
+    const goals = targets(fsb, real, memory);
+    const result = {
+      command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      mode: o.quick ? 'quick' : 'full',
+      runs: o.runs,
+      sizes: sizes(o.quick),
+      environment: { ...env, loadAverageAtEnd: os.loadavg(), seconds: (Date.now() - started) / 1000 },
+      fsbench: fsb,
+      fsbenchGeomeanRatio: fsb.length ? geomean(fsb.map((l) => l.ratio)) : null,
+      realWork: real,
+      tree: realResult?.tree ?? null,
+      memory,
+      /** The in-process node:fs API against memfs (bench/node-api.ts); null until that workload exists. */
+      nodeApi,
+      targets: goals,
+    };
+    fs.mkdirSync(o.out, { recursive: true });
+    const stamp = env.date.replace(/[:.]/g, '-');
+    const json = JSON.stringify(result, null, 2) + '\n';
+    const svg = renderSvg(result.environment, all, goals, memory, result.fsbenchGeomeanRatio, result.mode);
+    for (const name of [`bench-${stamp}`, 'latest']) {
+      fs.writeFileSync(path.join(o.out, `${name}.json`), json);
+      fs.writeFileSync(path.join(o.out, `${name}.svg`), svg);
+    }
+    let text = `memefs vs tmpfs (${result.mode}, ${o.runs} runs; rates: higher is better; "s": seconds, lower is better; ratio > 1: memefs faster)\n`;
+    text += `${env.cpu}, ${env.cores} cores, ${os.release()}, Node ${process.version}, memefs ${env.memefs.version} ${env.memefs.commit}${env.memefs.dirty ? '+changes' : ''}\n`;
+    text += `load average at start ${env.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`;
+    if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}\n\n`;
+    if (real.length) text += table(real) + `\n(tree: ${realResult!.tree.source}, ${realResult!.tree.files} files, ${mb(realResult!.tree.bytes)} as tar)\n\n`;
+    if (nodeApi?.length) text += table(nodeApi) + '\n\n';
+    if (memory) {
+      text += `memory (RSS of the memefs daemon): empty volume ${mb(memory.emptyRss)}; ` +
+        `${mb(memory.large.bytes)} file: ${mb(memory.large.rss)} = ${memory.large.rssPerByte.toFixed(3)} B of RSS per stored byte; ` +
+        `${memory.emptyFiles.files} empty files: ${Math.round(memory.emptyFiles.bytesPerFile)} B per file; ` +
+        `${memory.smallFiles.files} files of ${memory.smallFiles.size} B: ${Math.round(memory.smallFiles.bytesPerFile)} B per file; ` +
+        `after deleting everything: ${mb(memory.afterDelete.rss)} (${memory.afterDelete.ratioToEmpty.toFixed(3)} x empty)\n\n`;
+    }
+    text += 'targets:\n' + goals.map((g) => `  ${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`).join('\n') + '\n';
+    text += `\nresults: ${path.join(o.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg); ${((Date.now() - started) / 1000).toFixed(0)} s\n`;
+    process.stdout.write(text);
+  } finally {
+    cleanupAll();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e) => {
+    cleanupAll();
+    process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
