@@ -891,7 +891,8 @@ export class SyncFs {
     } catch (e) {
       throw this.convert(e, 'write');
     }
-    if (position < 0 || file.append) file.position = at + written;
+    // pwrite never moves the offset, even when O_APPEND sent the bytes to the end.
+    if (position < 0) file.position = at + written;
     if (this.hub.active > 0) this.changed(file.dir, file.name, inode, 'change');
     return written;
   }
