@@ -64,7 +64,9 @@ type Op =
   | { kind: 'fd'; name: 'readSync' | 'writeSync' | 'ftruncateSync' | 'fstatSync' | 'closeSync' | 'fchmodSync' | 'readFileSync' | 'writeFileSync'; slot: number; args: unknown[] }
   | { kind: 'sync'; name: string; args: unknown[] }
   /** utimes, then the times stat reports (these must match exactly). */
-  | { kind: 'times'; args: unknown[] };
+  | { kind: 'times'; args: unknown[] }
+  /** Streams and FileHandle: the bytes and errors they produce. */
+  | { kind: 'stream'; name: 'read' | 'write' | 'handle' | 'vector'; args: unknown[] };
 
 const call = (name: string, ...args: fc.Arbitrary<unknown>[]): fc.Arbitrary<Op> =>
   fc.tuple(form, ...args).map(([f, ...a]) => ({ kind: 'call' as const, name, form: f, args: a }));
@@ -95,6 +97,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: call('utimes', path, fc.constantFrom(1000, 1.5e9), fc.constantFrom(2000, 1.6e9)) },
   { weight: 2, arbitrary: call('copyFile', path, path, opt(fc.constantFrom(0, 1, 2, 4))) },
   { weight: 1, arbitrary: fc.tuple(path, fc.constantFrom<unknown>(0, 1.5e9 + 0.123456789, '1000', 'bogus'), fc.constantFrom<unknown>(1e9, 1700000000.5, 'date')).map(([p, a, m]) => ({ kind: 'times' as const, args: [p, a, m] })) },
+  { weight: 1, arbitrary: fc.tuple(path, opt(fc.constantFrom(0, 3, 70000)), opt(fc.constantFrom(2, 10, 100000))).map(([p, start, end]) => ({ kind: 'stream' as const, name: 'read' as const, args: [p, start, end] })) },
+  { weight: 1, arbitrary: fc.tuple(path, fc.constantFrom('w', 'a', 'r+', 'wx'), opt(fc.constantFrom(0, 5))).map(([p, f, start]) => ({ kind: 'stream' as const, name: 'write' as const, args: [p, f, start] })) },
+  { weight: 1, arbitrary: fc.tuple(path, flags, data).map(([p, f, d]) => ({ kind: 'stream' as const, name: 'handle' as const, args: [p, f, d] })) },
+  { weight: 1, arbitrary: fc.tuple(fc.nat(3), fc.boolean(), opt(fc.constantFrom(0, 3))).map(([slot, write, pos]) => ({ kind: 'stream' as const, name: 'vector' as const, args: [slot, write, pos] })) },
   { weight: 1, arbitrary: sync('mkdtempSync', fc.constantFrom('t-', 'a/t-', 'nope/t-', '')) },
   { weight: 2, arbitrary: call('rm', path, opt(fc.record({ recursive: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] }))) },
   // cp's async forms stat src and dest concurrently, so which error wins when both fail is a race in Node: compare the sync form.
@@ -183,8 +189,16 @@ function resolveArg(arg: unknown, prefix: string): unknown {
   return arg;
 }
 
+/** The open descriptor an op works on, if it works on one. */
+function slotOf(side: Side, o: Op): { fd: number; who: Who } | null {
+  if (side.fds.length === 0) return null;
+  if (o.kind === 'fd') return side.fds[o.slot % side.fds.length]!;
+  if (o.kind === 'stream' && o.name === 'vector') return side.fds[(o.args[0] as number) % side.fds.length]!;
+  return null;
+}
+
 async function run(side: Side, o: Op, who: Who): Promise<unknown> {
-  const slot = o.kind === 'fd' && side.fds.length > 0 ? side.fds[o.slot % side.fds.length]! : null;
+  const slot = slotOf(side, o);
   const fs = side.fs[slot ? slot.who : who] as unknown as Record<string, (...a: unknown[]) => unknown> & { promises: Record<string, (...a: unknown[]) => Promise<unknown>> };
   try {
     switch (o.kind) {
@@ -217,6 +231,8 @@ async function run(side: Side, o: Op, who: Who): Promise<unknown> {
         const st = fs.statSync(p, { bigint: true }) as unknown as realFs.BigIntStats;
         return { ok: [String(st.atimeNs), String(st.mtimeNs), (fs.statSync(p) as realFs.Stats).mtime.toISOString()] };
       }
+      case 'stream':
+        return { ok: await runStream(side, fs as unknown as AnyFs, o) };
       case 'open': {
         const [p, f, m] = o.args;
         const fd = m === undefined ? fs.openSync(p, f) : fs.openSync(p, f, m);
@@ -248,6 +264,48 @@ async function run(side: Side, o: Op, who: Who): Promise<unknown> {
     return { err: describeError(e, side.prefix) };
   }
   return undefined;
+}
+
+/** Streams, FileHandle and vectored I/O: what they read, wrote or failed with. */
+async function runStream(side: Side, fs: AnyFs, o: Extract<Op, { kind: 'stream' }>): Promise<unknown> {
+  switch (o.name) {
+    case 'read': {
+      const [p, start, end] = o.args as [string, number | undefined, number | undefined];
+      const chunks: Buffer[] = [];
+      for await (const chunk of fs.createReadStream(p, { start, end, highWaterMark: 7 })) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('latin1');
+    }
+    case 'write': {
+      const [p, flags, start] = o.args as [string, string, number | undefined];
+      const stream = fs.createWriteStream(p, { flags, start });
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.write('one ');
+        stream.end('two', () => resolve());
+      });
+      return stream.bytesWritten;
+    }
+    case 'handle': {
+      const [p, flags, d] = o.args as [string, string | number, string];
+      const handle = await fs.promises.open(p, flags);
+      try {
+        const written = await handle.write(d);
+        const { bytesRead, buffer } = await handle.read(Buffer.alloc(8), 0, 8, 0);
+        const st = await handle.stat();
+        return [written.bytesWritten, buffer.subarray(0, bytesRead).toString('latin1'), st.size];
+      } finally {
+        await handle.close();
+      }
+    }
+    case 'vector': {
+      const [slotIndex, write, pos] = o.args as [number, boolean, number | undefined];
+      const fd = side.fds.length === 0 ? 999 : side.fds[slotIndex % side.fds.length]!.fd;
+      if (write) return fs.writevSync(fd, [Buffer.from('ab'), Buffer.from('cde')], pos);
+      const parts = [Buffer.alloc(2), Buffer.alloc(3)];
+      const n = fs.readvSync(fd, parts, pos);
+      return [n, Buffer.concat(parts).subarray(0, n).toString('latin1')];
+    }
+  }
 }
 
 /** Everything in the tree: type, mode bits, owner, size, content or target, links. */
@@ -306,7 +364,7 @@ async function compareSequence(steps: Step[]): Promise<void> {
     for (const [o, chosen] of steps) {
       // access(2) (and existsSync, which uses it) checks the real uid, which seteuid leaves at root.
       const who: Who = (o.kind === 'call' && o.name === 'access') || (o.kind === 'sync' && o.name === 'existsSync') ? 'root' : chosen;
-      const slot = o.kind === 'fd' && real.fds.length > 0 ? real.fds[o.slot % real.fds.length]! : null;
+      const slot = slotOf(real, o);
       become((slot ? slot.who : who) === 'user');
       const expected = await run(real, o, who);
       become(false);
