@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: the FUSE tools, dosfstools and mtools (FAT oracles), attr, fio.
+# Debian packages the tests use: the FUSE tools, dosfstools and mtools (FAT oracles), attr, fio,
+# rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests).
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)
@@ -7,6 +8,8 @@ command -v mkfs.fat >/dev/null || need+=(dosfstools)
 command -v mcopy >/dev/null || need+=(mtools)
 command -v getfattr >/dev/null || need+=(attr)
 command -v fio >/dev/null || need+=(fio)
+command -v rsync >/dev/null || need+=(rsync)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "memefs tests need: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2

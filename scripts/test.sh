@@ -10,7 +10,7 @@ rm -rf dist
 npx tsc -p tsconfig.json
 
 cleanup() {
-  awk '$3 == "fuse.memefs" && $2 ~ /^\/tmp\/memefs-tests\// {print $2}' /proc/mounts | sort -r | while read -r m; do
+  awk '$3 ~ /^fuse\./ && $2 ~ /^\/tmp\/memefs-tests\// {print $2}' /proc/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
 }

@@ -31,6 +31,8 @@ export interface DaemonState {
   pid: number;
   mountPoint: string;
   config: MountConfig;
+  /** The volume's serial number (config.label follows FS_IOC_SETFSLABEL). */
+  serial?: number;
 }
 
 export function readState(mountPoint: string): DaemonState | null {
@@ -65,6 +67,17 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   let failed = false;
   let readyTimer: NodeJS.Timeout | undefined;
   let saveTimer: NodeJS.Timeout | undefined;
+  let serial: number | undefined;
+  const writeState = (): void => {
+    try {
+      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+      const tmp = `${state}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
+      fs.renameSync(tmp, state);
+    } catch {
+      /* the note is a convenience; unmounting works without it */
+    }
+  };
 
   const detach = (): void => {
     if (fd >= 0 && findMount(config.mountPoint)) {
@@ -86,7 +99,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     try {
       fd = openDevice();
       mountDevice(fd, config.mountPoint, {
-        fsName: config.fsName, subtype: 'memefs', rootMode: config.rootMode, allowOther: true,
+        fsName: config.fsName, subtype: config.fsName, rootMode: config.rootMode, allowOther: true,
       });
     } catch (e) {
       fail(e instanceof MountError ? e.message : String(e));
@@ -128,17 +141,18 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   worker.on('message', (m: { type: string; [k: string]: unknown }) => {
     switch (m.type) {
       case 'loaded':
+        if (typeof m.serial === 'number') serial = m.serial;
         mount();
+        break;
+      case 'label':
+        // FS_IOC_SETFSLABEL changed the label: keep the note `memefs info` reads current.
+        config.label = m.label as string;
+        if (ready) writeState();
         break;
       case 'ready':
         ready = true;
         clearTimeout(readyTimer);
-        try {
-          fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
-          fs.writeFileSync(state, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config } satisfies DaemonState));
-        } catch {
-          /* the note is a convenience; unmounting works without it */
-        }
+        writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         reporter.result({ ok: true });
         break;

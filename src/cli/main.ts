@@ -17,9 +17,10 @@ import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
-  parseDuration, parseFatType, parseSize, UsageError, type MountConfig,
+  parseDuration, parseFatType, parseSize, UsageError, checkSddl, type MountConfig,
 } from './options.js';
 import { Progress } from './progress.js';
+import { infoCommand, securityCommand } from './windows-commands.js';
 
 interface MountFlags {
   mountpoint?: string;
@@ -38,6 +39,7 @@ interface MountFlags {
   fatType?: string;
   clusterSize?: string;
   skipTooBig?: boolean;
+  sddl?: string;
 }
 
 function buildConfig(positional: string | undefined, flags: MountFlags): MountConfig {
@@ -59,6 +61,7 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   }
   if (flags.fsName !== undefined) config.fsName = checkFsName(flags.fsName);
   if (flags.caseInsensitive) config.caseInsensitive = true;
+  if (flags.sddl !== undefined) config.rootSddl = checkSddl(flags.sddl);
   if (flags.debug !== undefined) config.debugFlags = parseDebugFlags(flags.debug);
   if (flags.debugLog !== undefined) {
     config.logFile = flags.debugLog;
@@ -161,7 +164,8 @@ function startDaemon(config: MountConfig): ChildProcess {
 async function unmountCommand(target: string, flags: { lazy?: boolean }): Promise<number> {
   const entry = findMount(target);
   if (!entry) throw new MountError(`${target} is not mounted`);
-  if (entry.fsType !== 'fuse.memefs') throw new MountError(`${entry.mountPoint} is not a memefs mount (it is ${entry.fsType})`);
+  // The type is fuse.NAME with -F NAME; a daemon's note under /run/memefs vouches for other names.
+  if (entry.fsType !== 'fuse.memefs' && !(entry.fsType.startsWith('fuse.') && readState(entry.mountPoint) !== null)) throw new MountError(`${entry.mountPoint} is not a memefs mount (it is ${entry.fsType})`);
   const dead = isDeadMount(entry.mountPoint);
   const state = readState(entry.mountPoint);
   const resultFile = saveResultFile(entry.mountPoint);
@@ -237,7 +241,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-s, --size <size>', 'cap on memory for data and metadata: bytes, k/M/G/T, or % of RAM; 0 = no cap [50%]')
     .option('-l, --label <label>', 'volume label, up to 31 characters [MEMEFS]')
     .option('-i, --case-insensitive', 'case-insensitive, case-preserving names')
-    .option('-F, --fs-name <name>', 'file system name shown by mount and df, up to 15 characters [memefs]')
+    .option('-F, --fs-name <name>', 'file system name: the type fuse.NAME and the source in mount and df -T, up to 15 characters [memefs]')
+    .option('-S, --sddl <sddl>', 'security descriptor of the root as SDDL (its owner, group and mode follow from it)')
     .option('-d, --debug <flags>', 'debug log flags, -1 = all')
     .option('-D, --debug-log <file>', 'debug log file, - = stderr')
     .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=', (v: string, prev: string[] = []) => [...prev, v])
@@ -262,6 +267,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--lazy', 'detach now even if files are open there')
     .action(async (mp: string, flags: { lazy?: boolean }) => {
       program.setOptionValue('exitCode', await unmountCommand(mp, flags));
+    });
+  program
+    .command('info')
+    .description("show a mounted volume's label, serial number, size, use and options")
+    .argument('<mountpoint>')
+    .option('--json', 'as JSON')
+    .action((mp: string, o: { json?: boolean }) => {
+      program.setOptionValue('exitCode', infoCommand(mp, o.json ?? false));
+    });
+  program
+    .command('security')
+    .description("show a file's security descriptor as SDDL, or set it from SDDL")
+    .argument('<file>')
+    .argument('[sddl]')
+    .action((file: string, sddl: string | undefined) => {
+      program.setOptionValue('exitCode', securityCommand(file, sddl));
     });
   program
     .command('save')

@@ -4,6 +4,7 @@
  * value is checked; a malformed one is an error, never a silent default.
  */
 import os from 'node:os';
+import { SdError, sddlToBinary } from '../core/windows/sddl.js';
 
 export class UsageError extends Error {}
 
@@ -29,6 +30,10 @@ export interface MountConfig {
   labelGiven: boolean;
   /** Refuse names Windows cannot hold. */
   windowsNames: boolean;
+  /** Named streams: as user.NAME xattrs only, or also as FILE:NAME paths. */
+  streams: 'xattr' | 'windows';
+  /** Security descriptor of the root, as SDDL (-S); null: derived from mode/uid/gid. */
+  rootSddl: string | null;
   /** FAT image or lossless snapshot to load at mount and save back. */
   image: string | null;
   snapshot: string | null;
@@ -114,10 +119,29 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
       case 'label': into.label = checkLabel(need()); into.labelGiven = true; break;
       case 'fsname': into.fsName = checkFsName(need()); break;
       case 'case_insensitive': case 'ci': into.caseInsensitive = true; break;
+      case 'windows_names': into.windowsNames = true; break;
+      case 'streams': {
+        const v = need();
+        if (v !== 'windows' && v !== 'xattr') throw new UsageError(`-o streams=${v}: must be windows or xattr`);
+        into.streams = v;
+        break;
+      }
+      case 'sddl': into.rootSddl = checkSddl(need()); break;
       default:
-        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive)`);
+        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, streams, sddl)`);
     }
   }
+}
+
+/** Checks SDDL now, so a typo is an error at the command line rather than in the daemon. */
+export function checkSddl(text: string): string {
+  try {
+    sddlToBinary(text);
+  } catch (e) {
+    if (e instanceof SdError) throw new UsageError(`invalid security descriptor ${JSON.stringify(text)}: ${e.message}`);
+    throw e;
+  }
+  return text;
 }
 
 export function checkLabel(label: string): string {
@@ -150,6 +174,8 @@ export function defaultConfig(mountPoint: string): MountConfig {
     sizeGiven: false,
     labelGiven: false,
     windowsNames: false,
+    streams: 'xattr',
+    rootSddl: null,
     image: null,
     snapshot: null,
     noSave: false,

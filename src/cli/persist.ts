@@ -8,6 +8,7 @@ import { Volume, type VolumeOptions } from '../core/volume.js';
 import { loadFatIntoVolume, readImageFile, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import type { MountConfig } from './options.js';
+import { sddlToBinary } from '../core/windows/sddl.js';
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
 
@@ -24,6 +25,8 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
     rootGid: config.rootGid,
     label: config.label,
     windowsNames: config.windowsNames,
+    streams: config.streams,
+    rootSecurity: config.rootSddl ? sddlToBinary(config.rootSddl) : undefined,
   };
 }
 

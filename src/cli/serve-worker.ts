@@ -37,7 +37,7 @@ function openLog(): ((line: string) => void) | undefined {
 async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
-  post({ type: 'loaded' });
+  post({ type: 'loaded', serial: volume.serial });
 
   const start = await new Promise<{ type: string; fd?: number }>((resolve) => port.once('message', resolve));
   if (start.type !== 'serve') return;
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   const server = new FuseServer(start.fd!, volume, {
     log: openLog(),
     onReady: () => post({ type: 'ready' }),
+    onLabel: (label: string) => post({ type: 'label', label }),
     collect: (globalThis as { gc?: () => void }).gc,
   });
   const saveRequested = (): boolean => Atomics.load(control, 0) !== 0;

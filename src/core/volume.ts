@@ -14,6 +14,9 @@ import {
 } from './inode.js';
 import { checkName, foldCase, isWindowsName, nameByteLength } from './names.js';
 import { compare, now, type Timespec } from './time.js';
+import { StreamInode } from './stream-node.js';
+import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_READONLY } from './windows/attributes.js';
+import { NTFS_PREFIX, getNtfsXattr, removeNtfsXattr, setNtfsXattr } from './windows/ntfs-xattrs.js';
 
 export interface VolumeOptions {
   /** Case-insensitive, case-preserving names. */
@@ -30,6 +33,13 @@ export interface VolumeOptions {
   label?: string;
   /** Refuse names Windows cannot hold (EINVAL). */
   windowsNames?: boolean;
+  /**
+   * How named streams are reached besides the `user.NAME` xattr: 'xattr' (only that, the default) or
+   * 'windows' (also as `FILE:NAME`, as ntfs-3g's streams_interface=windows; ':' then cannot be in names).
+   */
+  streams?: 'xattr' | 'windows';
+  /** Self-relative security descriptor of the root (its owner, group and mode follow from it). */
+  rootSecurity?: Uint8Array;
 }
 
 /** Memory charged per inode for its metadata, and per directory entry beyond its name. */
@@ -89,6 +99,8 @@ export interface NamespaceListener {
 export class Volume implements Space {
   readonly caseInsensitive: boolean;
   readonly windowsNames: boolean;
+  /** `FILE:NAME` reaches named stream NAME of FILE. */
+  readonly windowsStreams: boolean;
   sizeLimit: number;
   inodeLimit: number;
   label: string;
@@ -105,6 +117,7 @@ export class Volume implements Space {
   constructor(options: VolumeOptions = {}) {
     this.caseInsensitive = options.caseInsensitive ?? false;
     this.windowsNames = options.windowsNames ?? false;
+    this.windowsStreams = options.streams === 'windows';
     this.sizeLimit = options.sizeLimit ?? Number.MAX_SAFE_INTEGER;
     this.inodeLimit = options.inodeLimit ?? 0;
     this.label = options.label ?? 'MEMEFS';
@@ -115,6 +128,7 @@ export class Volume implements Space {
     root.nlink = 2;
     root.parent = root;
     this.root = root;
+    if (options.rootSecurity) setNtfsXattr(this, root, 'system.ntfs_acl', options.rootSecurity);
   }
 
   // ---- accounting -------------------------------------------------------
@@ -179,6 +193,7 @@ export class Volume implements Space {
   }
 
   private maybeFree(inode: Inode): void {
+    if (inode instanceof StreamInode) return this.maybeFreeStreamNode(inode);
     if (inode.nlink > 0 || inode.refs > 0 || inode === this.root) return;
     if (!this.inodes.has(inode.ino)) return;
     this.inodes.delete(inode.ino);
@@ -207,6 +222,7 @@ export class Volume implements Space {
     checkName(name);
     if (name === '.' || name === '..') fail(Errno.EEXIST);
     if (this.windowsNames && !isWindowsName(name)) fail(Errno.EINVAL, `name not allowed on Windows: ${name}`);
+    if (this.windowsStreams && name.includes(':')) fail(Errno.EINVAL, `':' names a stream: ${name}`);
   }
 
   private dirOf(inode: Inode): Directory {
@@ -221,6 +237,7 @@ export class Volume implements Space {
     if (name === '.') return dir;
     if (name === '..') return dir.parent ?? dir;
     checkName(name);
+    if (this.windowsStreams && name.includes(':')) return this.lookupStream(dir, name);
     const entry = entries.get(name);
     if (entry === undefined) fail(Errno.ENOENT);
     return entry.inode;
@@ -279,6 +296,7 @@ export class Volume implements Space {
 
   /** Creates a regular file, FIFO, socket or device node. */
   mknod(caller: Caller, dir: Inode, name: string, mode: number, rdev = 0): Inode {
+    if (this.windowsStreams && name.includes(':') && ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0)) return this.createStream(caller, dir, name);
     const entries = this.checkCreate(caller, dir, name);
     const type = mode & S_IFMT;
     if (type === 0) mode |= S_IFREG;
@@ -287,6 +305,7 @@ export class Volume implements Space {
     const owner = this.initialOwner(caller, dir, mode);
     const inode = this.newInode((mode & S_IFMT) | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
     if (inode.isFile()) inode.data = new FileData(this);
+    inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
       this.attach(dir, entries, name, inode);
@@ -360,6 +379,7 @@ export class Volume implements Space {
     const entries = this.dirOf(dir);
     if (name === '.' || name === '..') fail(Errno.EISDIR);
     checkName(name);
+    if (this.windowsStreams && name.includes(':')) return this.unlinkStream(caller, dir, name);
     const entry = entries.get(name);
     if (entry === undefined) fail(Errno.ENOENT);
     checkAccess(caller, dir, W_OK | X_OK);
@@ -551,6 +571,7 @@ export class Volume implements Space {
       if (attr.size !== before || attr.mtime === undefined) {
         inode.mtime = t;
       }
+      if (attr.size !== before) inode.dosAttributes |= FILE_ATTRIBUTE_ARCHIVE;
       inode.ctime = t;
     }
     let mode = inode.mode;
@@ -626,6 +647,7 @@ export class Volume implements Space {
     const t = now();
     inode.mtime = t;
     inode.ctime = t;
+    inode.dosAttributes |= FILE_ATTRIBUTE_ARCHIVE; // as NTFS: changed since the last backup
     if (killSuidSgid && (inode.mode & (S_ISUID | S_ISGID)) !== 0) {
       inode.mode &= ~S_ISUID;
       if ((inode.mode & 0o010) !== 0 || (caller !== undefined && dropsSgid(caller, inode.mode, inode.gid))) inode.mode &= ~S_ISGID;
@@ -680,6 +702,8 @@ export class Volume implements Space {
   }
 
   getxattr(inode: Inode, name: string): Uint8Array {
+    if (inode instanceof StreamInode) inode = inode.base; // a stream's metadata is its file's
+    if (name.startsWith(NTFS_PREFIX)) return getNtfsXattr(inode, name);
     checkXattrName(name);
     if (name.startsWith('user.')) {
       const s = this.stream(inode, name.slice(5));
@@ -694,13 +718,20 @@ export class Volume implements Space {
   }
 
   listxattr(inode: Inode): string[] {
+    if (inode instanceof StreamInode) inode = inode.base;
     const names: string[] = [];
     if (inode.streams) for (const s of inode.streams.values()) names.push('user.' + s.name);
     if (inode.xattrs) for (const k of inode.xattrs.keys()) names.push(k);
     return names;
   }
 
-  setxattr(inode: Inode, name: string, value: Uint8Array, flags = 0): void {
+  setxattr(inode: Inode, name: string, value: Uint8Array, flags = 0, caller?: Caller): void {
+    if (inode instanceof StreamInode) inode = inode.base;
+    if (name.startsWith(NTFS_PREFIX)) {
+      if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
+      setNtfsXattr(this, inode, name, value, caller);
+      return;
+    }
     checkXattrName(name);
     if (value.length > XATTR_SIZE_MAX) fail(Errno.E2BIG);
     if (name.startsWith('user.')) {
@@ -720,8 +751,13 @@ export class Volume implements Space {
         this.uncharge(inode, cost);
         throw e;
       }
-      existing?.data.free();
-      this.streamsOf(inode).set(key, { name: existing?.name ?? sname, data });
+      if (existing) {
+        // Keep the Stream object: an open FILE:NAME node reads through it.
+        existing.data.free();
+        existing.data = data;
+      } else {
+        this.streamsOf(inode).set(key, { name: sname, data });
+      }
     } else {
       const old = inode.xattrs?.get(name);
       if (old && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
@@ -729,20 +765,20 @@ export class Volume implements Space {
       const cost = value.length - (old ? old.length : -ENTRY_COST - name.length);
       this.charge(inode, cost);
       if (inode.xattrs === null) inode.xattrs = new Map();
-      inode.xattrs.set(name, value.slice());
+      inode.xattrs.set(name, new Uint8Array(value)); // a copy: value may be a Buffer view of the request
     }
     inode.ctime = now();
   }
 
-  removexattr(inode: Inode, name: string): void {
+  removexattr(inode: Inode, name: string, caller?: Caller): void {
+    if (inode instanceof StreamInode) inode = inode.base;
+    if (name.startsWith(NTFS_PREFIX)) {
+      removeNtfsXattr(this, inode, name, caller);
+      return;
+    }
     checkXattrName(name);
     if (name.startsWith('user.')) {
-      const key = this.keyOf(name.slice(5));
-      const s = inode.streams?.get(key);
-      if (s === undefined) fail(Errno.ENODATA);
-      s.data.free();
-      inode.streams!.delete(key);
-      this.uncharge(inode, ENTRY_COST + nameByteLength(s.name));
+      if (!this.dropStream(inode, name.slice(5))) fail(Errno.ENODATA);
     } else {
       const old = inode.xattrs?.get(name);
       if (old === undefined) fail(Errno.ENODATA);
@@ -750,6 +786,130 @@ export class Volume implements Space {
       this.uncharge(inode, old.length + ENTRY_COST + name.length);
     }
     inode.ctime = now();
+  }
+  // ---- Windows: named streams as nodes, reparse retyping, read-only ------
+
+  private readonly streamNodes = new WeakMap<Stream, StreamInode>();
+
+  /** "FILE:NAME" or "FILE:NAME:$DATA" -> [FILE, NAME]; "FILE::$DATA" is the file itself (NAME ''). */
+  private splitStreamPath(name: string): [string, string] {
+    const colon = name.indexOf(':');
+    const base = name.slice(0, colon);
+    let sname = name.slice(colon + 1);
+    const type = sname.indexOf(':');
+    if (type >= 0) {
+      if (sname.slice(type + 1).toUpperCase() !== '$DATA') fail(Errno.ENOENT);
+      sname = sname.slice(0, type);
+    }
+    if (base === '' || sname.includes(':')) fail(Errno.ENOENT);
+    return [base, sname];
+  }
+
+  /** The node for stream `stream` of `base`: one per stream, so every lookup gets the same node id. */
+  streamNode(base: Inode, stream: Stream): StreamInode {
+    let node = this.streamNodes.get(stream);
+    if (node === undefined) {
+      node = new StreamInode(this.nextIno++, base, stream);
+      this.inodes.set(node.ino, node);
+      this.streamNodes.set(stream, node);
+      this.ref(base); // the file lives while its stream node does
+    }
+    return node;
+  }
+
+  private lookupStream(dir: Inode, name: string): Inode {
+    const [baseName, sname] = this.splitStreamPath(name);
+    const entry = this.dirOf(dir).get(baseName);
+    if (entry === undefined) fail(Errno.ENOENT);
+    if (sname === '') return entry.inode;
+    const stream = entry.inode.isFile() || entry.inode.isDir() ? this.stream(entry.inode, sname) : undefined;
+    if (stream === undefined) fail(Errno.ENOENT);
+    return this.streamNode(entry.inode, stream);
+  }
+
+  /** Creates stream NAME of FILE (empty), or returns the existing one. */
+  private createStream(caller: Caller, dir: Inode, name: string): Inode {
+    const [baseName, sname] = this.splitStreamPath(name);
+    const entry = this.dirOf(dir).get(baseName);
+    if (entry === undefined) fail(Errno.ENOENT);
+    const base = entry.inode;
+    if (sname === '') return base;
+    if (!base.isFile() && !base.isDir()) fail(Errno.EINVAL);
+    if (caller.checkPermissions) checkAccess(caller, base, W_OK);
+    if (this.stream(base, sname) === undefined) this.setxattr(base, 'user.' + sname, new Uint8Array(0), XATTR_CREATE);
+    return this.streamNode(base, this.stream(base, sname)!);
+  }
+
+  private unlinkStream(caller: Caller, dir: Inode, name: string): void {
+    const [baseName, sname] = this.splitStreamPath(name);
+    const entry = this.dirOf(dir).get(baseName);
+    if (entry === undefined || sname === '') fail(Errno.ENOENT);
+    if (caller.checkPermissions) checkAccess(caller, entry.inode, W_OK);
+    if (!this.dropStream(entry.inode, sname)) fail(Errno.ENOENT);
+  }
+
+  /** Deletes a stream; an open node of it keeps the data until it is released. */
+  private dropStream(inode: Inode, sname: string): boolean {
+    const key = this.keyOf(sname);
+    const s = inode.streams?.get(key);
+    if (s === undefined) return false;
+    inode.streams!.delete(key);
+    this.uncharge(inode, ENTRY_COST + nameByteLength(s.name));
+    const node = this.streamNodes.get(s);
+    if (node === undefined) s.data.free();
+    else node.removed = true;
+    inode.ctime = now();
+    return true;
+  }
+
+  private maybeFreeStreamNode(node: StreamInode): void {
+    if (node.refs > 0 || !this.inodes.has(node.ino)) return;
+    this.inodes.delete(node.ino);
+    this.streamNodes.delete(node.stream);
+    if (node.removed) node.stream.data.free();
+    this.unref(node.base);
+  }
+
+  /** Every (directory, name) that refers to `inode`: a scan of all directories, for rare changes only. */
+  namesOf(inode: Inode): [Inode, string][] {
+    const out: [Inode, string][] = [];
+    for (const d of this.inodes.values()) {
+      if (d.dir === null) continue;
+      for (const e of d.dir.entries()) if (e.inode === inode) out.push([d, e.name]);
+    }
+    return out;
+  }
+
+  /** Windows's read-only attribute: refuses opening for writing and truncating, even for root. */
+  checkWritable(inode: Inode): void {
+    if ((inode.dosAttributes & FILE_ATTRIBUTE_READONLY) !== 0) fail(Errno.EACCES, 'the file has the read-only attribute');
+  }
+
+  /** Turns a regular file or empty directory into a symlink or special file (reparse points); `target` for symlinks. */
+  retype(inode: Inode, mode: number, target: string | null): void {
+    if (inode === this.root) fail(Errno.EPERM);
+    if (inode instanceof StreamInode) fail(Errno.EINVAL);
+    if (target !== null) {
+      const bytes = nameByteLength(target);
+      if (bytes > SYMLINK_MAX) fail(Errno.ENAMETOOLONG);
+      this.charge(inode, bytes - (inode.target !== null ? inode.targetBytes : 0));
+    } else if (inode.target !== null) {
+      this.uncharge(inode, inode.targetBytes);
+    }
+    if (inode.isDir()) {
+      const parent = inode.parent;
+      if (parent && parent !== inode) parent.nlink--;
+      inode.nlink = inode.nlink > 0 ? 1 : 0;
+      inode.parent = null;
+      inode.dir = null;
+    }
+    inode.data?.free();
+    inode.data = null;
+    inode.mode = mode;
+    inode.target = target;
+    inode.targetBytes = target !== null ? nameByteLength(target) : 0;
+    inode.ctime = now();
+    for (const l of this.listeners) l.inodeChanged?.(inode);
   }
 }
 

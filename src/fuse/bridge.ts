@@ -22,6 +22,8 @@ import { MAX_WRITE, type Request, type Session } from './session.js';
 import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
 import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
+import { StreamInode } from '../core/stream-node.js';
+import { Notifier } from './notifier.js';
 import { decodeName, encodeName } from '../core/names.js';
 import type { SetAttr, Volume } from '../core/volume.js';
 
@@ -35,6 +37,8 @@ export interface BridgeOptions {
   writebackCache: boolean;
   /** One line per operation, when set. */
   log?: (line: string) => void;
+  /** Called after FS_IOC_SETFSLABEL changed the label. */
+  onLabel?: (label: string) => void;
   /**
    * The volume also changes outside the kernel (the in-process API): the page
    * cache is not kept across opens and is dropped when the kernel sees a new
@@ -78,6 +82,7 @@ export class Bridge {
     private readonly session: Session,
     private readonly options: BridgeOptions,
   ) {
+    if (volume.windowsStreams) volume.listeners.add({ entryRemoved: (_dir, _name, inode) => this.streamBaseRemoved(inode) });
     const h = this.handlers;
     h[Op.INIT] = (r) => this.init(r);
     h[Op.DESTROY] = (r) => { this.destroyed = true; this.session.ok(r.unique); this.session.close(); };
@@ -181,10 +186,26 @@ export class Bridge {
 
   private describe(req: Request): string {
     const body = IN_HEADER_SIZE;
+    const q = (s: string): string => JSON.stringify(s);
     try {
       switch (req.opcode) {
         case Op.LOOKUP: case Op.UNLINK: case Op.RMDIR: case Op.GETXATTR: case Op.REMOVEXATTR:
           return ` name=${JSON.stringify(this.name(req, req.opcode === Op.GETXATTR ? body + GetxattrIn.size : body)[0])}`;
+        case Op.SETXATTR: {
+          const a = SetxattrIn.read(req.buf, body);
+          return ` name=${q(this.name(req, body + (this.setxattrExt ? SetxattrIn.size : SETXATTR_IN_COMPAT_SIZE))[0])} size=${a.size}`;
+        }
+        case Op.SYMLINK: {
+          const [name, next] = this.name(req, body);
+          return ` name=${q(name)} target=${q(this.name(req, next)[0])}`;
+        }
+        case Op.LINK: return ` name=${q(this.name(req, body + LinkIn.size)[0])} from=${LinkIn.read(req.buf, body).oldnodeid}`;
+        case Op.RENAME: case Op.RENAME2: {
+          const v2 = req.opcode === Op.RENAME2;
+          const a = v2 ? Rename2In.read(req.buf, body) : { ...RenameIn.read(req.buf, body), flags: 0 };
+          const [from, next] = this.name(req, body + (v2 ? Rename2In.size : RenameIn.size));
+          return ` name=${q(from)} newdir=${a.newdir} newname=${q(this.name(req, next)[0])}${a.flags ? ` flags=${a.flags}` : ''}`;
+        }
         case Op.MKDIR: return ` name=${JSON.stringify(this.name(req, body + MkdirIn.size)[0])}`;
         case Op.MKNOD: return ` name=${JSON.stringify(this.name(req, body + MknodIn.size)[0])}`;
         case Op.CREATE: return ` name=${JSON.stringify(this.name(req, body + CreateIn.size)[0])}`;
@@ -213,8 +234,10 @@ export class Bridge {
   /** Writes an entry_out for `inode` at `at` and counts the lookup the kernel now holds. */
   private fillEntry(at: number, inode: Inode): void {
     const o = this.options;
+    // A stream node (FILE:NAME) changes behind the kernel's back (user.NAME xattrs, deleting FILE): never cached.
+    const transient = inode instanceof StreamInode;
     EntryOut.write(this.session.out, at, {
-      nodeid: inode.ino, generation: 0, entry_valid: o.entryTimeout, attr_valid: o.attrTimeout,
+      nodeid: inode.ino, generation: 0, entry_valid: transient ? 0 : o.entryTimeout, attr_valid: transient ? 0 : o.attrTimeout,
       entry_valid_nsec: 0, attr_valid_nsec: 0,
     });
     this.fillAttr(at + EntryOut.size, inode);
@@ -227,7 +250,7 @@ export class Bridge {
   }
 
   private replyAttr(req: Request, inode: Inode): void {
-    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: this.options.attrTimeout, attr_valid_nsec: 0 });
+    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: inode instanceof StreamInode ? 0 : this.options.attrTimeout, attr_valid_nsec: 0 });
     this.fillAttr(OUT_HEADER_SIZE + AttrOut.size, inode);
     this.session.ok(req.unique, ATTR_OUT_SIZE);
   }
@@ -285,7 +308,8 @@ export class Bridge {
     try {
       inode = this.volume.lookup(this.kernelCaller, dir, name);
     } catch (e) {
-      if (e instanceof FsError && e.errno === Errno.ENOENT && this.options.negativeTimeout > 0) {
+      const streamPath = this.volume.windowsStreams && name.includes(':');
+      if (e instanceof FsError && e.errno === Errno.ENOENT && this.options.negativeTimeout > 0 && !streamPath) {
         // A negative entry: the kernel may remember the absence for negativeTimeout seconds.
         EntryOut.write(this.session.out, OUT_HEADER_SIZE, { nodeid: 0, entry_valid: this.options.negativeTimeout });
         Attr.write(this.session.out, OUT_HEADER_SIZE + EntryOut.size, {});
@@ -294,6 +318,7 @@ export class Bridge {
       }
       throw e;
     }
+    if (this.volume.windowsStreams && name.includes(':')) this.noteStreamDentry(dir, name, inode);
     this.replyEntry(req, inode);
   }
 
@@ -346,6 +371,16 @@ export class Bridge {
     if (v & FATTR.MTIME) attr.mtime = v & FATTR.MTIME_NOW ? 'now' : { sec: a.mtime, nsec: a.mtimensec };
     if (v & FATTR.CTIME) attr.ctime = { sec: a.ctime, nsec: a.ctimensec };
     if (v & FATTR.KILL_SUIDGID) attr.killSuidSgid = true;
+    if ((v & FATTR.SIZE) !== 0 && (v & FATTR.FH) === 0) this.volume.checkWritable(inode); // truncate(2) by path
+    if (this.pinnedTimes !== null && this.pinnedTimes.has(inode)) {
+      if ((v & FATTR.CTIME) !== 0 && (v & (FATTR.MODE | FATTR.UID | FATTR.GID | FATTR.SIZE | FATTR.ATIME)) === 0) {
+        // The kernel writing back the times it cached, after system.ntfs_times set them: those win.
+        this.replyAttr(req, inode);
+        return;
+      } else if ((v & (FATTR.MTIME | FATTR.SIZE)) !== 0) {
+        this.pinnedTimes.delete(inode);
+      }
+    }
     // chown(f, -1, -1) on a file arrives (with the writeback cache) as a change of ctime alone,
     // without FATTR_KILL_SUIDGID; Linux clears set-ID bits on it as on any chown.
     if ((v & ~(FATTR.FH | FATTR.LOCKOWNER)) === FATTR.CTIME && !inode.isDir()) attr.killSuidSgid = true;
@@ -414,7 +449,9 @@ export class Bridge {
    * instead, so that write() itself fails with ENOSPC rather than a later
    * writeback (the kernel may hold tens of MiB of dirty pages per mount).
    */
-  private fileOpenFlags(): number {
+  private fileOpenFlags(inode?: Inode): number {
+    // Stream nodes: no page cache, their data also changes through user.NAME xattrs.
+    if (inode instanceof StreamInode) return FOPEN.DIRECT_IO;
     if (this.options.shared) return 0;
     if (this.options.writebackCache) {
       const free = this.volume.sizeLimit - this.volume.used;
@@ -426,12 +463,13 @@ export class Bridge {
   private open(req: Request): void {
     const inode = this.node(req);
     const a = OpenIn.read(req.buf, IN_HEADER_SIZE);
+    if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
     // O_TRUNC truncates even with O_RDONLY on Linux (the kernel checked write permission and,
     // with ATOMIC_O_TRUNC, already set its size to 0).
     if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) {
       this.volume.setattr(this.caller(req), inode, { size: 0, killSuidSgid: (a.open_flags & OPEN_KILL_SUIDGID) !== 0 });
     }
-    this.replyOpen(req, inode, this.openHandle(inode, (a.flags & O_ACCMODE) !== 0), this.fileOpenFlags());
+    this.replyOpen(req, inode, this.openHandle(inode, (a.flags & O_ACCMODE) !== 0), this.fileOpenFlags(inode));
   }
 
   private create(req: Request): void {
@@ -444,10 +482,13 @@ export class Bridge {
       // The name appeared since the kernel looked (or differs only in case): open what is there.
       if (existing.isDir()) throw new FsError(Errno.EISDIR);
       inode = existing;
+      if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
       if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) this.volume.setattr(this.caller(req), inode, { size: 0 });
     } else {
       inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT));
+      if (inode instanceof StreamInode && (a.flags & O_TRUNC) !== 0) this.volume.setattr(this.caller(req), inode, { size: 0 });
     }
+    if (this.volume.windowsStreams && name.includes(':')) this.noteStreamDentry(dir, name, inode);
     this.replyCreated(req, inode);
   }
 
@@ -464,7 +505,7 @@ export class Bridge {
 
   private replyCreated(req: Request, inode: Inode): void {
     this.fillEntry(OUT_HEADER_SIZE, inode);
-    this.replyOpen(req, inode, this.openHandle(inode, true), this.fileOpenFlags(), OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
+    this.replyOpen(req, inode, this.openHandle(inode, true), this.fileOpenFlags(inode), OUT_HEADER_SIZE + ENTRY_OUT_SIZE);
     this.session.ok(req.unique, ENTRY_OUT_SIZE + OpenOut.size);
   }
 
@@ -480,6 +521,7 @@ export class Bridge {
     const size = Math.min(a.size, req.len - start);
     const inode = this.node(req);
     const kill = (a.write_flags & WRITE_KILL_SUIDGID) !== 0;
+    if (this.pinnedTimes !== null) this.pinnedTimes.delete(inode);
     const caller = kill && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : undefined;
     const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), kill, caller);
     // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
@@ -560,7 +602,10 @@ export class Bridge {
     const a = SetxattrIn.read(req.buf, IN_HEADER_SIZE);
     const [name, next] = this.name(req, IN_HEADER_SIZE + (this.setxattrExt ? SetxattrIn.size : SETXATTR_IN_COMPAT_SIZE));
     const value = req.buf.subarray(next, Math.min(next + a.size, req.len));
-    this.volume.setxattr(inode, name, value, a.flags);
+    const before = inode.mode & S_IFMT;
+    const target = inode.target;
+    this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
+    if (name.startsWith('system.ntfs_')) this.afterNtfsChange(inode, name, before !== (inode.mode & S_IFMT) || inode.target !== target);
     this.session.ok(req.unique);
   }
 
@@ -586,7 +631,7 @@ export class Bridge {
 
   private removexattr(req: Request): void {
     const [name] = this.name(req, IN_HEADER_SIZE);
-    this.volume.removexattr(this.node(req), name);
+    this.volume.removexattr(this.node(req), name, this.caller(req));
     this.session.ok(req.unique);
   }
 
@@ -656,6 +701,7 @@ export class Bridge {
         const label = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
         if (label.length > 32) throw new FsError(Errno.EINVAL);
         this.volume.label = label;
+        this.options.onLabel?.(label);
         break;
       }
       default:
@@ -666,6 +712,79 @@ export class Bridge {
   }
 
   // ---- notifications ----------------------------------------------------
+
+  private notifier: Notifier | null = null;
+  /** Regular files whose mtime/ctime system.ntfs_times set since their last write (see setattr). */
+  private pinnedTimes: WeakSet<Inode> | null = null;
+  /** With FILE:NAME streams: the names under which the kernel caches stream nodes, per file. */
+  private readonly streamDentries = new WeakMap<Inode, Set<string>>();
+
+  /** Remembers that the kernel caches `name` in `dir` for a stream node (to drop it with the file). */
+  private noteStreamDentry(dir: Inode, name: string, node: Inode): void {
+    const base = node instanceof StreamInode ? node.base : node;
+    let names = this.streamDentries.get(base);
+    if (names === undefined) this.streamDentries.set(base, (names = new Set()));
+    names.add(`${dir.ino}/${name}`);
+  }
+
+  /**
+   * A file with streams lost its last name: the kernel still caches FILE:NAME entries for its
+   * stream nodes, which would keep their memory until it forgets them. Drop them. The kernel holds
+   * the directory's lock until this request is answered, so the helper thread writes these later,
+   * without anyone waiting for it.
+   */
+  private streamBaseRemoved(inode: Inode): void {
+    const names = this.streamDentries.get(inode);
+    if (names === undefined || inode.nlink > 0) return;
+    this.streamDentries.delete(inode);
+    const messages: Uint8Array[] = [];
+    for (const key of names) {
+      const slash = key.indexOf('/');
+      messages.push(this.invalEntryMessage(Number(key.slice(0, slash)), key.slice(slash + 1)));
+    }
+    this.notifier ??= new Notifier(this.session.fd);
+    this.notifier.send(messages, false);
+  }
+
+  private invalEntryMessage(parent: number, name: string): Uint8Array {
+    const bytes = encodeName(name);
+    const m = Buffer.alloc(OUT_HEADER_SIZE + NotifyInvalEntryOut.size + bytes.length + 1);
+    m.writeUInt32LE(m.length, 0);
+    m.writeInt32LE(Notify.INVAL_ENTRY, 4);
+    NotifyInvalEntryOut.write(m, OUT_HEADER_SIZE, { parent, namelen: bytes.length, flags: 0 });
+    m.set(bytes, OUT_HEADER_SIZE + NotifyInvalEntryOut.size);
+    return m;
+  }
+
+  /**
+   * A system.ntfs_* xattr changed what the kernel caches. Owner, group and mode (ntfs_acl) and atime:
+   * the cached attributes are dropped. A new type (a reparse point made a file a symlink or FIFO), or
+   * new mtime/ctime of a regular file (which the kernel keeps itself under the writeback cache): every
+   * name of the inode is dropped too, so the kernel forgets the inode and looks it up afresh.
+   */
+  private afterNtfsChange(inode: Inode, name: string, retyped: boolean): void {
+    const times = name.startsWith('system.ntfs_times') && inode.isFile() && this.options.writebackCache;
+    if (times) (this.pinnedTimes ??= new WeakSet()).add(inode);
+    if (retyped || times) this.forgetNames(inode, true);
+    else if (name.startsWith('system.ntfs_acl') || name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime')) this.forgetNames(inode, false);
+  }
+
+  private forgetNames(inode: Inode, names: boolean): void {
+    const messages: Uint8Array[] = [];
+    const message = (code: number, body: Uint8Array): Uint8Array => {
+      const m = Buffer.alloc(OUT_HEADER_SIZE + body.length);
+      m.writeUInt32LE(m.length, 0);
+      m.writeInt32LE(code, 4);
+      m.set(body, OUT_HEADER_SIZE);
+      return m;
+    };
+    for (const [dir, name] of names ? this.volume.namesOf(inode) : []) messages.push(this.invalEntryMessage(dir.ino, name));
+    const inval = Buffer.alloc(NotifyInvalInodeOut.size);
+    NotifyInvalInodeOut.write(inval, 0, { ino: inode.ino, off: 0, len: -1 });
+    messages.push(message(Notify.INVAL_INODE, inval));
+    this.notifier ??= new Notifier(this.session.fd);
+    this.notifier.send(messages);
+  }
 
   /** Tells the kernel to drop its cached name `name` in `dir`. Never call while serving a request on `dir`. */
   invalidateEntry(dir: Inode, name: string): void {

@@ -32,6 +32,7 @@ export function bridgeOptions(volume: Volume, options: ServeOptions): BridgeOpti
     negativeTimeout: options.negativeTimeout ?? (volume.caseInsensitive ? 0 : LONG_TIMEOUT),
     writebackCache: options.writebackCache ?? true,
     log: options.log,
+    onLabel: options.onLabel,
     shared: options.shared,
   };
 }

@@ -39,7 +39,7 @@ export function decodeEaList(b: Uint8Array): Ea[] {
     if (b[at + 8 + nameLen] !== 0) throw new EaError(`EA name at ${at} is not NUL-terminated`);
     const name = String.fromCharCode(...b.subarray(at + 8, at + 8 + nameLen));
     checkEaName(name);
-    out.push({ name, flags, value: b.slice(at + 9 + nameLen, end) });
+    out.push({ name, flags, value: Uint8Array.prototype.slice.call(b, at + 9 + nameLen, end) });
     if (next === 0) break;
     if (next % 4 !== 0 || at + next < end) throw new EaError(`EA entry at ${at} has a bad next offset ${next}`);
     at += next;

@@ -385,10 +385,10 @@ function readAcl(b: Uint8Array, at: number, what: string): Acl {
       const sid = readSid(b.subarray(0, p + aceLen), p + 8, `${what} ACE ${i}`);
       if (8 + sidSize(sid) > aceLen) throw new SdError(`${what}: ACE ${i} SID runs past the ACE`);
       const ace: Ace = { type, flags, mask: v.getUint32(p + 4, true), sid };
-      if (8 + sidSize(sid) !== aceLen) ace.raw = b.slice(p, p + aceLen); // trailing bytes: keep them
+      if (8 + sidSize(sid) !== aceLen) ace.raw = Uint8Array.prototype.slice.call(b, p, p + aceLen); // trailing bytes: keep them
       aces.push(ace);
     } else {
-      aces.push({ type, flags, mask: aceLen >= 8 ? v.getUint32(p + 4, true) : 0, sid: { authority: 0, subAuthorities: [] }, raw: b.slice(p, p + aceLen) });
+      aces.push({ type, flags, mask: aceLen >= 8 ? v.getUint32(p + 4, true) : 0, sid: { authority: 0, subAuthorities: [] }, raw: Uint8Array.prototype.slice.call(b, p, p + aceLen) });
     }
     p += aceLen;
   }
