@@ -234,6 +234,11 @@ function alive(pid: number): boolean {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `memefs dump IMAGE | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = new Command('memefs')
     .description('A RAM disk for Linux: mounts a file system that lives in this process\'s memory')
     .argument('[mountpoint]', 'where to mount')
@@ -255,6 +260,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
     .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride()
     .action(async (mp: string | undefined, flags: MountFlags) => {
       program.setOptionValue('exitCode', await mountCommand(mp, flags));
