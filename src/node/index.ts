@@ -60,9 +60,23 @@ export function createVolume(options: VolumeOptions = {}): Volume {
   return new Volume(options);
 }
 
-/** A node:fs-compatible object over `volume` (a new volume when omitted). */
-export function createFs(volume?: Volume | null, options: FsOptions = {}): MemefsFs {
-  const vol = volume ?? new Volume();
+/**
+ * A node:fs-compatible object over `volume`. Without a volume, a new one is
+ * made from the options (which may then also carry the volume's own:
+ * caseInsensitive, sizeLimit, label, windowsNames...).
+ */
+export function createFs(volume?: Volume | null, options?: FsOptions): MemefsFs;
+export function createFs(options: MemefsOptions): MemefsFs;
+export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOptions?: FsOptions): MemefsFs {
+  let vol: Volume;
+  let options: FsOptions;
+  if (volumeOrOptions instanceof Volume) {
+    vol = volumeOrOptions;
+    options = fsOptions ?? {};
+  } else {
+    options = { ...volumeOrOptions, ...fsOptions };
+    vol = new Volume(volumeOrOptions ?? {});
+  }
   const hub = new WatchHub();
   const core = new SyncFs(
     vol,

@@ -68,16 +68,20 @@ export class ReadStream extends Readable {
   private readonly handle: HandleLike | null;
 
   constructor(private readonly core: SyncFs, path: unknown, options: ReadStreamOptions = {}) {
-    super({ highWaterMark: options.highWaterMark ?? 64 * 1024, encoding: options.encoding ?? undefined, emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
+    // Validate before super(): once constructed, the stream opens itself on the next tick.
     const d = descriptorOf(options.fd);
+    const checkedPath = d.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    const mode = parseMode(options.mode, 'mode', 0o666);
+    const start = checkStart(options.start, 'start');
+    const end = options.end === undefined || options.end === Infinity ? Infinity : checkStart(options.end, 'end')!;
+    if (start !== undefined && start > end) throw outOfRange('start', `<= "end" (here: ${end})`, start);
+    super({ highWaterMark: options.highWaterMark ?? 64 * 1024, encoding: options.encoding ?? undefined, emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
     this.fd = d.fd;
     this.handle = d.handle;
-    this.path = this.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    this.path = checkedPath;
     this.flags = options.flags ?? 'r';
-    this.mode = parseMode(options.mode, 'mode', 0o666);
-    this.start = checkStart(options.start, 'start');
-    const end = options.end === undefined || options.end === Infinity ? Infinity : checkStart(options.end, 'end')!;
-    if (this.start !== undefined && this.start > end) throw outOfRange('start', `<= "end" (here: ${end})`, this.start);
+    this.mode = mode;
+    this.start = start;
     this.end = end;
     this.pos = this.start;
     this.autoClose = options.autoClose ?? true;
@@ -162,14 +166,18 @@ export class WriteStream extends Writable {
   private readonly handle: HandleLike | null;
 
   constructor(private readonly core: SyncFs, path: unknown, options: WriteStreamOptions = {}) {
-    super({ highWaterMark: options.highWaterMark, decodeStrings: true, defaultEncoding: options.encoding ?? 'utf8', emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
+    // Validate before super(): once constructed, the stream opens itself on the next tick.
     const d = descriptorOf(options.fd);
+    const checkedPath = d.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    const mode = parseMode(options.mode, 'mode', 0o666);
+    const start = checkStart(options.start, 'start');
+    super({ highWaterMark: options.highWaterMark, decodeStrings: true, defaultEncoding: options.encoding ?? 'utf8', emitClose: options.emitClose ?? true, autoDestroy: true, signal: options.signal });
     this.fd = d.fd;
     this.handle = d.handle;
-    this.path = this.fd === null ? (path instanceof Buffer ? path : toPath(path)) : undefined;
+    this.path = checkedPath;
     this.flags = options.flags ?? 'w';
-    this.mode = parseMode(options.mode, 'mode', 0o666);
-    this.start = checkStart(options.start, 'start');
+    this.mode = mode;
+    this.start = start;
     this.pos = this.start;
     this.autoClose = options.autoClose ?? true;
   }

@@ -268,6 +268,16 @@ test('symlink loops, PATH_MAX and NAME_MAX', () => {
   assert.throws(() => fs.statSync('/' + 'a/'.repeat(2048)), { code: 'ENAMETOOLONG' });
 });
 
+test('createFs(options) makes the volume from the same options', () => {
+  const fs = createFs({ caseInsensitive: true, sizeLimit: 1 << 20, label: 'OPTS', uid: 1234, gid: 55, umask: 0o077 });
+  fs.writeFileSync('/A', 'x');
+  assert.equal(fs.readFileSync('/a', 'utf8'), 'x');
+  const st = fs.statSync('/a');
+  assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [1234, 55, 0o600]);
+  assert.equal(fs.volume.label, 'OPTS');
+  assert.equal(fs.volume.sizeLimit, 1 << 20);
+});
+
 test('Windows names option and volume label', () => {
   const vol = new Volume({ windowsNames: true, label: 'TESTVOL' });
   const fs = createFs(vol);

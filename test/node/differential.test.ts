@@ -33,6 +33,7 @@ before(() => {
 });
 
 after(() => {
+  become(false);
   process.chdir(originalCwd);
   if (mounted) execFileSync('umount', [mnt]);
   if (mnt) realFs.rmdirSync(mnt);
