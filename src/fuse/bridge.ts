@@ -780,7 +780,8 @@ export class Bridge {
     };
     for (const [dir, name] of names ? this.volume.namesOf(inode) : []) messages.push(this.invalEntryMessage(dir.ino, name));
     const inval = Buffer.alloc(NotifyInvalInodeOut.size);
-    NotifyInvalInodeOut.write(inval, 0, { ino: inode.ino, off: 0, len: -1 });
+    // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
+    NotifyInvalInodeOut.write(inval, 0, { ino: inode.ino, off: -1, len: 0 });
     messages.push(message(Notify.INVAL_INODE, inval));
     this.notifier ??= new Notifier(this.session.fd);
     this.notifier.send(messages);
