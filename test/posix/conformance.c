@@ -820,6 +820,47 @@ static void t_open(void) {
   }
   E(open("f", O_TMPFILE | O_RDWR, 0600));
   E(open(".", O_TMPFILE | O_RDONLY, 0600));
+  /* more flags: O_NOATIME needs ownership, O_PATH descriptors refuse I/O, O_DIRECT and O_SYNC work */
+  mkfile("fl", 0666, "flags");
+  chown("fl", U2, G2);
+  AS(U1, G1, 0) {
+    E(open("fl", O_RDONLY | O_NOATIME));
+    int f2 = E(open("fl", O_RDWR | O_SYNC | O_DSYNC | O_CLOEXEC | O_NOCTTY | O_LARGEFILE));
+    E(write(f2, "F", 1));
+    close(f2);
+  }
+  AS(U2, G2, 0) { int f2 = E(open("fl", O_RDONLY | O_NOATIME)); close(f2); }
+  fd = E(open("fl", O_RDONLY | O_NOATIME));
+  close(fd);
+  fd = E(open("fl", O_PATH));
+  char one[1];
+  E(read(fd, one, 1));
+  E(write(fd, "x", 1));
+  E(fchmod(fd, 0600));
+  E(fstat(fd, &(struct stat){0}));
+  E(fchdir(fd));
+  close(fd);
+  fd = E(open("d", O_PATH | O_DIRECTORY));
+  E(fchdir(fd));
+  E(chdir(".."));
+  close(fd);
+  fd = E(open("fl", O_RDWR | O_DIRECT));
+  if (fd >= 0) {
+    char *al;
+    if (posix_memalign((void **)&al, 4096, 8192) == 0) {
+      memset(al, 'D', 8192);
+      E(pwrite(fd, al, 8192, 0));
+      memset(al, 0, 8192);
+      E(pread(fd, al, 8192, 4096));
+      SAY("O_DIRECT read back %c%c", al[0], al[4095]);
+      free(al);
+    }
+    close(fd);
+  }
+  ST("fl");
+  fd = E(open("fl", O_WRONLY | O_NONBLOCK | O_TRUNC));
+  close(fd);
+  ST("fl");
   /* a file being executed cannot be opened for writing */
   int src = open("/bin/sleep", O_RDONLY);
   int dst = open("exe", O_CREAT | O_WRONLY, 0755);
