@@ -9,9 +9,9 @@ import { Errno, fail, isFsError } from '../core/errno.js';
 import { S_IFMT, S_IFREG, S_ISGID, S_ISUID, PERMISSION_BITS, type Inode } from '../core/inode.js';
 import type { Timespec } from '../core/time.js';
 import type { Volume } from '../core/volume.js';
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { constants, O_ACCMODE } from './constants.js';
-import { cpError, invalidArgType, notSupported, outOfRange, systemError, uvError, type NodeSystemError } from './errors.js';
+import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
@@ -21,6 +21,8 @@ import { PathWalker, toPath } from './paths.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
 import type { WatchHub } from './watch.js';
 import { Dir, type OpenDirOptions } from './dir.js';
+import { Remover } from './rm.js';
+import { Copier } from './cp.js';
 
 const { O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, O_RDWR, COPYFILE_EXCL, COPYFILE_FICLONE_FORCE } = constants;
 
@@ -277,7 +279,7 @@ export class SyncFs {
   rmdirSync(path: unknown, options?: { recursive?: boolean }): void {
     const p = toPath(path);
     if (options?.recursive) {
-      this.rimraf(p);
+      new Remover(this).rimraf(p);
       return;
     }
     if (PathWalker.isRootOnly(p)) throw uvError(Errno.EBUSY, 'rmdir', p);
@@ -321,21 +323,31 @@ export class SyncFs {
     return names.map((n) => encodeResult(n, enc));
   }
 
-  /** Breadth-first, as Node 20's readdir({ recursive }); symlinks are not descended. */
+  /**
+   * Breadth-first, as Node 20's readdir({ recursive }): each directory is
+   * listed by its joined path (so permissions apply on the way); the name form
+   * descends wherever stat() finds a directory (symlinks too, until ELOOP),
+   * the Dirent form only into real directories.
+   */
   private readdirRecursive(p: string, inode: Inode, opts: ReaddirOptions): (string | Buffer | Dirent)[] {
     const out: (string | Buffer | Dirent)[] = [];
-    const queue: { path: string; rel: string; inode: Inode }[] = [{ path: p, rel: '', inode }];
+    const queue = [p];
+    const plain = { ...opts, encoding: 'utf8' as const };
     for (let i = 0; i < queue.length; i++) {
       const at = queue[i]!;
-      const entries = this.listDir(at.path, at.inode, { ...opts, encoding: 'utf8' }, at.path) as (string | Dirent)[];
+      const dir = i === 0 ? inode : this.resolve(at, true, 'scandir');
+      const entries = this.listDir(at, dir, plain, at) as (string | Dirent)[];
       for (const entry of entries) {
         const name = typeof entry === 'string' ? entry : (entry.name as string);
-        const childPath = posix.join(at.path, name);
-        const rel = at.rel === '' ? name : posix.join(at.rel, name);
-        const child = at.inode.dir!.get(name)!.inode;
-        if (opts.withFileTypes) out.push(new Dirent(encodeResult(name, opts.encoding), child.mode & S_IFMT, at.path));
-        else out.push(encodeResult(rel, opts.encoding));
-        if (child.dir !== null) queue.push({ path: childPath, rel, inode: child });
+        const childPath = posix.join(at, name);
+        if (opts.withFileTypes) {
+          const dirent = entry as Dirent;
+          out.push(opts.encoding && opts.encoding !== 'utf8' ? new Dirent(encodeResult(name, opts.encoding), SyncFs.typeOf(dir.dir!.get(name)!.inode), at) : dirent);
+          if (dirent.isDirectory()) queue.push(childPath);
+        } else {
+          out.push(encodeResult(posix.relative(p, childPath), opts.encoding));
+          if (this.walker.inode(childPath, true)?.dir) queue.push(childPath);
+        }
       }
     }
     return out;
@@ -1038,273 +1050,23 @@ export class SyncFs {
     return e;
   }
 
-  // ---- rm and cp (Node implements these in JavaScript over the primitives) -----------------
+  // ---- rm and cp: Node implements these in JavaScript over the primitives (rm.ts, cp.ts) ----
 
-  /** fs.rmSync: Node's validation (an lstat unless force+recursive) and then its rimraf. */
   rmSync(path: unknown, options?: RmOptions): void {
-    this.rm(path, options, false);
+    new Remover(this).rm(path, options, false);
   }
 
   /** fs.rm / fs.promises.rm: the asynchronous rimraf, whose validation always lstats. */
   rmAsyncForm(path: unknown, options?: RmOptions): void {
-    this.rm(path, options, true);
+    new Remover(this).rm(path, options, true);
   }
 
-  private rm(path: unknown, options: RmOptions | undefined, asyncForm: boolean): void {
-    const p = toPath(path);
-    const force = options?.force === true;
-    const recursive = options?.recursive === true;
-    if (asyncForm || !force || !recursive) {
-      const inode = this.walker.inode(p, false);
-      if (inode === null) {
-        const errno = this.walker.errno;
-        if (!(force && errno === Errno.ENOENT)) throw uvError(errno, 'lstat', p);
-      } else if (inode.dir !== null && !recursive) {
-        throw systemError('ERR_FS_EISDIR', 'Path is a directory', { code: 'EISDIR', message: 'is a directory', path: p, syscall: 'rm', errno: Errno.EISDIR });
-      }
-    }
-    if (asyncForm) this.rimrafAsync(p);
-    else this.rimraf(p);
-  }
-
-  /** The callback rimraf: like the sync one, but every ENOENT on the way counts as done. */
-  private rimrafAsync(p: string): void {
-    try {
-      const inode = this.walker.inode(p, false);
-      if (inode === null && this.walker.errno === Errno.ENOENT) return;
-      if (inode !== null && inode.dir !== null) {
-        this.rmdirAsync(p, null);
-        return;
-      }
-      try {
-        this.unlinkSync(p);
-      } catch (e) {
-        const err = e as NodeSystemError;
-        if (err.code === 'EISDIR' || err.code === 'EPERM') this.rmdirAsync(p, err);
-        else throw e;
-      }
-    } catch (e) {
-      if ((e as NodeSystemError).code !== 'ENOENT') throw e;
-    }
-  }
-
-  private rmdirAsync(p: string, original: NodeSystemError | null): void {
-    try {
-      this.rmdirSync(p);
-    } catch (e) {
-      const err = e as NodeSystemError;
-      if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'EPERM') {
-        const children = this.readdirSync(p) as string[];
-        for (const child of children) this.rimrafAsync(p + '/' + child);
-        this.rmdirSync(p);
-        return;
-      }
-      if (err.code === 'ENOTDIR') {
-        if (original) throw original;
-        return;
-      }
-      throw e;
-    }
-  }
-
-  /** Node's rimraf: lstat, then unlink or rmdir; a non-empty directory has its children removed first. */
-  private rimraf(p: string): void {
-    const inode = this.walker.inode(p, false);
-    if (inode === null && this.walker.errno === Errno.ENOENT) return;
-    try {
-      if (inode !== null && inode.dir !== null) this.rmdirTree(p, null);
-      else this.unlinkSync(p);
-    } catch (e) {
-      const err = e as NodeSystemError;
-      if (err.code === 'ENOENT') return;
-      if (err.code !== 'EPERM' && err.code !== 'EISDIR') throw e;
-      this.rmdirTree(p, err);
-    }
-  }
-
-  private rmdirTree(p: string, original: NodeSystemError | null): void {
-    try {
-      this.rmdirSync(p);
-    } catch (e) {
-      const err = e as NodeSystemError;
-      if (err.code === 'ENOENT') return;
-      if (err.code === 'ENOTDIR') throw original ?? err;
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST' && err.code !== 'EPERM') throw original ?? err;
-      for (const child of this.readdirSync(p) as string[]) this.rimraf(p + '/' + child);
-      try {
-        this.rmdirSync(p);
-      } catch (again) {
-        if ((again as NodeSystemError).code === 'ENOENT') return;
-        throw again;
-      }
-    }
-  }
-
-  /**
-   * fs.cpSync, following Node 20's JavaScript implementation step by step
-   * (checkPaths, parent checks, mkdir -p of the destination's parent, then
-   * per-type copy), so its errors and edge cases are Node's.
-   */
   cpSync(src: unknown, dest: unknown, options?: CopyOptions): void {
-    this.cp(src, dest, options, false);
+    new Copier(this).cp(src, dest, options, false);
   }
 
-  /** fs.cp / fs.promises.cp: the same, but its "directory, not copied" error carries errno EISDIR (sync: EINVAL). */
   cpAsyncForm(src: unknown, dest: unknown, options?: CopyOptions): void {
-    this.cp(src, dest, options, true);
-  }
-
-  private cp(src: unknown, dest: unknown, options: CopyOptions | undefined, asyncForm: boolean): void {
-    const from = toPath(src, 'src');
-    const to = toPath(dest, 'dest');
-    const opts: CopyOptions & { asyncForm: boolean } = { dereference: false, errorOnExist: false, force: true, mode: 0, preserveTimestamps: false, recursive: false, verbatimSymlinks: false, ...options, asyncForm };
-    if (opts.filter && !opts.filter(from, to)) return;
-    const { srcStat, destStat } = this.cpCheckPaths(from, to, opts);
-    this.cpCheckParents(from, srcStat, to);
-    const destParent = posix.dirname(to);
-    if (!this.existsSync(destParent)) this.mkdirSync(destParent, { recursive: true });
-    this.cpByType(destStat, from, to, opts);
-  }
-
-  private cpStat(p: string, opts: CopyOptions): Inode {
-    const inode = this.walker.inode(p, opts.dereference === true);
-    if (inode === null) throw uvError(this.walker.errno, opts.dereference ? 'stat' : 'lstat', p);
-    return inode;
-  }
-
-  private cpCheckPaths(from: string, to: string, opts: CopyOptions & { asyncForm?: boolean }): { srcStat: Inode; destStat: Inode | null } {
-    const syscall = opts.dereference ? 'stat' : 'lstat';
-    const destStat: Inode | null = this.walker.inode(to, opts.dereference === true);
-    const destErrno = destStat === null && this.walker.errno !== Errno.ENOENT ? this.walker.errno : 0;
-    // (Node's async form stats both at once with Promise.all, so when both fail either error may win; memefs reports the source's.)
-    const srcStat = this.cpStat(from, opts);
-    if (destErrno !== 0) throw uvError(destErrno, syscall, to);
-    if (destStat !== null) {
-      if (destStat === srcStat) {
-        throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: 'src and dest cannot be the same', path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-      }
-      // (Node's prefixes for these two codes read the other way round; kept as Node has them.)
-      if (srcStat.dir !== null && destStat.dir === null) {
-        throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite non-directory with directory', { message: `cannot overwrite non-directory ${to} with directory ${from}`, path: to, syscall: 'cp', errno: Errno.EISDIR, code: 'EISDIR' });
-      }
-      if (srcStat.dir === null && destStat.dir !== null) {
-        throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', 'Cannot overwrite directory with non-directory', { message: `cannot overwrite directory ${to} with non-directory ${from}`, path: to, syscall: 'cp', errno: Errno.ENOTDIR, code: 'ENOTDIR' });
-      }
-    }
-    if (srcStat.dir !== null && this.isSubdirLexically(from, to)) {
-      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-    }
-    return { srcStat, destStat };
-  }
-
-  /** Node's isSrcSubdir: a comparison of resolved path strings. */
-  private isSubdirLexically(from: string, to: string): boolean {
-    const cwd = this.cwdPath();
-    const a = posix.resolve(cwd, from).split('/').filter(Boolean);
-    const b = posix.resolve(cwd, to).split('/').filter(Boolean);
-    return a.every((part, i) => b[i] === part);
-  }
-
-  private cpCheckParents(from: string, srcStat: Inode, to: string): void {
-    const cwd = this.cwdPath();
-    const srcParent = posix.resolve(cwd, posix.dirname(from));
-    const destParent = posix.resolve(cwd, posix.dirname(to));
-    if (destParent === srcParent || destParent === '/') return;
-    const parent = this.walker.inode(destParent, true);
-    if (parent === null) {
-      if (this.walker.errno === Errno.ENOENT) return;
-      throw uvError(this.walker.errno, 'stat', destParent);
-    }
-    if (parent === srcStat) {
-      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${from} to a subdirectory of self ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-    }
-    this.cpCheckParents(from, srcStat, destParent);
-  }
-
-  private cpByType(destStat: Inode | null, from: string, to: string, opts: CopyOptions & { asyncForm?: boolean }): void {
-    const srcStat = this.cpStat(from, opts);
-    if (srcStat.dir !== null) {
-      if (!opts.recursive) {
-        throw cpError('ERR_FS_EISDIR', 'Path is a directory', { message: `${from} is a directory (not copied)`, path: from, syscall: 'cp', errno: opts.asyncForm ? Errno.EISDIR : Errno.EINVAL, code: 'EISDIR' });
-      }
-      if (destStat === null) {
-        this.mkdirSync(to);
-        this.cpDirContents(from, to, opts);
-        this.chmodSync(to, srcStat.mode);
-      } else {
-        this.cpDirContents(from, to, opts);
-      }
-      return;
-    }
-    if (srcStat.data !== null) {
-      if (destStat !== null) {
-        if (!opts.force) {
-          if (opts.errorOnExist) {
-            throw cpError('ERR_FS_CP_EEXIST', 'Target already exists', { message: `${to} already exists`, path: to, syscall: 'cp', errno: Errno.EEXIST, code: 'EEXIST' });
-          }
-          return;
-        }
-        this.unlinkSync(to);
-      }
-      this.copyFileSync(from, to, opts.mode ?? 0);
-      if (opts.preserveTimestamps) {
-        if ((srcStat.mode & 0o200) === 0) this.chmodSync(to, srcStat.mode | 0o200);
-        this.utimesSync(to, srcStat.atime.sec + srcStat.atime.nsec / 1e9, srcStat.mtime.sec + srcStat.mtime.nsec / 1e9);
-      }
-      this.chmodSync(to, srcStat.mode);
-      return;
-    }
-    if (srcStat.target !== null) {
-      let resolved = this.readlinkSync(from) as string;
-      if (!opts.verbatimSymlinks && !resolved.startsWith('/')) resolved = posix.resolve(this.cwdPath(), posix.dirname(from), resolved);
-      if (destStat === null) {
-        this.symlinkSync(resolved, to);
-        return;
-      }
-      let resolvedDest: string;
-      try {
-        resolvedDest = this.readlinkSync(to) as string;
-      } catch (e) {
-        if ((e as NodeSystemError).code === 'EINVAL') {
-          this.symlinkSync(resolved, to);
-          return;
-        }
-        throw e;
-      }
-      if (!resolvedDest.startsWith('/')) resolvedDest = posix.resolve(this.cwdPath(), posix.dirname(to), resolvedDest);
-      if (this.isSubdirLexically(resolved, resolvedDest)) {
-        throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', { message: `cannot copy ${resolved} to a subdirectory of self ${resolvedDest}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-      }
-      const followed = this.statSync(from) as Stats;
-      if (followed.isDirectory() && this.isSubdirLexically(resolvedDest, resolved)) {
-        throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', 'Cannot overwrite symlink in subdirectory of self', { message: `cannot overwrite ${resolvedDest} with ${resolved}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-      }
-      this.unlinkSync(to);
-      this.symlinkSync(resolved, to);
-      return;
-    }
-    throw cpError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', { message: `cannot copy an unknown file type ${to}`, path: to, syscall: 'cp', errno: Errno.EINVAL, code: 'EINVAL' });
-  }
-
-  private cpDirContents(from: string, to: string, opts: CopyOptions): void {
-    const dir = this.opendirSync(from);
-    try {
-      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-        const name = entry.name as string;
-        const srcItem = posix.join(from, name);
-        const destItem = posix.join(to, name);
-        if (opts.filter && !opts.filter(srcItem, destItem)) continue;
-        const { destStat } = this.cpCheckPaths(srcItem, destItem, opts);
-        this.cpByType(destStat, srcItem, destItem, opts);
-      }
-    } finally {
-      dir.closeSync();
-    }
-  }
-
-  /** An absolute spelling of `p` (for cp's symlink rewriting). */
-  private absolute(p: string): string {
-    return p.startsWith('/') ? p : posix.join(this.cwdPath(), p);
+    new Copier(this).cp(src, dest, options, true);
   }
 
   // ---- errors ------------------------------------------------------------------------------

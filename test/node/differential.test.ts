@@ -103,7 +103,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(path, flags, data).map(([p, f, d]) => ({ kind: 'stream' as const, name: 'handle' as const, args: [p, f, d] })) },
   { weight: 1, arbitrary: fc.tuple(fc.nat(3), fc.boolean(), opt(fc.constantFrom(0, 3))).map(([slot, write, pos]) => ({ kind: 'stream' as const, name: 'vector' as const, args: [slot, write, pos] })) },
   { weight: 1, arbitrary: sync('mkdtempSync', fc.constantFrom('t-', 'a/t-', 'nope/t-', '')) },
-  { weight: 2, arbitrary: call('rm', path, opt(fc.record({ recursive: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] }))) },
+  // rm through '..' (a/..) removes children via a path that runs through one of them: the outcome depends on
+  // the order (and, in the async forms, the timing) of the removals, in Node itself. Such paths are left out.
+  { weight: 2, arbitrary: call('rm', path.filter((p) => !p.includes('..')), opt(fc.record({ recursive: fc.boolean(), force: fc.boolean() }, { requiredKeys: [] }))) },
   // cp's async forms stat src and dest concurrently, so which error wins when both fail is a race in Node: compare the sync form.
   { weight: 1, arbitrary: sync('cpSync', path, path, opt(fc.record({ recursive: fc.boolean(), force: fc.boolean(), errorOnExist: fc.boolean() }, { requiredKeys: [] }))) },
   { weight: 2, arbitrary: call('realpath', path) },
