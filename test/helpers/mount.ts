@@ -15,9 +15,14 @@ export const ROOT_DIR = path.resolve(fileURLToPath(new URL('../../..', import.me
 export const MEMEFS = path.join(ROOT_DIR, 'bin', 'memefs.js');
 const TMP_ROOT = path.join(os.tmpdir(), 'memefs-tests');
 
+/** Directories this process made: cleanupAll() touches only mounts inside them. */
+const ownDirs = new Set<string>();
+
 export function tempDir(prefix: string): string {
   fs.mkdirSync(TMP_ROOT, { recursive: true });
-  return fs.mkdtempSync(path.join(TMP_ROOT, prefix));
+  const dir = fs.mkdtempSync(path.join(TMP_ROOT, prefix));
+  ownDirs.add(dir);
+  return dir;
 }
 
 export interface Mounted {
@@ -69,12 +74,18 @@ export async function withMount<T>(args: string[], fn: (m: Mounted) => Promise<T
   }
 }
 
-/** Clears every memefs mount under the test temp root (a last line of defence). */
+/**
+ * Clears every mount left in this process's temp directories (a last line of defence). Only its
+ * own: test files run in other processes at the same time, and their mounts must stay (the test
+ * script's trap clears whatever the whole run left under the temp root).
+ */
 export function cleanupAll(): void {
   const lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   for (const line of lines.reverse()) {
     const mp = line.split(' ')[4];
-    if (mp && mp.startsWith(TMP_ROOT)) spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+    if (mp && mp.startsWith(TMP_ROOT) && [...ownDirs].some((d) => mp === d || mp.startsWith(d + '/'))) {
+      spawnSync('umount', ['-l', mp], { stdio: 'ignore' });
+    }
   }
 }
 
