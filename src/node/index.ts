@@ -55,6 +55,9 @@ function defaultId(get: (() => number) | undefined): number {
   return typeof get === 'function' ? get() : 0;
 }
 
+/** One watch hub per volume, so every fs object over a volume hears the others' changes. */
+const hubs = new WeakMap<Volume, WatchHub>();
+
 /** A fresh volume (the core's options: case-insensitivity, size cap, label, Windows names...). */
 export function createVolume(options: VolumeOptions = {}): Volume {
   return new Volume(options);
@@ -77,7 +80,8 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
     options = { ...volumeOrOptions, ...fsOptions };
     vol = new Volume(volumeOrOptions ?? {});
   }
-  const hub = new WatchHub();
+  let hub = hubs.get(vol);
+  if (hub === undefined) hubs.set(vol, (hub = new WatchHub()));
   const core = new SyncFs(
     vol,
     {

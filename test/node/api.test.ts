@@ -175,6 +175,18 @@ test('fs.watch reports renames and changes; watchFile polls; promises.watch iter
   assert.deepEqual(iterated, ['rename:after']);
 });
 
+test('watchers hear changes made through another fs object over the same volume', async () => {
+  const vol = new Volume();
+  const a = createFs(vol);
+  const b = createFs(vol, { uid: 1000, gid: 1000 });
+  const events: string[] = [];
+  const w = a.watch('/', (event, name) => events.push(`${event}:${String(name)}`));
+  b.writeFileSync('/from-b', 'x');
+  await tick();
+  w.close();
+  assert.deepEqual(events.slice(0, 1), ['rename:from-b']);
+});
+
 test('JSON trees in and out', () => {
   const { fs, vol } = memefs({ '/a.txt': 'A', '/dir': { 'b.txt': 'B', nested: { 'c.bin': Buffer.from([1, 2]) } }, '/empty': null }, { uid: 0, gid: 0 });
   assert.ok(vol instanceof Volume);
