@@ -49,7 +49,13 @@ export class FsError extends Error {
   readonly code: string;
   constructor(errno: number, detail?: string) {
     const code = errnoName(errno);
+    // FsErrors are expected outcomes (an absent name, a missing xattr), thrown on the hot paths of the
+    // transports, which turn them into an errno; capturing a stack trace would cost ~10 us each, more than
+    // the rest of a FUSE request. The message says what failed; internal errors keep their stacks.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail ? `${code}: ${errnoDescription(errno)}, ${detail}` : `${code}: ${errnoDescription(errno)}`);
+    Error.stackTraceLimit = limit;
     this.errno = errno;
     this.code = code;
   }
