@@ -232,15 +232,24 @@ export class Volume implements Space {
 
   /** Looks up one name in a directory. "." and ".." work too. */
   lookup(caller: Caller, dir: Inode, name: string): Inode {
+    const inode = this.lookupOrNull(caller, dir, name);
+    if (inode === null) fail(Errno.ENOENT);
+    return inode;
+  }
+
+  /**
+   * lookup(), but a name that is not there gives null instead of throwing ENOENT.
+   * For hot paths: FUSE looks up every new name before creating it, and an
+   * exception (with its stack trace) costs more than the rest of the request.
+   */
+  lookupOrNull(caller: Caller, dir: Inode, name: string): Inode | null {
     const entries = this.dirOf(dir);
     checkAccess(caller, dir, X_OK);
     if (name === '.') return dir;
     if (name === '..') return dir.parent ?? dir;
     checkName(name);
     if (this.windowsStreams && name.includes(':')) return this.lookupStream(dir, name);
-    const entry = entries.get(name);
-    if (entry === undefined) fail(Errno.ENOENT);
-    return entry.inode;
+    return entries.get(name)?.inode ?? null;
   }
 
   /** The stored spelling of `name` in `dir` (differs on case-insensitive volumes). */

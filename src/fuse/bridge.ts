@@ -304,22 +304,30 @@ export class Bridge {
   private lookup(req: Request): void {
     const dir = this.node(req);
     const [name] = this.name(req, IN_HEADER_SIZE);
-    let inode: Inode;
+    let inode: Inode | null;
     try {
-      inode = this.volume.lookup(this.kernelCaller, dir, name);
+      inode = this.volume.lookupOrNull(this.kernelCaller, dir, name);
     } catch (e) {
-      const streamPath = this.volume.windowsStreams && name.includes(':');
-      if (e instanceof FsError && e.errno === Errno.ENOENT && this.options.negativeTimeout > 0 && !streamPath) {
-        // A negative entry: the kernel may remember the absence for negativeTimeout seconds.
-        EntryOut.write(this.session.out, OUT_HEADER_SIZE, { nodeid: 0, entry_valid: this.options.negativeTimeout });
-        Attr.write(this.session.out, OUT_HEADER_SIZE + EntryOut.size, {});
-        this.session.ok(req.unique, ENTRY_OUT_SIZE);
-        return;
-      }
+      if (e instanceof FsError && e.errno === Errno.ENOENT && this.negativeEntry(req, name)) return;
       throw e;
+    }
+    if (inode === null) {
+      if (this.negativeEntry(req, name)) return;
+      throw new FsError(Errno.ENOENT);
     }
     if (this.volume.windowsStreams && name.includes(':')) this.noteStreamDentry(dir, name, inode);
     this.replyEntry(req, inode);
+  }
+
+  /** Answers an absent name with a negative entry when the kernel may cache absence; false when it may not. */
+  private negativeEntry(req: Request, name: string): boolean {
+    const streamPath = this.volume.windowsStreams && name.includes(':');
+    if (this.options.negativeTimeout <= 0 || streamPath) return false;
+    // A negative entry: the kernel may remember the absence for negativeTimeout seconds.
+    EntryOut.write(this.session.out, OUT_HEADER_SIZE, { nodeid: 0, entry_valid: this.options.negativeTimeout });
+    Attr.write(this.session.out, OUT_HEADER_SIZE + EntryOut.size, {});
+    this.session.ok(req.unique, ENTRY_OUT_SIZE);
+    return true;
   }
 
   private forget(req: Request): void {
