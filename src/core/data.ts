@@ -6,6 +6,7 @@
  * Bytes past a chunk's capacity (and whole missing chunks) read as zeros.
  */
 import { Errno, fail } from './errno.js';
+import { SlabAllocator } from './slab.js';
 
 export const CHUNK_SHIFT = 18;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT; // 256 KiB
@@ -14,6 +15,14 @@ const MIN_SMALL = 64;
 export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 
 const ZEROS = new Uint8Array(CHUNK_SIZE);
+
+/** Small chunks come from slabs, one allocator per volume (see slab.ts). */
+const allocators = new WeakMap<Space, SlabAllocator>();
+function slabsFor(space: Space): SlabAllocator {
+  let a = allocators.get(space);
+  if (a === undefined) allocators.set(space, (a = new SlabAllocator()));
+  return a;
+}
 
 /** Where the bytes are charged: the volume's accounting. */
 export interface Space {
@@ -27,8 +36,11 @@ export class FileData {
   /** Bytes of memory held by chunks (what is charged to the volume). */
   allocated = 0;
   private chunks: (Uint8Array | undefined)[] = [];
+  private readonly slabs: SlabAllocator;
 
-  constructor(private readonly space: Space) {}
+  constructor(private readonly space: Space) {
+    this.slabs = slabsFor(space);
+  }
 
   /**
    * The bytes in [pos, pos+len) clipped to the size, as views (never copies).
@@ -147,6 +159,9 @@ export class FileData {
   free(): void {
     this.space.release(this.allocated);
     this.allocated = 0;
+    // Only chunk 0 can be a small (slab) chunk.
+    const first = this.chunks[0];
+    if (first !== undefined) this.slabs.release(first);
     this.chunks = [];
     this.size = 0;
   }
@@ -195,8 +210,11 @@ export class FileData {
     const capacity = index === 0 && !full ? roundCapacity(need) : CHUNK_SIZE;
     const old = chunk?.length ?? 0;
     this.space.reserve(capacity - old);
-    const grown = new Uint8Array(capacity);
-    if (chunk !== undefined) grown.set(chunk);
+    const grown = this.slabs.alloc(capacity);
+    if (chunk !== undefined) {
+      grown.set(chunk);
+      this.slabs.release(chunk);
+    }
     this.chunks[index] = grown;
     this.allocated += capacity - old;
     return grown;
@@ -218,9 +236,10 @@ export class FileData {
         const smaller = i === 0 && truncating ? roundCapacity(start) : chunk.length;
         if (smaller * 4 <= chunk.length) {
           // A small file shrank a lot: give the memory back.
-          const kept = new Uint8Array(smaller);
+          const kept = this.slabs.alloc(smaller);
           kept.set(chunk.subarray(0, start));
           this.chunks[i] = kept;
+          this.slabs.release(chunk);
           this.allocated -= chunk.length - smaller;
           this.space.release(chunk.length - smaller);
         } else {
@@ -237,6 +256,7 @@ export class FileData {
     const chunk = this.chunks[i];
     if (chunk === undefined) return;
     delete this.chunks[i];
+    this.slabs.release(chunk);
     this.allocated -= chunk.length;
     this.space.release(chunk.length);
   }
