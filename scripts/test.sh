@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 rm -rf dist
-npx tsc -p tsconfig.json
+npm run build --silent
 
 cleanup() {
   awk '$3 ~ /^fuse\./ && $2 ~ /^\/tmp\/memefs-tests\// {print $2}' /proc/mounts | sort -r | while read -r m; do

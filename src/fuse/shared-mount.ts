@@ -12,9 +12,35 @@ import { Worker } from 'node:worker_threads';
 import type { Volume } from '../core/volume.js';
 import { checkMountPoint, findMount, mountDevice, openDevice } from './mount.js';
 import { FuseServer } from './server.js';
+import { READ_BUFFER_SIZE } from './session.js';
 import fs from 'node:fs';
 
 const run = promisify(execFile);
+
+/**
+ * The reader thread: it blocks on the device and hands each request to this
+ * thread, which owns the volume. Blocking there keeps Node's thread pool free:
+ * a process that uses its own mount through fs.promises must never wait for a
+ * pool thread that is itself waiting on the kernel. Inline source, so it runs
+ * the same from the ESM and the CommonJS build.
+ */
+const READER = `
+const fs = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const buf = Buffer.allocUnsafe(workerData.size);
+for (;;) {
+  let n;
+  try {
+    n = fs.readSync(workerData.fd, buf, 0, buf.length, null);
+  } catch (e) {
+    if (e.code === 'ENOENT' || e.code === 'EINTR' || e.code === 'EAGAIN') continue;
+    break; // ENODEV: unmounted
+  }
+  const copy = new ArrayBuffer(n);
+  new Uint8Array(copy).set(buf.subarray(0, n));
+  parentPort.postMessage(copy, [copy]);
+}
+`;
 
 export interface SharedMountOptions {
   /** Shown as the source in `mount` and `df`. */
@@ -50,12 +76,9 @@ export async function mountVolume(volume: Volume, mountPoint: string, options: S
     log: options.log,
     onReady: () => resolveReady(),
   });
-  const reader = new Worker(new URL('./reader-worker.js', import.meta.url), { workerData: { fd } });
+  const reader = new Worker(READER, { eval: true, workerData: { fd, size: READ_BUFFER_SIZE } });
   const closed = new Promise<void>((resolve) => {
-    reader.on('message', (m: ArrayBuffer | string) => {
-      if (typeof m === 'string') return;
-      server.deliver(Buffer.from(m));
-    });
+    reader.on('message', (m: ArrayBuffer) => server.deliver(Buffer.from(m)));
     reader.on('exit', () => {
       try {
         fs.closeSync(fd);
