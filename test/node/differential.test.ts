@@ -128,13 +128,24 @@ type AnyFs = typeof realFs | MemefsFs;
 
 type Who = 'root' | 'user';
 
+/**
+ * An opened descriptor. Once closed, its slot stands for a bad descriptor (999) on both sides: the kernel
+ * reuses numbers across the process, while memefs keeps a table per fs object, so a stale number must not
+ * be looked up again.
+ */
+interface Slot {
+  fd: number;
+  who: Who;
+  closed: boolean;
+}
+
 interface Side {
   /** The fs acting as root or as the ordinary user (node:fs itself on the real side: seteuid switches). */
   fs: Record<Who, AnyFs>;
   /** Absolute prefix of the tree on this side ('' for memefs, the mount point for real). */
   prefix: string;
   /** Open descriptors and who opened them (memefs keeps a table per fs object). */
-  fds: { fd: number; who: Who }[];
+  fds: Slot[];
 }
 
 function strip(s: string, prefix: string): string {
@@ -193,7 +204,7 @@ function resolveArg(arg: unknown, prefix: string): unknown {
 }
 
 /** The open descriptor an op works on, if it works on one. */
-function slotOf(side: Side, o: Op): { fd: number; who: Who } | null {
+function slotOf(side: Side, o: Op): Slot | null {
   if (side.fds.length === 0) return null;
   if (o.kind === 'fd') return side.fds[o.slot % side.fds.length]!;
   if (o.kind === 'stream' && o.name === 'vector') return side.fds[(o.args[0] as number) % side.fds.length]!;
@@ -239,11 +250,11 @@ async function run(side: Side, o: Op, who: Who): Promise<unknown> {
       case 'open': {
         const [p, f, m] = o.args;
         const fd = m === undefined ? fs.openSync(p, f) : fs.openSync(p, f, m);
-        side.fds.push({ fd: fd as number, who });
+        side.fds.push({ fd: fd as number, who, closed: false });
         return { ok: 'fd' };
       }
       case 'fd': {
-        const fd = slot === null ? 999 : slot.fd;
+        const fd = slot === null || slot.closed ? 999 : slot.fd;
         switch (o.name) {
           case 'writeSync': return { ok: fs.writeSync(fd, Buffer.from(o.args[0] as string), 0, (o.args[0] as string).length, o.args[1] ?? null) };
           case 'readSync': {
@@ -257,6 +268,7 @@ async function run(side: Side, o: Op, who: Who): Promise<unknown> {
           case 'readFileSync': return { ok: describe(fs.readFileSync(fd, 'latin1'), side.prefix, o.name) };
           case 'writeFileSync': return { ok: describe(fs.writeFileSync(fd, o.args[0]), side.prefix, o.name) };
           case 'closeSync': {
+            if (slot) slot.closed = true;
             fs.closeSync(fd);
             return { ok: 'closed' };
           }
@@ -302,7 +314,8 @@ async function runStream(side: Side, fs: AnyFs, o: Extract<Op, { kind: 'stream' 
     }
     case 'vector': {
       const [slotIndex, write, pos] = o.args as [number, boolean, number | undefined];
-      const fd = side.fds.length === 0 ? 999 : side.fds[slotIndex % side.fds.length]!.fd;
+      const slot = side.fds.length === 0 ? null : side.fds[slotIndex % side.fds.length]!;
+      const fd = slot === null || slot.closed ? 999 : slot.fd;
       if (write) return fs.writevSync(fd, [Buffer.from('ab'), Buffer.from('cde')], pos);
       const parts = [Buffer.alloc(2), Buffer.alloc(3)];
       const n = fs.readvSync(fd, parts, pos);
@@ -377,8 +390,8 @@ async function compareSequence(steps: Step[]): Promise<void> {
     }
   } finally {
     become(false);
-    for (const { fd } of real.fds) try { realFs.closeSync(fd); } catch { /* closed by the sequence */ }
-    for (const { fd, who } of mem.fds) try { memefs[who].closeSync(fd); } catch { /* closed by the sequence */ }
+    for (const { fd, closed } of real.fds) if (!closed) realFs.closeSync(fd);
+    for (const { fd, who, closed } of mem.fds) if (!closed) memefs[who].closeSync(fd);
   }
   assert.deepStrictEqual(snapshot(memefs.root, '/'), snapshot(realFs, mnt), 'trees differ at the end');
 }
