@@ -31,6 +31,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1645,6 +1646,76 @@ static void t_data(void) {
   close(fd);
 }
 
+static void t_xattr(void) {
+  begin("xattr");
+  mkfile("f", 0644, NULL);
+  char v[70000];
+  memset(v, 'v', sizeof v);
+  struct snap s = SNAP("f");
+  E(setxattr("f", "user.a", "1", 1, 0));
+  CHANGED("f", s);
+  E(setxattr("f", "user.a", "22", 2, XATTR_CREATE));
+  E(setxattr("f", "user.b", "22", 2, XATTR_REPLACE));
+  E(setxattr("f", "user.a", "22", 2, XATTR_REPLACE));
+  E(setxattr("f", "user.empty", "", 0, 0));
+  E(getxattr("f", "user.empty", v, 10));
+  E(getxattr("f", "user.a", v, 0));
+  E(getxattr("f", "user.a", v, 1));
+  E(getxattr("f", "user.a", v, 10));
+  E(getxattr("f", "user.none", v, 10));
+  E(listxattr("f", v, 0));
+  E(listxattr("f", v, 3));
+  E(removexattr("f", "user.a"));
+  E(removexattr("f", "user.a"));
+  E(setxattr("f", "user.big", v, 65536, 0));
+  E(setxattr("f", "user.toobig", v, 65537, 0));
+  char *n256 = rep('x', 256);
+  char name[300];
+  snprintf(name, sizeof name, "user.%s", n256);
+  E(setxattr("f", name, "1", 1, 0));
+  E(getxattr("f", name, v, 10));
+  E(setxattr("f", "", "1", 1, 0));
+  E(setxattr("f", "nonamespace", "1", 1, 0));
+  E(setxattr("f", "user.", "1", 1, 0));
+  E(setxattr("f", "bogus.x", "1", 1, 0));
+  E(getxattr("nope", "user.a", v, 10));
+  /* the names listed, sorted, and a value read back */
+  E(setxattr("f", "user.c", "hello", 5, 0));
+  ssize_t ln = listxattr("f", v, sizeof v);
+  char *list[64];
+  int nl = 0;
+  for (ssize_t i = 0; i < ln && nl < 64; i += strlen(v + i) + 1) list[nl++] = v + i;
+  qsort(list, nl, sizeof list[0], cmpstr);
+  for (int i = 0; i < nl; i++) SAY("listed %s", list[i]);
+  char val[8] = {0};
+  E(getxattr("f", "user.c", val, sizeof val - 1));
+  SAY("user.c = %s", val);
+  /* user.* is not allowed on symlinks and special files */
+  symlink("f", "l");
+  E(lsetxattr("l", "user.a", "1", 1, 0));
+  mkfifo("p", 0644);
+  E(setxattr("p", "user.a", "1", 1, 0));
+  xmkdir("d", 0755);
+  E(setxattr("d", "user.a", "1", 1, 0));
+  E(getxattr("d", "user.a", v, 10));
+  /* trusted.* needs CAP_SYS_ADMIN */
+  E(setxattr("f", "trusted.t", "1", 1, 0));
+  E(getxattr("f", "trusted.t", v, 10));
+  /* permissions: writing needs write access, reading needs read access, sticky dirs limit user.* */
+  mkfile("o", 0644, NULL);
+  setxattr("o", "user.r", "1", 1, 0);
+  AS(U1, G1, 0) {
+    E(setxattr("o", "user.x", "1", 1, 0));
+    E(getxattr("o", "user.r", v, 10));
+    E(getxattr("o", "trusted.t", v, 10));
+    E(setxattr("o", "trusted.t", "1", 1, 0));
+    E(listxattr("o", v, sizeof v));
+  }
+  chmod("o", 0600);
+  AS(U1, G1, 0) { E(getxattr("o", "user.r", v, 10)); E(listxattr("o", v, sizeof v)); }
+  free(n256);
+}
+
 /* Every object type against every other: rename, link, unlink, rmdir, and attribute changes. */
 static const char *types[] = {"reg", "dir", "fifo", "chr", "blk", "sock", "lnk", "dirfull"};
 #define NTYPES (sizeof types / sizeof types[0])
@@ -1776,7 +1847,7 @@ static const struct section sections[] = {
   {"chmod", t_chmod}, {"chown", t_chown}, {"link", t_link}, {"mkdir", t_mkdir}, {"mknod", t_mknod},
   {"open", t_open}, {"rename", t_rename}, {"rmdir", t_rmdir}, {"symlink", t_symlink},
   {"truncate", t_truncate}, {"ftruncate", t_ftruncate}, {"unlink", t_unlink}, {"utimensat", t_utimensat},
-  {"fallocate", t_fallocate}, {"names", t_names}, {"data", t_data}, {"matrix", t_matrix},
+  {"fallocate", t_fallocate}, {"names", t_names}, {"data", t_data}, {"matrix", t_matrix}, {"xattr", t_xattr},
 };
 
 int main(int argc, char **argv) {

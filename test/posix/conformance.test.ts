@@ -1,5 +1,5 @@
 /**
- * POSIX conformance: the same ~2,100 observations (system call results, errno
+ * POSIX conformance: the same ~2,180 observations (system call results, errno
  * values, modes, owners, link counts, sizes, time changes, the whole tree
  * before and after the kernel drops its caches) made by conformance.c on a
  * fresh tmpfs and on a memefs mount must be identical. The C program is
