@@ -30,7 +30,10 @@ function num(v: number): string {
 }
 
 export function renderSvg(
-  env: { date: string; cpu: string; cores: number; kernel: string; node: string; memefs: { version: string; commit: string; dirty: boolean } },
+  env: {
+    date: string; cpu: string; cores: number; kernel: string; node: string; memefs: { version: string; commit: string; dirty: boolean };
+    loadAverageAtStart: number[]; loadAverageAtEnd: number[];
+  },
   lines: Line[], targets: Target[], memory: MemoryResult | null, geomean: number | null, mode: string,
 ): string {
   const out: string[] = [];
@@ -39,6 +42,9 @@ export function renderSvg(
   text(10, y, `memefs vs tmpfs — ${mode} run, ${env.date}`, 'font-size="18" font-weight="bold"');
   y += 20;
   text(10, y, `${env.cpu}, ${env.cores} cores; ${env.kernel}; Node ${env.node}; memefs ${env.memefs.version} ${env.memefs.commit}${env.memefs.dirty ? '+changes' : ''}`, 'font-size="12" fill="#444"');
+  y += 18;
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  text(10, y, `Load average at start ${load(env.loadAverageAtStart)}, at end ${load(env.loadAverageAtEnd)} (other work on the machine makes rates vary run to run)`, 'font-size="12" fill="#444"');
   y += 18;
   text(10, y, 'Bars: median memefs / median tmpfs (times: tmpfs / memefs), log scale; 1 = as fast as tmpfs. Green: meets its target.', 'font-size="12" fill="#444"');
   y += 30;
