@@ -107,6 +107,12 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core));
   fs.rm = callbackify(core.rmAsyncForm.bind(core));
   fs.cp = callbackify(core.cpAsyncForm.bind(core));
+  // fs.close's callback is optional: without one, an error is thrown later, as Node's defaultCloseCallback does.
+  const closeWithCallback = fs.close as (...args: unknown[]) => void;
+  fs.close = (fd: unknown, callback?: (err: Error | null) => void) =>
+    closeWithCallback(fd, callback ?? ((err: Error | null) => {
+      if (err) throw err;
+    }));
 
   const realpathSync = Object.assign(core.realpathSync.bind(core), { native: core.realpathNativeSync.bind(core) });
   const realpath = Object.assign(callbackify(realpathSync), { native: callbackify(realpathSync.native) });

@@ -64,6 +64,10 @@ test('callbacks are called asynchronously; argument errors throw at the call', a
   });
   assert.equal(buf.subarray(0, n).toString(), 'data');
   assert.equal(await new Promise((resolve) => fs.exists('/f', resolve)), true);
+  const fd = fs.openSync('/f', 'r');
+  fs.close(fd);
+  await tick();
+  assert.throws(() => fs.fstatSync(fd), { code: 'EBADF' });
 });
 
 test('promises and FileHandle', async () => {
