@@ -71,7 +71,7 @@ export function renderSvg(
     y += ROW;
   }
   const plotBottom = y - 10;
-  for (const t of ticks) {
+  for (const t of lines.length > 0 ? ticks : []) {
     const x = xOf(t).toFixed(1);
     const strong = t === 1 || t === 0.5 || t === 0.8;
     out.push(`<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}" stroke="${t === 1 ? '#222' : strong ? '#888' : '#ddd'}" stroke-dasharray="${strong && t !== 1 ? '4 3' : ''}"/>`);
@@ -92,7 +92,8 @@ export function renderSvg(
       `one ${mib(memory.large.bytes)} file: ${mib(memory.large.rss)} → ${memory.large.rssPerByte.toFixed(3)} bytes of RSS per stored byte (target ≤ 1.05)`,
       `${memory.emptyFiles.files.toLocaleString('en-US')} empty files: ${Math.round(memory.emptyFiles.bytesPerFile)} bytes per file (target ≤ 1024)`,
       `${memory.smallFiles.files.toLocaleString('en-US')} files of ${memory.smallFiles.size} bytes: ${Math.round(memory.smallFiles.bytesPerFile)} bytes per file`,
-      `after deleting everything: ${mib(memory.afterDelete.rss)} = ${memory.afterDelete.ratioToEmpty.toFixed(3)} × the empty volume (target ≤ 1.10)`,
+      `after deleting everything: ${mib(memory.afterDelete.rss)} = ${memory.afterDelete.ratioToEmpty.toFixed(3)} × the fresh empty volume (target ≤ 1.10), ` +
+        `${memory.afterDelete.ratioToWarmEmpty.toFixed(3)} × the empty volume after a warm-up (${mib(memory.warmEmptyRss)})`,
     ]) {
       text(20, y, s, 'font-size="12"');
       y += 16;
