@@ -1034,9 +1034,9 @@ export class SyncFs {
       const size = source.data.size;
       if (size > 0 && this.volume.copyRange(source, 0, target, 0, size) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
     } catch (e) {
-      // libuv removes the destination when the copy fails part-way.
+      // libuv removes the destination path (as given: a symlink there goes, not its target) when the copy fails.
       try {
-        this.volume.unlink(this.caller, targetDir, targetName);
+        this.unlinkSync(to);
       } catch { /* as libuv, the copy's error is the one reported */ }
       throw this.convert(e, 'copyfile', from, to);
     }

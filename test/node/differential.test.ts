@@ -19,6 +19,8 @@ import { Volume } from '../../src/core/volume.js';
 import { createFs, type MemefsFs } from '../../src/node/index.js';
 
 const USER = 1000;
+/** A supplementary group of the ordinary user (for chgrp and group permissions). */
+const EXTRA_GROUP = 2345;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 let mnt = '';
 let mounted = false;
@@ -54,10 +56,10 @@ type Target = string | { abs: string };
 const path = fc.constantFrom(...PATHS);
 const target = fc.constantFrom(...TARGETS);
 const data = fc.constantFrom('', 'x', 'hello', 'a longer line of text\n');
-const mode = fc.constantFrom(0o777, 0o755, 0o700, 0o644, 0o600, 0o444, 0o000, 0o111, 0o1777, 0o2755, 0o4755);
+const mode = fc.constantFrom(0o777, 0o755, 0o700, 0o644, 0o600, 0o444, 0o000, 0o111, 0o1777, 0o2755, 0o4755, 0o070, 0o640, 0o2770, 0o3777);
 const flags = fc.constantFrom('r', 'r+', 'w', 'wx', 'w+', 'a', 'ax', 'a+', 0o200000, 0o400000, 0o400101, 0o200002);
 const form = fc.constantFrom<'sync' | 'promise' | 'callback'>('sync', 'promise', 'callback');
-const id = fc.constantFrom(-1, 0, USER, 1234);
+const id = fc.constantFrom(-1, 0, USER, 1234, EXTRA_GROUP);
 
 type Op =
   | { kind: 'call'; name: string; form: 'sync' | 'promise' | 'callback'; args: unknown[] }
@@ -352,7 +354,7 @@ function clearMount(): void {
 
 function become(user: boolean): void {
   if (user) {
-    process.setgroups!([]);
+    process.setgroups!([EXTRA_GROUP]);
     process.setegid!(USER);
     process.seteuid!(USER);
   } else {
@@ -371,7 +373,7 @@ async function compareSequence(steps: Step[]): Promise<void> {
   const volume = new Volume();
   const memefs = {
     root: createFs(volume, { uid: 0, gid: 0, groups: [0], umask: 0o022 }),
-    user: createFs(volume, { uid: USER, gid: USER, groups: [], umask: 0o022 }),
+    user: createFs(volume, { uid: USER, gid: USER, groups: [EXTRA_GROUP], umask: 0o022 }),
   };
   const real: Side = { fs: { root: realFs, user: realFs }, prefix: mnt, fds: [] };
   const mem: Side = { fs: memefs, prefix: '', fds: [] };
