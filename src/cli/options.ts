@@ -30,6 +30,11 @@ export interface MountConfig {
   labelGiven: boolean;
   /** Refuse names Windows cannot hold. */
   windowsNames: boolean;
+  /**
+   * Let the kernel buffer writes (FUSE's writeback cache): much faster small
+   * writes, but a full volume is then reported by fsync/close, not by write().
+   */
+  writeback: boolean;
   /** Named streams: as user.NAME xattrs only, or also as FILE:NAME paths. */
   streams: 'xattr' | 'windows';
   /** Security descriptor of the root, as SDDL (-S); null: derived from mode/uid/gid. */
@@ -120,6 +125,8 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
       case 'fsname': into.fsName = checkFsName(need()); break;
       case 'case_insensitive': case 'ci': into.caseInsensitive = true; break;
       case 'windows_names': into.windowsNames = true; break;
+      case 'writeback': into.writeback = true; break;
+      case 'nowriteback': into.writeback = false; break;
       case 'streams': {
         const v = need();
         if (v !== 'windows' && v !== 'xattr') throw new UsageError(`-o streams=${v}: must be windows or xattr`);
@@ -128,7 +135,7 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
       }
       case 'sddl': into.rootSddl = checkSddl(need()); break;
       default:
-        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, streams, sddl)`);
+        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, writeback, streams, sddl)`);
     }
   }
 }
@@ -174,6 +181,7 @@ export function defaultConfig(mountPoint: string): MountConfig {
     sizeGiven: false,
     labelGiven: false,
     windowsNames: false,
+    writeback: false,
     streams: 'xattr',
     rootSddl: null,
     image: null,

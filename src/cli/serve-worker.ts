@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     onReady: () => post({ type: 'ready' }),
     onLabel: (label: string) => post({ type: 'label', label }),
     collect: (globalThis as { gc?: () => void }).gc,
+    writebackCache: config.writeback,
   });
   const saveRequested = (): boolean => Atomics.load(control, 0) !== 0;
   for (;;) {

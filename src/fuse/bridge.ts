@@ -57,8 +57,6 @@ const FS_IOC_GETFLAGS = 0x80086601;
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
-/** Free space under which new opens bypass the page cache (see fileOpenFlags). */
-const NEAR_FULL = 256 * 1024 * 1024;
 const WRITE_CACHE = 1 << 0;
 
 type Handler = (req: Request) => void;
@@ -391,9 +389,9 @@ export class Bridge {
         this.pinnedTimes.delete(inode);
       }
     }
-    // chown(f, -1, -1) on a file arrives (with the writeback cache) as a change of ctime alone,
-    // without FATTR_KILL_SUIDGID; Linux clears set-ID bits on it as on any chown.
-    if ((v & ~(FATTR.FH | FATTR.LOCKOWNER)) === FATTR.CTIME && !inode.isDir()) attr.killSuidSgid = true;
+    // chown(f, -1, -1) on a file arrives as a SETATTR with nothing to set (with the writeback cache:
+    // a change of ctime alone), without FATTR_KILL_SUIDGID; Linux clears set-ID bits on it as on any chown.
+    if ((v & ~(FATTR.FH | FATTR.LOCKOWNER | FATTR.CTIME)) === 0 && !inode.isDir()) attr.killSuidSgid = true;
     const caller = attr.killSuidSgid && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : this.caller(req);
     this.volume.setattr(caller, inode, attr);
     this.replyAttr(req, inode);
@@ -455,18 +453,12 @@ export class Bridge {
 
   /**
    * Open flags for a regular file: keep the page cache across opens (every
-   * change passes through the kernel). Near a full volume, bypass the cache
-   * instead, so that write() itself fails with ENOSPC rather than a later
-   * writeback (the kernel may hold tens of MiB of dirty pages per mount).
+   * change passes through the kernel, so what it caches stays true).
    */
   private fileOpenFlags(inode?: Inode): number {
     // Stream nodes: no page cache, their data also changes through user.NAME xattrs.
     if (inode instanceof StreamInode) return FOPEN.DIRECT_IO;
     if (this.options.shared) return 0;
-    if (this.options.writebackCache) {
-      const free = this.volume.sizeLimit - this.volume.used;
-      if (free < Math.min(this.volume.sizeLimit / 2, NEAR_FULL)) return FOPEN.DIRECT_IO;
-    }
     return FOPEN.KEEP_CACHE;
   }
 

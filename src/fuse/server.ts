@@ -30,7 +30,7 @@ export function bridgeOptions(volume: Volume, options: ServeOptions): BridgeOpti
     attrTimeout: options.attrTimeout ?? LONG_TIMEOUT,
     // On a case-insensitive volume another spelling may exist: never cache absence.
     negativeTimeout: options.negativeTimeout ?? (volume.caseInsensitive ? 0 : LONG_TIMEOUT),
-    writebackCache: options.writebackCache ?? true,
+    writebackCache: options.writebackCache ?? false,
     log: options.log,
     onLabel: options.onLabel,
     shared: options.shared,
