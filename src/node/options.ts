@@ -2,6 +2,7 @@
  * Argument handling shared by every form of the API, following node:fs's own
  * validation (getOptions, parseFileMode, toUnixTimestamp, encodings).
  */
+import { encodeName } from '../core/names.js';
 import type { Timespec } from '../core/time.js';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
@@ -35,7 +36,8 @@ export function assertEncoding(encoding: unknown): void {
 /** Encodes a name or path for the caller: a string, or a Buffer for 'buffer'. */
 export function encodeResult(value: string, encoding: Encoding | null | undefined): string | Buffer {
   if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') return value;
-  const bytes = Buffer.from(value);
+  const raw = encodeName(value);
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   return encoding === 'buffer' ? bytes : bytes.toString(encoding);
 }
 

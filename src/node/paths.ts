@@ -10,7 +10,7 @@
 import { permits, X_OK, type Caller } from '../core/access.js';
 import { Errno } from '../core/errno.js';
 import type { Inode } from '../core/inode.js';
-import { NAME_MAX, nameByteLength } from '../core/names.js';
+import { NAME_MAX, decodeName, nameByteLength } from '../core/names.js';
 import { PATH_MAX, type Volume } from '../core/volume.js';
 import { URL, fileURLToPath } from 'node:url';
 import { invalidArgType, invalidArgValue } from './errors.js';
@@ -25,7 +25,8 @@ export const MAX_SYMLINKS = 40;
 export function toPath(value: unknown, name = 'path'): string {
   let path: string;
   if (typeof value === 'string') path = value;
-  else if (value instanceof Uint8Array) path = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString();
+  // Bytes that are not UTF-8 survive as the volume's escapes (names are bytes on Linux).
+  else if (value instanceof Uint8Array) path = decodeName(value);
   else if (value instanceof URL) {
     if (value.protocol !== 'file:') throw Object.assign(new TypeError('The URL must be of scheme file'), { code: 'ERR_INVALID_URL_SCHEME' });
     path = fileURLToPath(value);

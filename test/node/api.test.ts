@@ -294,6 +294,14 @@ test('createFs(options) makes the volume from the same options', () => {
   assert.equal(fs.volume.sizeLimit, 1 << 20);
 });
 
+test('Buffer paths keep bytes that are not UTF-8', () => {
+  const fs = createFs();
+  const name = Buffer.from([0x2f, 0x66, 0xff, 0x6f]); // "/f\xffo"
+  fs.writeFileSync(name, 'raw');
+  assert.equal(fs.readFileSync(name, 'utf8'), 'raw');
+  assert.deepEqual(fs.readdirSync('/', { encoding: 'buffer' }), [Buffer.from([0x66, 0xff, 0x6f])]);
+});
+
 test('Windows names option and volume label', () => {
   const vol = new Volume({ windowsNames: true, label: 'TESTVOL' });
   const fs = createFs(vol);
