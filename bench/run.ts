@@ -72,8 +72,15 @@ export interface Line {
   unit: string;
   higherIsBetter: boolean;
   memefs: Stats;
+  /** tmpfs; on the node:fs API lines (bench/node-api.ts), node:fs in this process on a tmpfs, for scale. */
   tmpfs: Stats;
-  /** memefs median / tmpfs median for rates; tmpfs / memefs for times (so > 1 always means memefs is faster). */
+  /** The node:fs API lines only: the same calls on memfs (the npm package) in process. */
+  memfs?: Stats;
+  /**
+   * What `ratio` compares memefs with: tmpfs when absent; 'memfs' on the node:fs API lines.
+   * memefs median / other median for rates; other / memefs for times (so > 1 always means memefs is faster).
+   */
+  ratioAgainst?: 'tmpfs' | 'memfs';
   ratio: number;
   /** Reference rates of other user-space file systems on this machine kind, when known. */
   references?: Record<string, number>;
@@ -407,6 +414,14 @@ function firstLine(cmd: string, args: string[]): string {
   }
 }
 
+function memfsVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'memfs', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function environment() {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const read = (f: string) => { try { return fs.readFileSync(f, 'utf8').trim(); } catch { return 'unknown'; } };
@@ -448,7 +463,7 @@ export interface Target {
   met: boolean;
 }
 
-function targets(fsb: Line[], real: Line[], mem: MemoryResult | null): Target[] {
+function targets(fsb: Line[], real: Line[], mem: MemoryResult | null, api: Line[]): Target[] {
   const t: Target[] = [];
   for (const l of fsb) {
     if (!l.references) continue;
@@ -469,12 +484,23 @@ function targets(fsb: Line[], real: Line[], mem: MemoryResult | null): Target[] 
     t.push({ what: `RSS per empty file at ${mem.emptyFiles.files.toLocaleString('en-US')} files`, value: `${Math.round(mem.emptyFiles.bytesPerFile)} B`, goal: '<= 1024 B', met: mem.emptyFiles.bytesPerFile <= 1024 });
     t.push({ what: 'RSS after deleting everything / empty volume', value: mem.afterDelete.ratioToEmpty.toFixed(3), goal: '<= 1.10', met: mem.afterDelete.ratioToEmpty <= 1.1 });
   }
+  for (const l of api) t.push({ what: `node:fs API ${l.name}: memefs/memfs`, value: l.ratio.toFixed(3), goal: '>= 1', met: l.ratio >= 1 });
   return t;
 }
 
 function table(lines: Line[]): string {
   const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs']];
   for (const l of lines) rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3)]);
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
+}
+
+/** The node:fs API lines: memefs against memfs, with node:fs on tmpfs for scale. */
+function apiTable(lines: Line[]): string {
+  const rows = [['call', 'unit', 'memefs median', 'memefs best', 'memfs median', 'memfs best', 'node:fs on tmpfs', 'memefs/memfs']];
+  for (const l of lines) {
+    rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), l.memfs ? fmt(l.memfs.median) : '-', l.memfs ? fmt(l.memfs.best) : '-', fmt(l.tmpfs.median), l.ratio.toFixed(3)]);
+  }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
@@ -506,7 +532,7 @@ async function main(): Promise<void> {
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
     const all = [...fsb, ...real, ...(nodeApi ?? [])];
-    const goals = targets(fsb, real, memory);
+    const goals = targets(fsb, real, memory, nodeApi ?? []);
     const result = {
       command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
       mode: o.quick ? 'quick' : 'full',
@@ -518,8 +544,9 @@ async function main(): Promise<void> {
       realWork: real,
       tree: realResult?.tree ?? null,
       memory,
-      /** The in-process node:fs API against memfs (bench/node-api.ts); null until that workload exists. */
+      /** The in-process node:fs API against memfs (bench/node-api.ts): ratio is memefs/memfs; tmpfs is node:fs on tmpfs. */
       nodeApi,
+      memfsVersion: nodeApi ? memfsVersion() : null,
       targets: goals,
     };
     fs.mkdirSync(o.out, { recursive: true });
@@ -535,7 +562,10 @@ async function main(): Promise<void> {
     text += `load average at start ${env.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`;
     if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}\n\n`;
     if (real.length) text += table(real) + `\n(tree: ${realResult!.tree.source}, ${realResult!.tree.files} files, ${mb(realResult!.tree.bytes)} as tar)\n\n`;
-    if (nodeApi?.length) text += table(nodeApi) + '\n\n';
+    if (nodeApi?.length) {
+      text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
+      text += apiTable(nodeApi) + '\n\n';
+    }
     if (memory) {
       text += `memory (RSS of the memefs daemon): empty volume ${mb(memory.emptyRss)}; ` +
         `${mb(memory.large.bytes)} file: ${mb(memory.large.rss)} = ${memory.large.rssPerByte.toFixed(3)} B of RSS per stored byte; ` +
