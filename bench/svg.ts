@@ -73,7 +73,7 @@ export function renderSvg(
     rows.push(`<text x="${LABEL_W}" y="${y + 4}" text-anchor="end" font-size="12">${esc(l.name)}</text>`);
     rows.push(`<rect x="${x1}" y="${y - 8}" width="${Math.max(1, x2 - x1).toFixed(1)}" height="14" fill="${color}"/>`);
     const figures = vsMemfs
-      ? `memefs ${num(l.memefs.median)} · memfs ${l.memfs ? num(l.memfs.median) : '-'} · node:fs/tmpfs ${num(l.tmpfs.median)} ${l.unit}`
+      ? `memefs ${num(l.memefs.median)} · memfs ${l.memfs ? num(l.memfs.median) : '-'} · node:fs on tmpfs ${num(l.tmpfs.median)} ${l.unit}`
       : `memefs ${num(l.memefs.median)} · tmpfs ${num(l.tmpfs.median)} ${l.unit}`;
     rows.push(`<text x="${PLOT_X + PLOT_W + 8}" y="${y + 4}" font-size="11">${esc(`${l.ratio.toFixed(2)}   ${figures}`)}</text>`);
     y += ROW;
@@ -115,6 +115,8 @@ export function renderSvg(
     y += 16;
   }
   y += 10;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="DejaVu Sans, Arial, sans-serif">\n` +
+  // The node:fs API lines carry three figures: a wider canvas for them.
+  const width = lines.some((l) => l.ratioAgainst === 'memfs') ? W + 120 : W;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="DejaVu Sans, Arial, sans-serif">\n` +
     `<rect width="100%" height="100%" fill="white"/>\n${out.join('\n')}\n</svg>\n`;
 }
