@@ -397,7 +397,8 @@ export class SyncFs {
       const child = this.walker.lookup(dir, name);
       throw uvError(child === null ? this.walker.errno : child.dir !== null ? Errno.EISDIR : Errno.ENOTDIR, 'unlink', p);
     }
-    const entry = dir.dir?.get(name);
+    // The entry is only wanted for watchers: no second lookup on the hot path when none listen.
+    const entry = this.hub.active > 0 ? dir.dir?.get(name) : undefined;
     try {
       this.volume.unlink(this.caller, dir, name);
     } catch (e) {
