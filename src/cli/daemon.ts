@@ -97,7 +97,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   };
   const mount = (): void => {
     try {
-      fd = openDevice();
+      fd = openDevice(true); // polled: see Session.idle
       mountDevice(fd, config.mountPoint, {
         fsName: config.fsName, subtype: config.fsName, rootMode: config.rootMode, allowOther: true,
       });

@@ -91,10 +91,13 @@ export function isDeadMount(mountPoint: string): boolean {
   }
 }
 
-/** Opens the FUSE device, with a clear message for the usual failures. */
-export function openDevice(): number {
+/**
+ * Opens the FUSE device, with a clear message for the usual failures.
+ * `nonBlocking`: reads answer EAGAIN instead of sleeping (see Session's idle loop).
+ */
+export function openDevice(nonBlocking = false): number {
   try {
-    return fs.openSync('/dev/fuse', 'r+');
+    return fs.openSync('/dev/fuse', fs.constants.O_RDWR | (nonBlocking ? fs.constants.O_NONBLOCK : 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new MountError('/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)');
