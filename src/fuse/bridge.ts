@@ -788,19 +788,4 @@ export class Bridge {
     this.notifier ??= new Notifier(this.session.fd);
     this.notifier.send(messages);
   }
-
-  /** Tells the kernel to drop its cached name `name` in `dir`. Never call while serving a request on `dir`. */
-  invalidateEntry(dir: Inode, name: string): void {
-    const bytes = encodeName(name);
-    NotifyInvalEntryOut.write(this.session.out, OUT_HEADER_SIZE, { parent: dir.ino, namelen: bytes.length, flags: 0 });
-    const withNul = new Uint8Array(bytes.length + 1);
-    withNul.set(bytes);
-    this.session.notify(Notify.INVAL_ENTRY, NotifyInvalEntryOut.size, withNul);
-  }
-
-  /** Tells the kernel to drop cached attributes and data of `inode`. */
-  invalidateInode(inode: Inode): void {
-    NotifyInvalInodeOut.write(this.session.out, OUT_HEADER_SIZE, { ino: inode.ino, off: 0, len: -1 });
-    this.session.notify(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
-  }
 }

@@ -1,7 +1,6 @@
 /**
  * Serving a volume on an open /dev/fuse descriptor: a Session (the device)
- * plus a Bridge (requests to volume calls). `serveSync` blocks its thread
- * until the kernel ends the connection.
+ * plus a Bridge (requests to volume calls).
  */
 import { Bridge, type BridgeOptions } from './bridge.js';
 import { type Request, Session } from './session.js';
@@ -80,9 +79,4 @@ export class FuseServer {
       }
     }
   }
-}
-
-/** Serves until the kernel ends the connection. */
-export function serveSync(fd: number, volume: Volume, options: ServeOptions = {}): void {
-  new FuseServer(fd, volume, options).serve();
 }

@@ -154,14 +154,6 @@ export class Session {
     this.sendv(parts);
   }
 
-  /** Sends a notification (unique 0, error = notify code) built at out[OUT_HEADER_SIZE...]. */
-  notify(code: number, size: number, extra?: Uint8Array): void {
-    const total = OUT_HEADER_SIZE + size + (extra?.length ?? 0);
-    OutHeader.write(this.out, 0, { len: total, error: code, unique: 0 });
-    if (extra) this.sendv([this.out.subarray(0, OUT_HEADER_SIZE + size), extra]);
-    else this.send(this.out.subarray(0, OUT_HEADER_SIZE + size));
-  }
-
   private send(buf: Uint8Array): void {
     try {
       fs.writeSync(this.fd, buf);
