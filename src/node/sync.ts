@@ -851,16 +851,21 @@ export class SyncFs {
   }
 
   readvSync(fd: unknown, buffers: unknown, position?: unknown): number {
+    return this.vectored(fd, buffers, position, (n, view, pos) => this.readInto(n, view, 0, view.byteLength, pos));
+  }
+
+  /** readv/writev: one buffer after the other, stopping at the first short transfer. */
+  private vectored(fd: unknown, buffers: unknown, position: unknown, one: (fd: number, view: Uint8Array, pos: number) => number): number {
     const n = validateFd(fd);
     if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
     let pos = toPosition(position);
     let total = 0;
     for (const b of buffers as ArrayBufferView[]) {
       const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      const got = this.readInto(n, view, 0, view.byteLength, pos);
-      total += got;
-      if (pos >= 0) pos += got;
-      if (got < view.byteLength) break;
+      const done = one(n, view, pos);
+      total += done;
+      if (pos >= 0) pos += done;
+      if (done < view.byteLength) break;
     }
     return total;
   }
@@ -911,18 +916,7 @@ export class SyncFs {
   }
 
   writevSync(fd: unknown, buffers: unknown, position?: unknown): number {
-    const n = validateFd(fd);
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
-    let pos = toPosition(position);
-    let total = 0;
-    for (const b of buffers as ArrayBufferView[]) {
-      const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      const wrote = this.writeFrom(n, view, 0, view.byteLength, pos);
-      total += wrote;
-      if (pos >= 0) pos += wrote;
-      if (wrote < view.byteLength) break;
-    }
-    return total;
+    return this.vectored(fd, buffers, position, (n, view, pos) => this.writeFrom(n, view, 0, view.byteLength, pos));
   }
 
   // ---- whole files ----------------------------------------------------------------------
