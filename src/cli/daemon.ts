@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { findMount, mountDevice, MountError, openDevice, unmount } from '../fuse/mount.js';
+import { detachMount, findMount, mountDevice, MountError, openDevice, unmount } from '../fuse/mount.js';
 import type { MountConfig } from './options.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
@@ -79,14 +79,21 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     }
   };
 
+  /**
+   * Ends the connection and takes the mount away. The descriptor is closed
+   * first, so the kernel aborts the connection and nothing can wait on this
+   * mount any more; the detach then never looks at the mount (this process
+   * must not wait on a mount it serves).
+   */
   const detach = (): void => {
-    if (fd >= 0 && findMount(config.mountPoint)) {
-      try {
-        unmount(config.mountPoint, true);
-      } catch {
-        /* already gone */
-      }
+    if (fd < 0) return;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* closed */
     }
+    fd = -1;
+    if (findMount(config.mountPoint)) detachMount(config.mountPoint);
   };
   const fail = (message: string): void => {
     failed = true;
@@ -122,9 +129,8 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
       return;
     }
     if (stopping) {
-      // A second signal: do not wait for open files any longer.
+      // A second signal: do not wait for open files any longer (the serving thread then saves and ends).
       detach();
-      void worker.terminate();
       return;
     }
     stopping = true;
@@ -132,7 +138,8 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     try {
       unmount(config.mountPoint, false);
     } catch {
-      detach(); // busy: detach now; the session ends when the last open file closes
+      // Busy: take the name away now; the session ends when the last open file closes.
+      detachMount(config.mountPoint);
     }
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
@@ -187,13 +194,6 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
       clearTimeout(readyTimer);
       clearInterval(saveTimer);
       detach();
-      if (fd >= 0) {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          /* closed */
-        }
-      }
       try {
         fs.rmSync(state, { force: true });
       } catch {

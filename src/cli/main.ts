@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { checkMountPoint, findMount, isDeadMount, MountError, unmount } from '../fuse/mount.js';
+import { checkMountPoint, findMount, MountError, mountState, unmount } from '../fuse/mount.js';
 import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
@@ -166,17 +166,18 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   if (!entry) throw new MountError(`${target} is not mounted`);
   // The type is fuse.NAME with -F NAME; a daemon's note under /run/memefs vouches for other names.
   if (entry.fsType !== 'fuse.memefs' && !(entry.fsType.startsWith('fuse.') && readState(entry.mountPoint) !== null)) throw new MountError(`${entry.mountPoint} is not a memefs mount (it is ${entry.fsType})`);
-  const dead = isDeadMount(entry.mountPoint);
+  const health = mountState(entry.mountPoint);
   const state = readState(entry.mountPoint);
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
   unmount(entry.mountPoint, flags.lazy ?? false);
-  if (dead) fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  // Wait for the daemon to finish: it saves the volume when it has an image or snapshot.
-  if (state && !dead) {
+  if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
+  // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot.
+  if (state && health === 'alive') {
     while (alive(state.pid)) await new Promise((r) => setTimeout(r, 50));
   }
-  process.stdout.write(`${entry.mountPoint} unmounted${dead ? ' (its server had died)' : ''}\n`);
+  const how = { alive: '', dead: ' (its server had died)', wedged: ' (its server did not answer: the connection was aborted)' }[health];
+  process.stdout.write(`${entry.mountPoint} unmounted${how}\n`);
   const saved = readSaveResult(resultFile);
   if (saved) return reportSave(saved, state?.config.image ?? state?.config.snapshot ?? '');
   return 0;

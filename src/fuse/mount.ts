@@ -81,14 +81,29 @@ export function checkMountPoint(mountPoint: string): string {
   return abs;
 }
 
-/** Whether the FUSE mount at `mountPoint` has lost its server (ENOTCONN). */
+/**
+ * Whether the FUSE mount at `mountPoint` has lost its server (ENOTCONN), or
+ * has one that does not answer ('wedged'). The look is taken by a child
+ * process with a time limit, so a server that hangs cannot hang the caller.
+ */
+export function mountState(mountPoint: string): 'alive' | 'dead' | 'wedged' {
+  const r = spawnSync('stat', ['-c', '%i', '--', mountPoint], { encoding: 'utf8', timeout: 3000 });
+  if (r.error || r.signal) return 'wedged';
+  if (r.status === 0) return 'alive';
+  return /not connected/i.test(r.stderr) ? 'dead' : 'alive';
+}
+
 export function isDeadMount(mountPoint: string): boolean {
-  try {
-    fs.statSync(mountPoint);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOTCONN';
-  }
+  return mountState(mountPoint) === 'dead';
+}
+
+/**
+ * Detaches a mount without looking at it (no stat, no path resolution through
+ * it): safe to call from the process that serves it, and for a dead or
+ * wedged mount.
+ */
+export function detachMount(mountPoint: string): void {
+  spawnSync('umount', ['-l', '--no-canonicalize', mountPoint], { stdio: 'ignore', timeout: 10_000 });
 }
 
 /**
@@ -159,8 +174,13 @@ export function tuneWriteback(mountPoint: string): void {
  */
 export function unmount(mountPoint: string, lazy = false): void {
   const abs = path.resolve(mountPoint);
-  const dead = isDeadMount(abs);
-  const args = dead || lazy ? ['-l', abs] : [abs];
+  const state = mountState(abs);
+  if (state === 'wedged') {
+    // A server that takes requests but never answers: abort the connection (users get ENOTCONN), then detach.
+    const entry = findMount(abs);
+    if (entry) abortConnection(entry.minor);
+  }
+  const args = state !== 'alive' || lazy ? ['-l', '--no-canonicalize', abs] : [abs];
   const res = spawnSync('umount', args, { encoding: 'utf8', timeout: 30_000 });
   if (res.error) throw new MountError(`cannot run umount(8): ${res.error.message}`);
   if (res.status !== 0) {

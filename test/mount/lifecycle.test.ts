@@ -143,3 +143,25 @@ describe('server death', () => {
     }
   });
 });
+
+describe('a server that stops answering', () => {
+  test('memefs unmount aborts the connection instead of hanging', () => {
+    const m = mount();
+    try {
+      process.kill(m.pid, 'SIGSTOP');
+      const started = Date.now();
+      const r = memefs(['unmount', m.dir], 30_000);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /did not answer/);
+      assert.ok(!isMounted(m.dir));
+      assert.ok(Date.now() - started < 20_000);
+    } finally {
+      try {
+        process.kill(m.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      forceUnmount(m.dir);
+    }
+  });
+});
