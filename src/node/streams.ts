@@ -55,6 +55,32 @@ function checkStart(value: unknown, name: string): number | undefined {
   return value;
 }
 
+/** What both stream kinds share for opening: their file and how to announce it. */
+interface StreamFile {
+  fd: number | null;
+  readonly path: string | Buffer | undefined;
+  flags: string | number;
+  mode: number;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+/** Opens the stream's file unless it was given a descriptor, then emits 'open' and 'ready' as Node's streams do. */
+function openStream(stream: StreamFile, core: SyncFs, callback: (error?: Error | null) => void): void {
+  if (stream.fd !== null) {
+    callback();
+    return;
+  }
+  try {
+    stream.fd = core.openSync(stream.path, parseFlags(stream.flags), stream.mode);
+  } catch (e) {
+    callback(e as Error);
+    return;
+  }
+  stream.emit('open', stream.fd);
+  stream.emit('ready');
+  callback();
+}
+
 export class ReadStream extends Readable {
   fd: number | null;
   readonly path: string | Buffer | undefined;
@@ -92,19 +118,7 @@ export class ReadStream extends Readable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    if (this.fd !== null) {
-      callback();
-      return;
-    }
-    try {
-      this.fd = this.core.openSync(this.path, parseFlags(this.flags), this.mode);
-    } catch (e) {
-      callback(e as Error);
-      return;
-    }
-    this.emit('open', this.fd);
-    this.emit('ready');
-    callback();
+    openStream(this, this.core, callback);
   }
 
   override _read(size: number): void {
@@ -187,19 +201,7 @@ export class WriteStream extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    if (this.fd !== null) {
-      callback();
-      return;
-    }
-    try {
-      this.fd = this.core.openSync(this.path, parseFlags(this.flags), this.mode);
-    } catch (e) {
-      callback(e as Error);
-      return;
-    }
-    this.emit('open', this.fd);
-    this.emit('ready');
-    callback();
+    openStream(this, this.core, callback);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
