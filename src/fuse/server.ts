@@ -12,13 +12,22 @@ export interface ServeOptions extends Partial<BridgeOptions> {
   /**
    * A full garbage collection (globalThis.gc under --expose-gc). Freed chunks
    * go back to the system only when the collector drops them, so after large
-   * deletions we run it rather than wait: users watch RSS come back.
+   * deletions we run it rather than wait (users watch RSS come back), and
+   * once more when the mount goes quiet after a deletion.
    */
   collect?: () => void;
 }
 
-/** Bytes freed since the last collection that make one worthwhile. */
-const COLLECT_AFTER = 4 * 1024 * 1024;
+/**
+ * Bytes freed since the last collection that make one worthwhile: while
+ * serving, and once the mount is quiet. A full collection takes time in
+ * proportion to the live heap (~400 ms with a million files), so it must also
+ * free at least an eighth of the heap the last one left: deleting many small
+ * files from a large volume then collects now and then, not every few MiB.
+ */
+const COLLECT_BUSY = 4 * 1024 * 1024;
+const COLLECT_IDLE = 64 * 1024;
+const HEAP_SHARE = 1 / 8;
 
 /** Cache timeouts: long, because every change reaches the volume through the kernel. */
 export const LONG_TIMEOUT = 86_400;
@@ -47,10 +56,12 @@ export class FuseServer {
   private readonly bridge: Bridge;
   private ready = false;
   private highWater: number;
+  /** The live heap the last collection left. */
+  private heapAfterCollect = 0;
 
   constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
     this.highWater = volume.used;
-    this.session = new Session(fd, (req) => this.handle(req));
+    this.session = new Session(fd, (req) => this.handle(req), () => this.collectFreed(COLLECT_IDLE));
     this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
   }
 
@@ -69,14 +80,18 @@ export class FuseServer {
       this.ready = true;
       this.options.onReady?.();
     }
+    const used = this.volume.used;
+    if (used > this.highWater) this.highWater = used;
+    else if (this.highWater - used > COLLECT_BUSY) this.collectFreed(COLLECT_BUSY);
+  }
+
+  /** Collects garbage if more than `least` bytes (and a share of the heap) were freed since the last collection. */
+  private collectFreed(least: number): void {
     const collect = this.options.collect;
-    if (collect) {
-      const used = this.volume.used;
-      if (used > this.highWater) this.highWater = used;
-      else if (this.highWater - used > COLLECT_AFTER) {
-        collect();
-        this.highWater = used;
-      }
-    }
+    const freed = this.highWater - this.volume.used;
+    if (collect === undefined || freed <= Math.max(least, this.heapAfterCollect * HEAP_SHARE)) return;
+    collect();
+    this.highWater = this.volume.used;
+    this.heapAfterCollect = process.memoryUsage().heapUsed;
   }
 }

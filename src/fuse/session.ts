@@ -44,6 +44,8 @@ const SPIN_MS = 0.2;
 const MAX_NAP_MS = 10;
 const LONG_IDLE_MS = 3000;
 const MAX_LONG_NAP_MS = 40;
+/** How long the device must stay quiet before the idle hook runs (once per quiet spell). */
+const IDLE_HOOK_MS = 250;
 
 export class Session {
   readonly fd: number;
@@ -54,7 +56,11 @@ export class Session {
   private readonly parts: Uint8Array[] = [];
   private closed = false;
 
-  constructor(fd: number, private readonly dispatch: (req: Request) => void) {
+  /**
+   * `onIdle` runs on a polled device once the kernel has sent nothing for a
+   * moment (after a burst of work, not after every request).
+   */
+  constructor(fd: number, private readonly dispatch: (req: Request) => void, private readonly onIdle?: () => void) {
     this.fd = fd;
   }
 
@@ -73,6 +79,9 @@ export class Session {
   next(): Request | null {
     for (;;) {
       let n: number;
+      // An empty non-blocking read throws; without a stack trace the throw costs half as much.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
       try {
         n = fs.readSync(this.fd, this.inBuf, 0, this.inBuf.length, null);
       } catch (e) {
@@ -88,14 +97,18 @@ export class Session {
           return null;
         }
         throw e;
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
       }
       this.idleSince = 0;
+      this.idleHookRan = false;
       if (n < IN_HEADER_SIZE) continue;
       return this.parse(this.inBuf, n);
     }
   }
 
   private idleSince = 0;
+  private idleHookRan = true;
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   /** No request yet (non-blocking device): spin briefly, then nap longer and longer. */
   private idle(): void {
@@ -103,6 +116,10 @@ export class Session {
     if (this.idleSince === 0) this.idleSince = t;
     const idleMs = t - this.idleSince;
     if (idleMs < SPIN_MS) return;
+    if (idleMs > IDLE_HOOK_MS && !this.idleHookRan) {
+      this.idleHookRan = true;
+      this.onIdle?.();
+    }
     // After a few idle seconds, nap longer still: a daemon nobody uses should cost nothing.
     Atomics.wait(this.nap, 0, 0, Math.min(idleMs > LONG_IDLE_MS ? MAX_LONG_NAP_MS : MAX_NAP_MS, idleMs / 20));
   }
