@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { detachMount, findMount, mountDevice, MountError, openDevice, unmount } from '../fuse/mount.js';
+import { detachMount, findMount, mountDevice, MountError, openDevice, tuneBdi, unmount } from '../fuse/mount.js';
 import type { MountConfig } from './options.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
@@ -159,6 +159,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
       case 'ready':
         ready = true;
         clearTimeout(readyTimer);
+        tuneBdi(config.mountPoint);
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         reporter.result({ ok: true });

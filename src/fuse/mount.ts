@@ -148,11 +148,11 @@ export function mountDevice(fd: number, mountPoint: string, opts: MountOptions):
     }
     throw new MountError(`mount failed: ${msg || `exit ${res.status}`}`);
   }
-  tuneBdi(mountPoint);
 }
 
 /**
- * Tunes the mount's backing device (best effort: needs root and sysfs).
+ * Tunes the mount's backing device, once the kernel's INIT has been answered
+ * (the INIT reply resets read-ahead). Best effort: needs root and sysfs.
  * - max_ratio 100: lets the page cache hold as much dirty data as a local
  *   disk's may. The kernel caps every FUSE mount at 1% of the system's
  *   dirty-page budget (~48 MB here) and throttles writers well before that;

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Volume } from '../core/volume.js';
-import { checkMountPoint, findMount, mountDevice, openDevice } from './mount.js';
+import { checkMountPoint, findMount, mountDevice, openDevice, tuneBdi } from './mount.js';
 import { FuseServer } from './server.js';
 import { READ_BUFFER_SIZE } from './session.js';
 import fs from 'node:fs';
@@ -91,6 +91,7 @@ export async function mountVolume(volume: Volume, mountPoint: string, options: S
   });
   // Like a server, the mount keeps the process alive until unmount() is called.
   await ready;
+  tuneBdi(abs);
   return {
     mountPoint: abs,
     async unmount() {
