@@ -150,6 +150,8 @@ export function mountDevice(fd: number, mountPoint: string, opts: MountOptions):
   }
 }
 
+const READ_AHEAD_KB = MAX_WRITE / 1024;
+
 /**
  * Tunes the mount's backing device, once the kernel's INIT has been answered
  * (the INIT reply resets read-ahead). Best effort: needs root and sysfs.
@@ -163,8 +165,6 @@ export function mountDevice(fd: number, mountPoint: string, opts: MountOptions):
  *   round trip per MiB instead of eight (1 GiB read after dropping caches,
  *   alternating runs: 2.8-3.8 GB/s against 0.8-3.7 GB/s).
  */
-const READ_AHEAD_KB = MAX_WRITE / 1024;
-
 export function tuneBdi(mountPoint: string): void {
   const entry = findMount(mountPoint);
   if (!entry) return;
