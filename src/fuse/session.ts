@@ -12,6 +12,9 @@
  */
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
+import { u64 } from './struct.js';
+
+const HEADER = InHeader.offsets;
 
 export interface Request {
   opcode: number;
@@ -129,15 +132,15 @@ export class Session {
     if (buf.length >= IN_HEADER_SIZE) this.dispatch(this.parse(buf, buf.length));
   }
 
+  /** Fills the one reusable Request from the in_header (every request passes here: no allocation). */
   private parse(buf: Buffer, n: number): Request {
-    const h = InHeader.read(buf, 0);
     const req = this.req;
-    req.opcode = h.opcode;
-    req.unique = h.unique;
-    req.nodeid = h.nodeid;
-    req.uid = h.uid;
-    req.gid = h.gid;
-    req.pid = h.pid;
+    req.opcode = buf.readUInt32LE(HEADER.opcode!);
+    req.unique = u64(buf, HEADER.unique!);
+    req.nodeid = u64(buf, HEADER.nodeid!);
+    req.uid = buf.readUInt32LE(HEADER.uid!);
+    req.gid = buf.readUInt32LE(HEADER.gid!);
+    req.pid = buf.readUInt32LE(HEADER.pid!);
     req.buf = buf;
     req.len = n;
     return req;

@@ -81,6 +81,23 @@ function openStream(stream: StreamFile, core: SyncFs, callback: (error?: Error |
   callback();
 }
 
+/** Closes what a destroyed stream owns (its FileHandle, or its descriptor), then calls back with the first error. */
+function closeStream(fd: number | null, handle: HandleLike | null, core: SyncFs, error: Error | null, callback: (error?: Error | null) => void): void {
+  if (fd === null) {
+    callback(error);
+  } else if (handle) {
+    handle.close().then(() => callback(error), (e: Error) => callback(error ?? e));
+  } else {
+    try {
+      core.closeSync(fd);
+    } catch (e) {
+      callback(error ?? (e as Error));
+      return;
+    }
+    callback(error);
+  }
+}
+
 export class ReadStream extends Readable {
   fd: number | null;
   readonly path: string | Buffer | undefined;
@@ -145,21 +162,9 @@ export class ReadStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.autoClose && this.fd !== null) {
-      const fd = this.fd;
-      this.fd = null;
-      if (this.handle) {
-        this.handle.close().then(() => callback(error), (e: Error) => callback(error ?? e));
-        return;
-      }
-      try {
-        this.core.closeSync(fd);
-      } catch (e) {
-        callback(error ?? (e as Error));
-        return;
-      }
-    }
-    callback(error);
+    const fd = this.autoClose ? this.fd : null;
+    if (fd !== null) this.fd = null;
+    closeStream(fd, this.handle, this.core, error, callback);
   }
 
   close(callback?: (err?: Error | null) => void): void {
@@ -221,21 +226,9 @@ export class WriteStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.autoClose && this.fd !== null) {
-      const fd = this.fd;
-      this.fd = null;
-      if (this.handle) {
-        this.handle.close().then(() => callback(error), (e: Error) => callback(error ?? e));
-        return;
-      }
-      try {
-        this.core.closeSync(fd);
-      } catch (e) {
-        callback(error ?? (e as Error));
-        return;
-      }
-    }
-    callback(error);
+    const fd = this.autoClose ? this.fd : null;
+    if (fd !== null) this.fd = null;
+    closeStream(fd, this.handle, this.core, error, callback);
   }
 
   close(callback?: (err?: Error | null) => void): void {
