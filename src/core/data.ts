@@ -83,17 +83,29 @@ export class FileData {
    * and the short count is returned; if nothing fit, ENOSPC is thrown.
    */
   write(pos: number, src: Uint8Array): number {
-    if (src.length === 0) return 0;
-    if (pos + src.length > MAX_FILE_SIZE) fail(Errno.EFBIG);
+    const n = this.prepare(pos, src.length);
+    this.fill(pos, n === src.length ? src : src.subarray(0, n));
+    return n;
+  }
+
+  /**
+   * The first half of a write: makes room for `len` bytes at pos (charging the
+   * space, growing the size) and returns how many fit, as `write` does, without
+   * copying anything. `fill` must follow before anything else reads the file.
+   * Split so that a transport can answer a write before the copy (see the FUSE
+   * bridge): all that can fail happens here.
+   */
+  prepare(pos: number, len: number): number {
+    if (len === 0) return 0;
+    if (pos + len > MAX_FILE_SIZE) fail(Errno.EFBIG);
     let done = 0;
     try {
-      while (done < src.length) {
+      while (done < len) {
         const p = pos + done;
         const index = Math.floor(p / CHUNK_SIZE);
         const inChunk = p - index * CHUNK_SIZE;
-        const n = Math.min(CHUNK_SIZE - inChunk, src.length - done);
-        const chunk = this.ensure(index, inChunk + n, n === CHUNK_SIZE);
-        chunk.set(n === src.length ? src : src.subarray(done, done + n), inChunk);
+        const n = Math.min(CHUNK_SIZE - inChunk, len - done);
+        this.ensure(index, inChunk + n, n === CHUNK_SIZE);
         done += n;
       }
     } catch (e) {
@@ -101,6 +113,19 @@ export class FileData {
     }
     if (pos + done > this.size) this.size = pos + done;
     return done;
+  }
+
+  /** The second half of a write: copies src to pos, into room `prepare` made (never fails). */
+  fill(pos: number, src: Uint8Array): void {
+    let done = 0;
+    while (done < src.length) {
+      const p = pos + done;
+      const index = Math.floor(p / CHUNK_SIZE);
+      const inChunk = p - index * CHUNK_SIZE;
+      const n = Math.min(CHUNK_SIZE - inChunk, src.length - done);
+      this.chunks[index]!.set(n === src.length ? src : src.subarray(done, done + n), inChunk);
+      done += n;
+    }
   }
 
   /** Sets the size; shrinking frees chunks and zeroes the cut-off tail. */

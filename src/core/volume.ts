@@ -643,9 +643,24 @@ export class Volume implements Space {
 
   /** Writes and returns the count written (short when the volume fills part-way). */
   write(inode: Inode, pos: number, src: Uint8Array, killSuidSgid = false, caller?: Caller): number {
-    const n = this.fileData(inode).write(pos, src);
+    const n = this.prepareWrite(inode, pos, src.length, killSuidSgid, caller);
+    this.fillWrite(inode, pos, n === src.length ? src : src.subarray(0, n));
+    return n;
+  }
+
+  /**
+   * `write` in two halves, for a transport that answers before copying: this one does everything
+   * that can fail (room, size, times, set-ID bits) and returns how many bytes fit; `fillWrite` copies
+   * them and must run before anything else touches the file.
+   */
+  prepareWrite(inode: Inode, pos: number, length: number, killSuidSgid = false, caller?: Caller): number {
+    const n = this.fileData(inode).prepare(pos, length);
     this.modified(inode, killSuidSgid, caller);
     return n;
+  }
+
+  fillWrite(inode: Inode, pos: number, src: Uint8Array): void {
+    this.fileData(inode).fill(pos, src);
   }
 
   /**

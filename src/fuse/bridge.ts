@@ -525,11 +525,19 @@ export class Bridge {
     const kill = (a.write_flags & WRITE_KILL_SUIDGID) !== 0;
     if (this.pinnedTimes !== null) this.pinnedTimes.delete(inode);
     const caller = kill && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : undefined;
-    const n = this.volume.write(inode, a.offset, req.buf.subarray(start, start + size), kill, caller);
+    const n = this.volume.prepareWrite(inode, a.offset, size, kill, caller);
+    const data = req.buf.subarray(start, start + n);
     // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
-    if (n < size && (a.write_flags & WRITE_CACHE) !== 0) throw new FsError(Errno.ENOSPC);
+    if (n < size && (a.write_flags & WRITE_CACHE) !== 0) {
+      this.volume.fillWrite(inode, a.offset, data);
+      throw new FsError(Errno.ENOSPC);
+    }
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
     this.session.ok(req.unique, WriteOut.size);
+    // The bytes are copied after the answer: the writer goes on with its next call while this thread
+    // copies (for fresh memory, page faults included: ~0.7 ms per MiB here). Nothing can see the file in
+    // between: the next request is read only after the copy, and the answer's content is already final.
+    this.volume.fillWrite(inode, a.offset, data);
   }
 
   private release(req: Request): void {

@@ -67,6 +67,26 @@ test('a write that does not fully fit returns the short count, one that does not
   assert.equal(d.size, 2 * CHUNK_SIZE);
 });
 
+test('a write in two halves: prepare charges and sizes, fill copies into the room it made', () => {
+  const space = new Budget(2 * CHUNK_SIZE);
+  const d = new FileData(space);
+  d.write(0, Buffer.from('keep'));
+  // Across a chunk boundary, growing the small first chunk: what was there stays.
+  const n = d.prepare(CHUNK_SIZE - 2, 3 * CHUNK_SIZE);
+  assert.equal(n, CHUNK_SIZE + 2, 'the room that fit: to the end of the second chunk');
+  assert.equal(d.size, 2 * CHUNK_SIZE);
+  assert.equal(space.used, 2 * CHUNK_SIZE);
+  assert.equal(bytes(d.read(0, 4)).toString(), 'keep');
+  assert.equal(bytes(d.read(CHUNK_SIZE - 2, n)).every((b) => b === 0), true, 'nothing copied yet');
+  const src = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) src[i] = (i * 7 + 3) & 0xff;
+  d.fill(CHUNK_SIZE - 2, src);
+  assert.deepEqual(bytes(d.read(CHUNK_SIZE - 2, n)), src);
+  assert.equal(bytes(d.read(0, 4)).toString(), 'keep');
+  assert.throws(() => d.prepare(d.size, 1), /ENOSPC/);
+  assert.equal(d.size, 2 * CHUNK_SIZE);
+});
+
 test('punch hole inside a chunk zeroes, across chunks frees', () => {
   const space = new Budget(1 << 30);
   const d = new FileData(space);
