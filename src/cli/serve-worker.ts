@@ -6,12 +6,13 @@
  * must never run on this thread.
  *
  * Messages to the main thread: loaded | ready | progress | warning | saved | failed.
- * From it: serve {fd} | abort. A save request is a flag in shared memory
- * (control[0] = 1) followed by any request to the mount, which wakes the loop.
+ * From it: serve {fd, polled} | abort. Requests to save or to do idle-time work
+ * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FuseServer } from '../fuse/server.js';
+import { Control } from './control.js';
 import type { MountConfig } from './options.js';
 import { loadVolume, saveVolume } from './persist.js';
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   for (const w of warnings) post({ type: 'warning', text: w });
   post({ type: 'loaded', serial: volume.serial });
 
-  const start = await new Promise<{ type: string; fd?: number }>((resolve) => port.once('message', resolve));
+  const start = await new Promise<{ type: string; fd?: number; polled?: boolean }>((resolve) => port.once('message', resolve));
   if (start.type !== 'serve') return;
 
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
@@ -58,11 +59,23 @@ async function main(): Promise<void> {
     collect: (globalThis as { gc?: () => void }).gc,
     writebackCache: config.writeback,
   });
-  const saveRequested = (): boolean => Atomics.load(control, 0) !== 0;
+  // Runs after every request. A polled device notices quiet time itself (Session.idle); a blocking
+  // one sleeps in read(), so the main thread watches the request count and wakes it (daemon.ts).
+  const afterRequest = start.polled
+    ? (): boolean => Atomics.load(control, Control.SAVE) !== 0
+    : (): boolean => {
+        if (Atomics.load(control, Control.IDLE) !== 0) {
+          Atomics.store(control, Control.IDLE, 0);
+          server.idle();
+        }
+        Atomics.store(control, Control.IDLE_WORK, server.hasIdleWork() ? 1 : 0);
+        Atomics.add(control, Control.REQUESTS, 1);
+        return Atomics.load(control, Control.SAVE) !== 0;
+      };
   for (;;) {
-    const why = server.serve(saveRequested);
+    const why = server.serve(afterRequest);
     if (why === 'closed') break;
-    Atomics.store(control, 0, 0);
+    Atomics.store(control, Control.SAVE, 0);
     if (persist) await save();
     else post({ type: 'saved', warnings: [], error: 'this mount has no image or snapshot to save to (or was mounted with --no-save)' });
   }

@@ -61,7 +61,7 @@ export class FuseServer {
 
   constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
     this.highWater = volume.used;
-    this.session = new Session(fd, (req) => this.handle(req), () => this.collectFreed(COLLECT_IDLE));
+    this.session = new Session(fd, (req) => this.handle(req), () => this.idle());
     this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
   }
 
@@ -85,12 +85,25 @@ export class FuseServer {
     else if (this.highWater - used > COLLECT_BUSY) this.collectFreed(COLLECT_BUSY);
   }
 
+  /** Work for a quiet moment: on a polled device the session calls this; otherwise whoever watches the mount. */
+  idle(): void {
+    this.collectFreed(COLLECT_IDLE);
+  }
+
+  /** Whether `idle()` would do anything now. */
+  hasIdleWork(): boolean {
+    return this.worthCollecting(COLLECT_IDLE);
+  }
+
+  private worthCollecting(least: number): boolean {
+    const freed = this.highWater - this.volume.used;
+    return this.options.collect !== undefined && freed > Math.max(least, this.heapAfterCollect * HEAP_SHARE);
+  }
+
   /** Collects garbage if more than `least` bytes (and a share of the heap) were freed since the last collection. */
   private collectFreed(least: number): void {
-    const collect = this.options.collect;
-    const freed = this.highWater - this.volume.used;
-    if (collect === undefined || freed <= Math.max(least, this.heapAfterCollect * HEAP_SHARE)) return;
-    collect();
+    if (!this.worthCollecting(least)) return;
+    this.options.collect!();
     this.highWater = this.volume.used;
     this.heapAfterCollect = process.memoryUsage().heapUsed;
   }
