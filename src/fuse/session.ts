@@ -33,8 +33,9 @@ export const MAX_WRITE = 1 << 20;
 export const READ_BUFFER_SIZE = MAX_WRITE + 4096;
 
 /**
- * On a non-blocking device (the daemon's), an empty read is answered by
- * polling: spin for SPIN_MS, then nap for longer and longer, up to MAX_NAP_MS.
+ * On a non-blocking device (the daemon's, unless every process runs on one
+ * CPU: see daemon.ts), an empty read is answered by polling: spin for SPIN_MS,
+ * then nap for longer and longer, up to MAX_NAP_MS.
  * Why: every blocking read that sleeps costs a wake-up when the next request
  * comes, and on this machine kind a wake-up across CPUs costs ~50 us, more than
  * the request itself. Client loops send their next request within tens of
