@@ -23,21 +23,23 @@ function makeCpuset(): { dir: string } | { skip: string } {
   const v1 = '/sys/fs/cgroup/cpuset';
   const v2 = '/sys/fs/cgroup';
   const name = `memefs-test-${process.pid}`;
+  let made: string | undefined;
   try {
     if (fs.existsSync(path.join(v1, 'cpuset.cpus'))) {
       const dir = path.join(v1, name);
-      fs.mkdirSync(dir);
+      fs.mkdirSync((made = dir));
       fs.writeFileSync(path.join(dir, 'cpuset.cpus'), '0');
       fs.writeFileSync(path.join(dir, 'cpuset.mems'), fs.readFileSync(path.join(v1, 'cpuset.effective_mems'), 'utf8').trim().split(/[,-]/)[0]!);
       return { dir };
     }
     if (fs.existsSync(path.join(v2, 'cgroup.subtree_control')) && fs.readFileSync(path.join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpuset')) {
       const dir = path.join(v2, name);
-      fs.mkdirSync(dir);
+      fs.mkdirSync((made = dir));
       fs.writeFileSync(path.join(dir, 'cpuset.cpus'), '0');
       return { dir };
     }
   } catch (e) {
+    if (made !== undefined) removeCgroup(made);
     return { skip: `cannot make a cpuset cgroup: ${(e as Error).message}` };
   }
   return { skip: 'no cpuset cgroup controller here' };
