@@ -206,12 +206,13 @@ export class Volume implements Space {
     inode.charged = 0;
   }
 
-  private charge(inode: Inode, bytes: number): void {
+  /** Charges `bytes` to the volume and records them on the inode (given back when it is freed). */
+  charge(inode: Inode, bytes: number): void {
     this.reserve(bytes);
     inode.charged += bytes;
   }
 
-  private uncharge(inode: Inode, bytes: number): void {
+  uncharge(inode: Inode, bytes: number): void {
     this.release(bytes);
     inode.charged -= bytes;
   }
@@ -815,18 +816,23 @@ export class Volume implements Space {
 
   private readonly streamNodes = new WeakMap<Stream, StreamInode>();
 
-  /** "FILE:NAME" or "FILE:NAME:$DATA" -> [FILE, NAME]; "FILE::$DATA" is the file itself (NAME ''). */
-  private splitStreamPath(name: string): [string, string] {
+  /**
+   * "FILE:NAME" or "FILE:NAME:$DATA" in dir -> [FILE's inode, NAME]; "FILE::$DATA" is the file itself
+   * (NAME ''). ENOENT when FILE is not there or the path is not a stream path.
+   */
+  private resolveStreamPath(dir: Inode, name: string): [Inode, string] {
     const colon = name.indexOf(':');
-    const base = name.slice(0, colon);
+    const baseName = name.slice(0, colon);
     let sname = name.slice(colon + 1);
     const type = sname.indexOf(':');
     if (type >= 0) {
       if (sname.slice(type + 1).toUpperCase() !== '$DATA') fail(Errno.ENOENT);
       sname = sname.slice(0, type);
     }
-    if (base === '' || sname.includes(':')) fail(Errno.ENOENT);
-    return [base, sname];
+    if (baseName === '' || sname.includes(':')) fail(Errno.ENOENT);
+    const entry = this.dirOf(dir).get(baseName);
+    if (entry === undefined) fail(Errno.ENOENT);
+    return [entry.inode, sname];
   }
 
   /** The node for stream `stream` of `base`: one per stream, so every lookup gets the same node id. */
@@ -842,21 +848,16 @@ export class Volume implements Space {
   }
 
   private lookupStream(dir: Inode, name: string): Inode {
-    const [baseName, sname] = this.splitStreamPath(name);
-    const entry = this.dirOf(dir).get(baseName);
-    if (entry === undefined) fail(Errno.ENOENT);
-    if (sname === '') return entry.inode;
-    const stream = entry.inode.isFile() || entry.inode.isDir() ? this.stream(entry.inode, sname) : undefined;
+    const [base, sname] = this.resolveStreamPath(dir, name);
+    if (sname === '') return base;
+    const stream = base.isFile() || base.isDir() ? this.stream(base, sname) : undefined;
     if (stream === undefined) fail(Errno.ENOENT);
-    return this.streamNode(entry.inode, stream);
+    return this.streamNode(base, stream);
   }
 
   /** Creates stream NAME of FILE (empty), or returns the existing one. */
   private createStream(caller: Caller, dir: Inode, name: string): Inode {
-    const [baseName, sname] = this.splitStreamPath(name);
-    const entry = this.dirOf(dir).get(baseName);
-    if (entry === undefined) fail(Errno.ENOENT);
-    const base = entry.inode;
+    const [base, sname] = this.resolveStreamPath(dir, name);
     if (sname === '') return base;
     if (!base.isFile() && !base.isDir()) fail(Errno.EINVAL);
     if (caller.checkPermissions) checkAccess(caller, base, W_OK);
@@ -865,11 +866,10 @@ export class Volume implements Space {
   }
 
   private unlinkStream(caller: Caller, dir: Inode, name: string): void {
-    const [baseName, sname] = this.splitStreamPath(name);
-    const entry = this.dirOf(dir).get(baseName);
-    if (entry === undefined || sname === '') fail(Errno.ENOENT);
-    if (caller.checkPermissions) checkAccess(caller, entry.inode, W_OK);
-    if (!this.dropStream(entry.inode, sname)) fail(Errno.ENOENT);
+    const [base, sname] = this.resolveStreamPath(dir, name);
+    if (sname === '') fail(Errno.ENOENT);
+    if (caller.checkPermissions) checkAccess(caller, base, W_OK);
+    if (!this.dropStream(base, sname)) fail(Errno.ENOENT);
   }
 
   /** Deletes a stream; an open node of it keeps the data until it is released. */

@@ -13,7 +13,7 @@ import {
   ATTR_OUT_SIZE, Attr, AttrOut, BatchForgetIn, CopyFileRangeIn, CopyFileRangeOut, CreateIn, Dirent, ENTRY_OUT_SIZE,
   EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
   Init2, InitIn, InitOut, IoctlIn, IoctlOut, KERNEL_MINOR, KERNEL_VERSION, LinkIn, LseekIn, LseekOut, MkdirIn, MknodIn,
-  Notify, NotifyInvalEntryOut, NotifyInvalInodeOut, OP_NAMES, OPEN_KILL_SUIDGID, OUT_HEADER_SIZE, Op, OpenIn, OpenOut,
+  Notify, NotifyInvalEntryOut, NotifyInvalInodeOut, OP_NAMES, OPEN_KILL_SUIDGID, OUT_HEADER_SIZE, Op, OpenIn, OpenOut, OutHeader,
   ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
@@ -758,9 +758,7 @@ export class Bridge {
 
   private invalEntryMessage(parent: number, name: string): Uint8Array {
     const bytes = encodeName(name);
-    const m = Buffer.alloc(OUT_HEADER_SIZE + NotifyInvalEntryOut.size + bytes.length + 1);
-    m.writeUInt32LE(m.length, 0);
-    m.writeInt32LE(Notify.INVAL_ENTRY, 4);
+    const m = notification(Notify.INVAL_ENTRY, NotifyInvalEntryOut.size + bytes.length + 1); // the name ends in NUL
     NotifyInvalEntryOut.write(m, OUT_HEADER_SIZE, { parent, namelen: bytes.length, flags: 0 });
     m.set(bytes, OUT_HEADER_SIZE + NotifyInvalEntryOut.size);
     return m;
@@ -781,19 +779,19 @@ export class Bridge {
 
   private forgetNames(inode: Inode, names: boolean): void {
     const messages: Uint8Array[] = [];
-    const message = (code: number, body: Uint8Array): Uint8Array => {
-      const m = Buffer.alloc(OUT_HEADER_SIZE + body.length);
-      m.writeUInt32LE(m.length, 0);
-      m.writeInt32LE(code, 4);
-      m.set(body, OUT_HEADER_SIZE);
-      return m;
-    };
     for (const [dir, name] of names ? this.volume.namesOf(inode) : []) messages.push(this.invalEntryMessage(dir.ino, name));
-    const inval = Buffer.alloc(NotifyInvalInodeOut.size);
+    const inval = notification(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
     // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
-    NotifyInvalInodeOut.write(inval, 0, { ino: inode.ino, off: -1, len: 0 });
-    messages.push(message(Notify.INVAL_INODE, inval));
+    NotifyInvalInodeOut.write(inval, OUT_HEADER_SIZE, { ino: inode.ino, off: -1, len: 0 });
+    messages.push(inval);
     this.notifier ??= new Notifier(this.session.fd);
     this.notifier.send(messages);
   }
+}
+
+/** A zeroed notification message of `bodySize` bytes after its out_header (error = the code, unique = 0). */
+function notification(code: number, bodySize: number): Buffer {
+  const m = Buffer.alloc(OUT_HEADER_SIZE + bodySize);
+  OutHeader.write(m, 0, { len: m.length, error: code, unique: 0 });
+  return m;
 }

@@ -26,8 +26,9 @@ import { binarySdFromMode, posixOfBinarySd } from './security.js';
 
 /** What the xattr layer needs from the volume (kept narrow so the node:fs facade can use it too). */
 export interface NtfsHost {
-  reserve(bytes: number): void;
-  release(bytes: number): void;
+  /** Charges `bytes` (negative: gives back) to the volume and to the inode; throws ENOSPC when they do not fit. */
+  charge(inode: Inode, bytes: number): void;
+  uncharge(inode: Inode, bytes: number): void;
   /** Turns a regular file or empty directory into a symlink or special file (reparse points). */
   retype(inode: Inode, mode: number, target: string | null): void;
 }
@@ -152,24 +153,21 @@ export function removeNtfsXattr(host: NtfsHost, inode: Inode, name: string, call
     case 'system.ntfs_ea': {
       if (inode.eas === null || inode.eas.size === 0) fail(Errno.ENODATA);
       requireOwner(caller, inode);
-      host.release(eaListSize(inode.eas.values()));
-      inode.charged -= eaListSize(inode.eas.values());
+      host.uncharge(inode, eaListSize(inode.eas.values()));
       inode.eas = null;
       break;
     }
     case 'system.ntfs_acl': {
       requireOwner(caller, inode);
       if (inode.securityDescriptor === null) fail(Errno.ENODATA);
-      host.release(inode.securityDescriptor.length);
-      inode.charged -= inode.securityDescriptor.length;
+      host.uncharge(inode, inode.securityDescriptor.length);
       inode.securityDescriptor = null;
       break;
     }
     case 'system.ntfs_reparse_data': {
       requireOwner(caller, inode);
       if (inode.reparseData === null) fail(Errno.ENODATA);
-      host.release(inode.reparseData.length);
-      inode.charged -= inode.reparseData.length;
+      host.uncharge(inode, inode.reparseData.length);
       inode.reparseData = null;
       break;
     }
@@ -191,8 +189,7 @@ function setSecurity(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: C
     if (caller.uid !== inode.uid || posix.uid !== inode.uid || posix.gid !== inode.gid) fail(Errno.EPERM);
   }
   const old = inode.securityDescriptor?.length ?? 0;
-  host.reserve(value.length - old);
-  inode.charged += value.length - old;
+  host.charge(inode, value.length - old);
   inode.securityDescriptor = new Uint8Array(value); // a copy (Buffer.slice would share the request buffer)
   inode.uid = posix.uid;
   inode.gid = posix.gid;
@@ -217,8 +214,7 @@ function setEas(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Caller
   const size = eaListSize(next.values());
   if (size > EA_LIST_MAX) fail(Errno.E2BIG, 'EAs larger than 64 KiB');
   const old = inode.eas ? eaListSize(inode.eas.values()) : 0;
-  host.reserve(size - old);
-  inode.charged += size - old;
+  host.charge(inode, size - old);
   inode.eas = next.size > 0 ? next : null;
 }
 
@@ -239,14 +235,12 @@ function setReparse(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Ca
     if (type === S_IFDIR ? (inode.dir?.size ?? 0) > 0 : (inode.data?.size ?? 0) > 0 || type !== 0o100000) fail(Errno.ENOTEMPTY);
   }
   const old = inode.reparseData?.length ?? 0;
-  host.reserve(value.length - old);
-  inode.charged += value.length - old;
+  host.charge(inode, value.length - old);
   if (wanted !== type || meaning.kind === 'symlink') {
     try {
       host.retype(inode, wanted | (inode.mode & 0o7777), meaning.kind === 'symlink' ? meaning.target : null);
     } catch (e) {
-      host.release(value.length - old);
-      inode.charged -= value.length - old;
+      host.uncharge(inode, value.length - old);
       throw e;
     }
   }
