@@ -6,13 +6,15 @@
  * volume's chunks to the kernel without being copied into a reply buffer.
  *
  * The loop is synchronous: the volume is in memory, so a request never waits
- * for anything but the CPU, and a blocking readSync/writevSync loop is the
- * fastest way to talk to the device from Node (measured ~2x the async forms).
+ * for anything but the CPU, and a synchronous read/writev loop is the fastest
+ * way to talk to the device from Node (measured ~2x the async forms). Reads go
+ * through device-read.ts, which reports an empty read without throwing.
  * Run it on a thread that does nothing else (see daemon.ts).
  */
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
 import { u64 } from './struct.js';
+import { deviceReader } from './device-read.js';
 
 const HEADER = InHeader.offsets;
 
@@ -53,10 +55,10 @@ const IDLE_HOOK_MS = 250;
 
 export class Session {
   readonly fd: number;
-  private readonly inBuf = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  private readonly reader: ReturnType<typeof deviceReader>;
   /** Replies are assembled here (headers and small payloads). */
   readonly out = Buffer.allocUnsafe(1 << 17);
-  private readonly req: Request = { opcode: 0, unique: 0, nodeid: 0, uid: 0, gid: 0, pid: 0, buf: this.inBuf, len: 0 };
+  private readonly req: Request = { opcode: 0, unique: 0, nodeid: 0, uid: 0, gid: 0, pid: 0, buf: Buffer.alloc(0), len: 0 };
   private readonly parts: Uint8Array[] = [];
   private closed = false;
 
@@ -66,6 +68,7 @@ export class Session {
    */
   constructor(fd: number, private readonly dispatch: (req: Request) => void, private readonly onIdle?: () => void) {
     this.fd = fd;
+    this.reader = deviceReader(fd, READ_BUFFER_SIZE);
   }
 
   /** Serves until the kernel ends the connection (unmount or abort), or until `pauseWhen` says so after a request. */
@@ -82,32 +85,24 @@ export class Session {
   /** Reads one request; null when the connection is gone. */
   next(): Request | null {
     for (;;) {
-      let n: number;
-      // An empty non-blocking read throws; without a stack trace the throw costs half as much.
-      const stackTraceLimit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      try {
-        n = fs.readSync(this.fd, this.inBuf, 0, this.inBuf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+      const n = this.reader.read();
+      if (typeof n === 'string') {
         // ENOENT: the request was interrupted before we read it. EINTR/EAGAIN: try again.
-        if (code === 'EAGAIN') {
+        if (n === 'EAGAIN') {
           this.idle();
           continue;
         }
-        if (code === 'ENOENT' || code === 'EINTR') continue;
-        if (code === 'ENODEV' || code === 'ECONNABORTED' || code === 'EBADF') {
+        if (n === 'ENOENT' || n === 'EINTR') continue;
+        if (n === 'ENODEV' || n === 'ECONNABORTED' || n === 'EBADF') {
           this.closed = true;
           return null;
         }
-        throw e;
-      } finally {
-        Error.stackTraceLimit = stackTraceLimit;
+        throw new Error(`reading the FUSE device failed: ${n}`);
       }
       this.idleSince = 0;
       this.idleHookRan = false;
       if (n < IN_HEADER_SIZE) continue;
-      return this.parse(this.inBuf, n);
+      return this.parse(this.reader.buf, n);
     }
   }
 
