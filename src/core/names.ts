@@ -67,6 +67,22 @@ export function encodeName(name: string): Uint8Array {
   return Uint8Array.from(parts);
 }
 
+/**
+ * Writes encodeName(name) into buf at `at` if it ends by `end`, and returns its
+ * length in bytes either way. Names without escaped bytes (nearly all) are
+ * written without allocating: a directory listing writes thousands.
+ */
+export function encodeNameInto(name: string, buf: Buffer, at: number, end: number): number {
+  if (hasEscapes(name)) {
+    const bytes = encodeName(name);
+    if (at + bytes.length <= end) buf.set(bytes, at);
+    return bytes.length;
+  }
+  const n = Buffer.byteLength(name, 'utf8');
+  if (at + n <= end) buf.write(name, at, n, 'utf8');
+  return n;
+}
+
 export function nameByteLength(name: string): number {
   let n = 0;
   for (let i = 0; i < name.length; i++) {

@@ -24,7 +24,7 @@ import { Errno, FsError, errnoName } from '../core/errno.js';
 import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
 import { StreamInode } from '../core/stream-node.js';
 import { Notifier } from './notifier.js';
-import { decodeName, encodeName } from '../core/names.js';
+import { decodeName, encodeName, encodeNameInto } from '../core/names.js';
 import type { SetAttr, Volume } from '../core/volume.js';
 
 export interface BridgeOptions {
@@ -568,19 +568,18 @@ export class Bridge {
     const out = this.session.out;
     const limit = Math.min(a.size, out.length - OUT_HEADER_SIZE);
     let used = 0;
+    const head = plus ? ENTRY_OUT_SIZE : 0;
     const put = (name: string, inode: Inode | null, ino: number, mode: number, off: number): boolean => {
-      const bytes = encodeName(name);
-      const head = plus ? ENTRY_OUT_SIZE : 0;
-      const size = align8(head + Dirent.size + bytes.length);
-      if (used + size > limit) return false;
       const at = OUT_HEADER_SIZE + used;
+      const namelen = encodeNameInto(name, out, at + head + Dirent.size, OUT_HEADER_SIZE + limit);
+      const size = align8(head + Dirent.size + namelen);
+      if (used + size > limit) return false;
       if (plus) {
         if (inode !== null) this.fillEntry(at, inode);
         else out.fill(0, at, at + ENTRY_OUT_SIZE);
       }
-      Dirent.write(out, at + head, { ino, off, namelen: bytes.length, type: (mode & S_IFMT) >>> 12 });
-      out.set(bytes, at + head + Dirent.size);
-      out.fill(0, at + head + Dirent.size + bytes.length, at + size);
+      Dirent.write(out, at + head, { ino, off, namelen, type: (mode & S_IFMT) >>> 12 });
+      out.fill(0, at + head + Dirent.size + namelen, at + size);
       used += size;
       return true;
     };
