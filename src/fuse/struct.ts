@@ -27,10 +27,11 @@ export function struct<const F extends readonly Field[]>(name: string, fields: F
   const offsets: Record<string, number> = {};
   let off = 0;
   const readLines: string[] = [];
-  const writeLines: string[] = [`b.fill(0, o, o + ${0})`];
+  const writeLines: string[] = [];
   for (const [field, type] of fields) {
     const pad = /^pad(\d+)$/.exec(type);
     if (pad) {
+      writeLines.push(...zeroes(off, Number(pad[1])));
       off += Number(pad[1]);
       continue;
     }
@@ -59,14 +60,26 @@ export function struct<const F extends readonly Field[]>(name: string, fields: F
         case 'u64': writeLines.push(`w64(b, ${at}, ${val})`); break;
         case 'i64': writeLines.push(`w64(b, ${at}, ${val})`); break;
       }
+    } else {
+      writeLines.push(...zeroes(off, size)); // a reserved field (_name)
     }
     off += size;
   }
   if (off % 8 !== 0 && off > 8) throw new Error(`${name} is not padded to 8 bytes (${off})`);
-  writeLines[0] = `b.fill(0, o, o + ${off})`;
   const read = new Function('u64', 'i64', `return function read_${name}(b, o) { return { ${readLines.join(', ')} }; }`)(u64, i64) as Struct<F>['read'];
   const write = new Function('w64', `return function write_${name}(b, o, v) { ${writeLines.join('; ')} }`)(w64) as Struct<F>['write'];
   return { name, size: off, offsets, read, write };
+}
+
+/** Statements that zero bytes [off, off + n) of the struct (padding, reserved fields): no call to fill for a few bytes. */
+function zeroes(off: number, n: number): string[] {
+  const lines: string[] = [];
+  for (let end = off + n; off < end;) {
+    const step = off % 4 === 0 && end - off >= 4 ? 4 : 1;
+    lines.push(step === 4 ? `b.writeUInt32LE(0, o + ${off})` : `b[o + ${off}] = 0`);
+    off += step;
+  }
+  return lines;
 }
 
 const TWO32 = 4294967296;
