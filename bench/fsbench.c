@@ -9,6 +9,8 @@
  *   fsbench seq DIR SIZE BLOCK             one SIZE file written then read with BLOCK-byte calls
  *   fsbench par DIR PROCS FILES SIZE       PROCS processes each write then read FILES files of SIZE bytes
  *   fsbench make DIR FILES SIZE            creates FILES files of SIZE bytes (for memory figures)
+ *   fsbench xattr DIR CALLS                CALLS getxattr calls for an absent attribute of DIR itself:
+ *                                          on FUSE, one round trip each and next to no work
  *
  * Prints one JSON object per test: {"test":..., "ops":..., "bytes":..., "seconds":...}.
  * Any failing call aborts with a message and exit status 1: a benchmark that silently did
@@ -25,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -324,9 +327,18 @@ static void make_files(long files, long size) {
   report("make", (double)files, (double)files * size, now() - t0);
 }
 
+/* One request per call that the kernel cannot answer itself (it does not cache extended attributes). */
+static void xattr_test(long calls) {
+  char value[64];
+  double t0 = now();
+  for (long i = 0; i < calls; i++)
+    if (getxattr(".", "user.fsbench-absent", value, sizeof value) >= 0 || errno != ENODATA) die("getxattr (expected ENODATA)", ".");
+  report("roundtrip_getxattr", (double)calls, 0, now() - t0);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: fsbench files|rdwr|seq|par|make DIR ...\n");
+    fprintf(stderr, "usage: fsbench files|rdwr|seq|par|make|xattr DIR ...\n");
     return 2;
   }
   const char *cmd = argv[1];
@@ -336,6 +348,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "seq") && argc == 5) seq_tests(num(argv[3]), num(argv[4]));
   else if (!strcmp(cmd, "par") && argc == 6) par_tests(num(argv[3]), num(argv[4]), num(argv[5]));
   else if (!strcmp(cmd, "make") && argc == 5) make_files(num(argv[3]), num(argv[4]));
+  else if (!strcmp(cmd, "xattr") && argc == 4) xattr_test(num(argv[3]));
   else {
     fprintf(stderr, "fsbench: bad arguments for %s\n", cmd);
     return 2;

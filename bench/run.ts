@@ -7,9 +7,11 @@
  * (memefs/tmpfs). The file-system work is done by a compiled C program
  * (bench/fsbench.c, built here with cc) or by the real tools (tar, find, grep,
  * du, rm), never by this driver, so the client's own speed is not measured.
- * Memory figures are the RSS of the memefs daemon.
+ * Memory figures are the RSS of the memefs daemon. The round-trip line also
+ * runs on bench/fuse-floor.c, a C FUSE daemon that does nothing but answer: the
+ * floor for any FUSE file system on this machine.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,real,memory,node] [--out DIR]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,roundtrip,real,memory,node] [--out DIR]
  *
  * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
  * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
@@ -36,7 +38,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
+  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'roundtrip', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -44,7 +46,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
     else if (a === '--out') o.out = path.resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,real,memory,node] [--out DIR]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,roundtrip,real,memory,node] [--out DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -208,9 +210,10 @@ interface Sample {
   seconds: number;
 }
 
-function buildFsbench(tmp: string): string {
-  const exe = path.join(tmp, 'fsbench');
-  sh('cc', ['-O2', '-Wall', '-o', exe, path.join(ROOT, 'bench', 'fsbench.c')]);
+/** Compiles bench/NAME.c into the temporary directory. */
+function buildC(tmp: string, name: string): string {
+  const exe = path.join(tmp, name);
+  sh('cc', ['-O2', '-Wall', '-o', exe, path.join(ROOT, 'bench', `${name}.c`)]);
   return exe;
 }
 
@@ -277,6 +280,38 @@ async function fsbenchWorkload(o: Options, exe: string, base: string): Promise<L
     }
   }
   return toLines('fsbench', c);
+}
+
+const FLOOR = 'minimal C FUSE daemon (bench/fuse-floor.c)';
+
+/**
+ * One FUSE round trip: getxattr of an absent attribute, which the kernel passes
+ * to the file system every time. On memefs and tmpfs as everywhere, and on
+ * bench/fuse-floor.c (a reference, like the user-space file systems of the
+ * issue): the rate no FUSE file system can beat on this machine.
+ */
+async function roundTripWorkload(o: Options, exe: string, base: string, tmp: string): Promise<Line[]> {
+  const calls = o.quick ? 20_000 : 100_000;
+  const floorExe = buildC(tmp, 'fuse-floor');
+  const name = 'getxattr of an absent attribute (one round trip)';
+  const c: Collected = new Map();
+  const floor: number[] = [];
+  const measure = (dir: string): number => rate(fsbench(exe, ['xattr', dir, calls])[0]!);
+  for (let run = 0; run < o.runs; run++) {
+    progress(`round trip run ${run + 1}/${o.runs}`);
+    for (const kind of order(run)) await withMount(kind, base, (m) => record(c, kind, name, 'ops/s', measure(m.dir)));
+    const dir = fs.mkdtempSync(path.join(base, 'floor-'));
+    sh(floorExe, [dir]);
+    active.add(dir);
+    try {
+      floor.push(measure(dir));
+    } finally {
+      unmountDir(dir);
+    }
+  }
+  const lines = toLines('round trip', c);
+  for (const l of lines) l.references = { [FLOOR]: stats(floor, true).median };
+  return lines;
 }
 
 /** Times one command (spawned directly, output discarded); exit status 0 (or 1 for grep: no match) expected. */
@@ -523,15 +558,16 @@ async function main(): Promise<void> {
   const started = Date.now();
   const env = environment();
   try {
-    const exe = buildFsbench(tmp);
+    const exe = buildC(tmp, 'fsbench');
     const fsb = o.only.has('fsbench') ? await fsbenchWorkload(o, exe, base) : [];
+    const roundTrip = o.only.has('roundtrip') ? await roundTripWorkload(o, exe, base, tmp) : [];
     const realResult = o.only.has('real') ? await realWorkload(o, exe, base, tmp) : null;
     const real = realResult?.lines ?? [];
     const memory = o.only.has('memory') ? await memoryWorkload(o, exe, base) : null;
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
-    const all = [...fsb, ...real, ...(nodeApi ?? [])];
+    const all = [...fsb, ...roundTrip, ...real, ...(nodeApi ?? [])];
     const goals = targets(fsb, real, memory, nodeApi ?? []);
     const result = {
       command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
@@ -541,6 +577,8 @@ async function main(): Promise<void> {
       environment: { ...env, loadAverageAtEnd: os.loadavg(), seconds: (Date.now() - started) / 1000 },
       fsbench: fsb,
       fsbenchGeomeanRatio: fsb.length ? geomean(fsb.map((l) => l.ratio)) : null,
+      /** One FUSE round trip on memefs and tmpfs; references: the same on a C daemon that only answers. */
+      roundTrip,
       realWork: real,
       tree: realResult?.tree ?? null,
       memory,
@@ -561,6 +599,12 @@ async function main(): Promise<void> {
     text += `${env.cpu}, ${env.cores} cores, ${os.release()}, Node ${process.version}, memefs ${env.memefs.version} ${env.memefs.commit}${env.memefs.dirty ? '+changes' : ''}\n`;
     text += `load average at start ${env.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`;
     if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}\n\n`;
+    for (const l of roundTrip) {
+      const us = (rate: number) => (1e6 / rate).toFixed(1);
+      const floorRate = l.references![FLOOR]!;
+      text += `round trip (${l.name}): memefs ${us(l.memefs.median)} us, ${FLOOR} ${us(floorRate)} us, tmpfs ${us(l.tmpfs.median)} us per call ` +
+        `(memefs/floor rate ${(l.memefs.median / floorRate).toFixed(3)})\n\n`;
+    }
     if (real.length) text += table(real) + `\n(tree: ${realResult!.tree.source}, ${realResult!.tree.files} files, ${mb(realResult!.tree.bytes)} as tar)\n\n`;
     if (nodeApi?.length) {
       text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
