@@ -22,6 +22,12 @@ export function decodeName(bytes: Uint8Array): string {
   }
 }
 
+/** decodeName(buf.subarray(start, end)), without the subarray for ASCII names (most names; every request with a name decodes one). */
+export function decodeNameAt(buf: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return decodeName(buf.subarray(start, end));
+  return buf.toString('latin1', start, end);
+}
+
 function decodeEscaped(bytes: Uint8Array): string {
   let out = '';
   let i = 0;

@@ -727,19 +727,29 @@ export class Volume implements Space {
   }
 
   getxattr(inode: Inode, name: string): Uint8Array {
+    const v = this.findXattr(inode, name);
+    if (v === undefined) fail(Errno.ENODATA);
+    return v;
+  }
+
+  /**
+   * getxattr, with undefined for an attribute the inode does not have (ENODATA)
+   * instead of an exception: the kernel asks for absent ones (security.capability
+   * before every first write to a file, ACLs for ls -l) often enough for the
+   * exception's cost to show. A bad name still throws.
+   */
+  findXattr(inode: Inode, name: string): Uint8Array | undefined {
     if (inode instanceof StreamInode) inode = inode.base; // a stream's metadata is its file's
     if (name.startsWith(NTFS_PREFIX)) return getNtfsXattr(inode, name);
     checkXattrName(name);
     if (name.startsWith('user.')) {
       const s = this.stream(inode, name.slice(5));
-      if (s === undefined) fail(Errno.ENODATA);
+      if (s === undefined) return undefined;
       const out = new Uint8Array(s.data.size);
       s.data.readInto(0, out);
       return out;
     }
-    const v = inode.xattrs?.get(name);
-    if (v === undefined) fail(Errno.ENODATA);
-    return v;
+    return inode.xattrs?.get(name);
   }
 
   listxattr(inode: Inode): string[] {
