@@ -55,8 +55,8 @@ export function struct<const F extends readonly Field[]>(name: string, fields: F
       switch (t) {
         case 'u8': writeLines.push(`b[${at}] = ${val}`); break;
         case 'u16': writeLines.push(`b.writeUInt16LE(${val} & 0xffff, ${at})`); break;
-        case 'u32': writeLines.push(`b.writeUInt32LE(${val} >>> 0, ${at})`); break;
-        case 'i32': writeLines.push(`b.writeInt32LE(${val} | 0, ${at})`); break;
+        case 'u32': writeLines.push(`w32(b, ${at}, ${val})`); break;
+        case 'i32': writeLines.push(`w32(b, ${at}, ${val})`); break;
         case 'u64': writeLines.push(`w64(b, ${at}, ${val})`); break;
         case 'i64': writeLines.push(`w64(b, ${at}, ${val})`); break;
       }
@@ -67,7 +67,7 @@ export function struct<const F extends readonly Field[]>(name: string, fields: F
   }
   if (off % 8 !== 0 && off > 8) throw new Error(`${name} is not padded to 8 bytes (${off})`);
   const read = new Function('u64', 'i64', `return function read_${name}(b, o) { return { ${readLines.join(', ')} }; }`)(u64, i64) as Struct<F>['read'];
-  const write = new Function('w64', `return function write_${name}(b, o, v) { ${writeLines.join('; ')} }`)(w64) as Struct<F>['write'];
+  const write = new Function('w32', 'w64', `return function write_${name}(b, o, v) { ${writeLines.join('; ')} }`)(w32, w64) as Struct<F>['write'];
   return { name, size: off, offsets, read, write };
 }
 
@@ -76,7 +76,7 @@ function zeroes(off: number, n: number): string[] {
   const lines: string[] = [];
   for (let end = off + n; off < end;) {
     const step = off % 4 === 0 && end - off >= 4 ? 4 : 1;
-    lines.push(step === 4 ? `b.writeUInt32LE(0, o + ${off})` : `b[o + ${off}] = 0`);
+    lines.push(step === 4 ? `w32(b, o + ${off}, 0)` : `b[o + ${off}] = 0`);
     off += step;
   }
   return lines;
@@ -96,14 +96,30 @@ export function i64(b: Buffer, o: number): number {
   return hi * TWO32 + lo;
 }
 
+/**
+ * Writes the low 32 bits of a number, little-endian (signed and unsigned alike).
+ * Byte stores, not writeUInt32LE: every reply writes dozens of fields, and the
+ * stores skip the range checks (offsets come from the struct layout, and the
+ * reply buffer is sized for the largest reply).
+ */
+export function w32(b: Buffer, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
 /** Writes a number as a 64-bit two's complement little-endian integer. */
 export function w64(b: Buffer, o: number, v: number): void {
-  if (v >= 0) {
-    b.writeUInt32LE(v % TWO32 >>> 0, o);
-    b.writeUInt32LE(Math.floor(v / TWO32) >>> 0, o + 4);
+  if (v >= 0 && v < TWO32) {
+    w32(b, o, v);
+    w32(b, o + 4, 0);
+  } else if (v >= 0) {
+    w32(b, o, v % TWO32);
+    w32(b, o + 4, Math.floor(v / TWO32));
   } else {
     const hi = Math.floor(v / TWO32);
-    b.writeUInt32LE((v - hi * TWO32) >>> 0, o);
-    b.writeInt32LE(hi | 0, o + 4);
+    w32(b, o, v - hi * TWO32);
+    w32(b, o + 4, hi);
   }
 }
