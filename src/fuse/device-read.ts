@@ -52,6 +52,7 @@ export function deviceReader(fd: number, size: number): DeviceReader {
   const memory = new DataView(instance.exports.memory.buffer);
   memory.setUint32(IOVEC, DATA_OFFSET, true);
   memory.setUint32(IOVEC + 4, size, true);
+  // The native WASI binding: the reader keeps it (and through it the memory) alive.
   const imports = wasi.wasiImport as { fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number };
   return {
     buf: Buffer.from(instance.exports.memory.buffer, DATA_OFFSET, size),
