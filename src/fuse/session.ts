@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
 import { u64 } from './struct.js';
-import { deviceReader } from './device-read.js';
+import { type DeviceReader, deviceReader } from './device-read.js';
 
 const HEADER = InHeader.offsets;
 
@@ -55,7 +55,8 @@ const IDLE_HOOK_MS = 250;
 
 export class Session {
   readonly fd: number;
-  private readonly reader: ReturnType<typeof deviceReader>;
+  /** Made on the first read: a session fed by `deliver` (shared mounts) never reads the device itself. */
+  private reader: DeviceReader | null = null;
   /** Replies are assembled here (headers and small payloads). */
   readonly out = Buffer.allocUnsafe(1 << 17);
   private readonly req: Request = { opcode: 0, unique: 0, nodeid: 0, uid: 0, gid: 0, pid: 0, buf: Buffer.alloc(0), len: 0 };
@@ -68,7 +69,6 @@ export class Session {
    */
   constructor(fd: number, private readonly dispatch: (req: Request) => void, private readonly onIdle?: () => void) {
     this.fd = fd;
-    this.reader = deviceReader(fd, READ_BUFFER_SIZE);
   }
 
   /** Serves until the kernel ends the connection (unmount or abort), or until `pauseWhen` says so after a request. */
@@ -84,8 +84,9 @@ export class Session {
 
   /** Reads one request; null when the connection is gone. */
   next(): Request | null {
+    const reader = (this.reader ??= deviceReader(this.fd, READ_BUFFER_SIZE));
     for (;;) {
-      const n = this.reader.read();
+      const n = reader.read();
       if (typeof n === 'string') {
         // ENOENT: the request was interrupted before we read it. EINTR/EAGAIN: try again.
         if (n === 'EAGAIN') {
@@ -102,7 +103,7 @@ export class Session {
       this.idleSince = 0;
       this.idleHookRan = false;
       if (n < IN_HEADER_SIZE) continue;
-      return this.parse(this.reader.buf, n);
+      return this.parse(reader.buf, n);
     }
   }
 
