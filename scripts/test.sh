@@ -9,8 +9,10 @@ bash scripts/install-deps.sh
 rm -rf dist
 npm run build --silent
 
+# Test mounts live under $TMPDIR/memefs-tests (each run may have its own TMPDIR).
+root="${TMPDIR:-/tmp}"; root="${root%/}/memefs-tests/"
 cleanup() {
-  awk '$3 ~ /^fuse\./ && $2 ~ /^\/tmp\/memefs-tests\// {print $2}' /proc/mounts | sort -r | while read -r m; do
+  awk -v root="$root" '$3 ~ /^fuse\./ && index($2, root) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
 }
