@@ -1,14 +1,46 @@
-/** Commands on FAT images that need no mount: dump, mkimage, extract. */
+/**
+ * Commands on FAT images that need no mount: dump, mkimage, extract.
+ * Every failure is one line on stderr: exit 2 when the command line asks for
+ * something impossible (a size or layout no FAT image can have), 1 otherwise
+ * (unreadable or non-FAT input, content that does not fit, entries not extracted).
+ */
 import fs from 'node:fs';
-import { checkFat, dumpFat, extractImage, packDirectory, readImageFile, saveImageFile } from '../formats/fat/index.js';
+import { dirname } from 'node:path';
+import {
+  checkFat, chooseLayout, dumpFat, layoutProblem, extractImage, type ExtractResult, packDirectory, readImageFile, saveImageFile, type DumpOptions, type FatType, type LayoutOptions,
+} from '../formats/fat/index.js';
 import { Progress } from './progress.js';
-import { checkLabel, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
+import { checkLabel, formatSize, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
+
+/** A failure that is not the command line's fault: one line, exit 1. */
+class ToolError extends Error {}
+
+const KiB = 1024;
+const MIN_IMAGE = 64 * KiB;
+/** Images are built in memory, in one typed array. */
+const MAX_IMAGE = 4 * 1024 ** 3;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs a command body; anything thrown becomes one line and an exit code, never a stack trace. */
+async function oneLine(what: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    process.stderr.write(`memefs: ${what}: ${message(e)}\n`);
+    return 1;
+  }
+}
 
 function readImage(path: string): Uint8Array {
   try {
     return readImageFile(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ToolError(code === 'ENOENT' ? `${path} does not exist` : code === 'EISDIR' ? `${path} is a directory, not an image` : `cannot read ${path}: ${message(e)}`);
   }
 }
 
@@ -16,37 +48,149 @@ function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`memefs: warning: ${w}\n`);
 }
 
+export interface DumpFlags {
+  raw?: boolean;
+}
+
 /** Prints the image's structures; exits 1 when the check finds problems, as fsck does. */
-export async function dumpCommand(path: string): Promise<number> {
-  const image = readImage(path);
-  const report = dumpFat(image);
-  process.stdout.write(report.endsWith('\n') ? report : report + '\n');
-  return checkFat(image).length === 0 ? 0 : 1;
+export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<number> {
+  return oneLine('dump', async () => {
+    const image = readImage(path);
+    const options: DumpOptions = { hex: flags.raw === true };
+    const report = dumpFat(image, options);
+    process.stdout.write(report.endsWith('\n') ? report : report + '\n');
+    return checkFat(image).length === 0 ? 0 : 1;
+  });
+}
+
+/** A layout exists for this size, and the check pass would find nothing wrong with it. */
+function layoutFits(size: number, options: LayoutOptions): boolean {
+  try {
+    return layoutProblem(chooseLayout(size, options)) === null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The sizes (whole KiB, between 64 KiB and 4 GiB) for which a layout with
+ * these options exists, as [smallest, largest]; null when none does. The
+ * sizes that work form one range for a given type and cluster size.
+ */
+export function workingSizes(options: LayoutOptions): [number, number] | null {
+  const samples: number[] = [];
+  for (let s = MIN_IMAGE; s <= MAX_IMAGE; s *= 2) samples.push(s, Math.min(s * 1.5, MAX_IMAGE));
+  const first = samples.findIndex((s) => layoutFits(s, options));
+  if (first < 0) return null;
+  let last = first;
+  while (last + 1 < samples.length && layoutFits(samples[last + 1]!, options)) last++;
+  // Bisect in KiB: `ok` fits, `bad` does not.
+  const edge = (ok: number, bad: number) => {
+    while (Math.abs(bad - ok) > KiB) {
+      const mid = Math.floor((ok + bad) / 2 / KiB) * KiB;
+      if (mid === ok || mid === bad) break;
+      if (layoutFits(mid, options)) ok = mid;
+      else bad = mid;
+    }
+    return ok;
+  };
+  const low = first === 0 ? samples[0]! : edge(samples[first]!, samples[first - 1]!);
+  const high = last === samples.length - 1 ? samples[last]! : edge(samples[last]!, samples[last + 1]!);
+  return [low, high];
+}
+
+/** The layout options of mkimage, checked before anything is read: an impossible layout is a usage error naming sizes that work. */
+function checkLayout(size: number | undefined, options: LayoutOptions): void {
+  if (size === undefined) {
+    if (options.fatType === undefined && options.sectorsPerCluster === undefined) return;
+    // Without -s the size follows the content; only say no when no size at all works.
+    if (workingSizes(options) === null) throw new UsageError(`no FAT${options.fatType ?? ''} layout${clusterWords(options)} fits any size up to 4 GiB`);
+    return;
+  }
+  if (size < MIN_IMAGE) throw new UsageError(`-s ${formatSize(size)}: a FAT image needs at least 64 KiB`);
+  if (size > MAX_IMAGE) throw new UsageError(`-s ${formatSize(size)}: images are built in memory, so mkimage makes them up to 4 GiB`);
+  if (layoutFits(size, options)) return;
+  const range = workingSizes(options);
+  throw new UsageError(`no FAT${options.fatType ?? ''} layout${clusterWords(options)} fits ${formatSize(size)}; ` +
+    (range ? `-s ${sizeArgument(range[0], 'up')} to -s ${sizeArgument(range[1], 'down')} work` : 'no size up to 4 GiB works'));
+}
+
+/** A size as the user would type it (12.5M), rounded inwards so that it is inside the range it bounds. */
+function sizeArgument(bytes: number, round: 'up' | 'down'): string {
+  const [unit, letter] = bytes >= 1024 ** 3 ? [1024 ** 3, 'G'] : bytes >= 1024 ** 2 ? [1024 ** 2, 'M'] : [KiB, 'K'];
+  const tenths = (round === 'up' ? Math.ceil : Math.floor)((bytes / unit) * 10);
+  return `${tenths / 10}${letter}`;
+}
+
+function clusterWords(options: LayoutOptions): string {
+  return options.sectorsPerCluster !== undefined ? ` with ${options.sectorsPerCluster * 512}-byte clusters` : '';
+}
+
+/** Refuses to replace what is there unless asked; never replaces a directory. */
+function checkOutput(path: string, force: boolean): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch {
+    const parent = dirname(path);
+    if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new ToolError(`cannot create ${path}: ${parent} is not a directory`);
+    return;
+  }
+  if (st.isDirectory()) throw new ToolError(`${path} is a directory`);
+  if (!force) throw new ToolError(`${path} already exists; --force replaces it`);
 }
 
 export async function mkimageCommand(dir: string, image: string, o: Record<string, string | boolean | undefined>): Promise<number> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
-  const progress = new Progress(process.stderr);
-  const result = await packDirectory(dir, {
-    size: typeof o.size === 'string' ? parseSize(o.size, '--size') : undefined,
-    fatType: typeof o.fatType === 'string' ? parseFatType(o.fatType) : undefined,
+  const size = typeof o.size === 'string' ? parseSize(o.size, '--size') : undefined;
+  const layout: LayoutOptions = {
+    fatType: typeof o.fatType === 'string' ? parseFatType(o.fatType) as FatType : undefined,
     sectorsPerCluster: typeof o.clusterSize === 'string' ? parseClusterSize(o.clusterSize) / 512 : undefined,
     label: typeof o.label === 'string' ? checkLabel(o.label) : undefined,
-    skipTooBig: o.skipTooBig === true,
-    onProgress: (done, total) => progress.update('pack', done, total),
+  };
+  checkLayout(size, layout);
+  return oneLine('mkimage', async () => {
+    let st: fs.Stats | null = null;
+    try { st = fs.statSync(dir); } catch { /* reported below */ }
+    if (!st?.isDirectory()) throw new ToolError(`${dir} is not a directory`);
+    checkOutput(image, o.force === true);
+    const progress = new Progress(process.stderr);
+    try {
+      const result = await packDirectory(dir, {
+        ...layout,
+        size,
+        skipTooBig: o.skipTooBig === true,
+        onProgress: (done, total) => progress.update('pack', done, total),
+      });
+      progress.stop();
+      warn(result.warnings);
+      saveImageFile(image, result.image);
+      process.stdout.write(`wrote ${image} (${result.image.length} bytes)\n`);
+      return 0;
+    } finally {
+      progress.stop();
+    }
   });
-  progress.stop();
-  warn(result.warnings);
-  saveImageFile(image, result.image);
-  process.stdout.write(`wrote ${image} (${result.image.length} bytes)\n`);
-  return 0;
 }
 
-export async function extractCommand(image: string, dir: string): Promise<number> {
-  const progress = new Progress(process.stderr);
-  const result = await extractImage(readImage(image), dir, { onProgress: (done, total) => progress.update('extract', done, total) });
-  progress.stop();
-  warn(result.warnings);
-  process.stdout.write(`extracted ${result.files} files and ${result.directories} directories into ${dir}\n`);
-  return 0;
+export async function extractCommand(image: string, dir: string, o: { force?: boolean } = {}): Promise<number> {
+  return oneLine('extract', async () => {
+    const bytes = readImage(image);
+    const progress = new Progress(process.stderr);
+    let result: ExtractResult;
+    try {
+      result = await extractImage(bytes, dir, { force: o.force === true, onProgress: (done, total) => progress.update('extract', done, total) });
+    } catch (e) {
+      // The reader's one refusal: something that is not FAT at all.
+      throw /^not a (valid )?FAT/.test(message(e)) ? new ToolError(`${image}: ${message(e)}`) : e;
+    } finally {
+      progress.stop();
+    }
+    warn(result.warnings);
+    process.stdout.write(`extracted ${result.files} files and ${result.directories} directories into ${dir}\n`);
+    if (result.failed > 0) {
+      process.stderr.write(`memefs: extract: ${result.failed} entr${result.failed === 1 ? 'y was' : 'ies were'} not extracted (see the warnings above)\n`);
+      return 1;
+    }
+    return 0;
+  });
 }

@@ -305,8 +305,9 @@ export async function main(argv: string[]): Promise<number> {
     .command('dump')
     .description("show a FAT image's boot sector, FSInfo, FATs, chains and entries, and everything wrong with it")
     .argument('<image>')
-    .action(async (image: string) => {
-      program.setOptionValue('exitCode', await dumpCommand(image));
+    .option('--raw', 'also print the 32 raw bytes of every directory entry')
+    .action(async (image: string, o: { raw?: boolean }) => {
+      program.setOptionValue('exitCode', await dumpCommand(image, o));
     });
   program
     .command('mkimage')
@@ -318,6 +319,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cluster-size <bytes>', 'cluster size')
     .option('-l, --label <label>', 'volume label')
     .option('--skip-too-big', 'leave out files of 4 GiB or more instead of failing')
+    .option('--force', 'replace IMAGE if it exists')
     .action(async (dir: string, image: string, o: Record<string, string | boolean | undefined>) => {
       program.setOptionValue('exitCode', await mkimageCommand(dir, image, o));
     });
@@ -326,8 +328,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('extract a FAT image into a directory (without mounting)')
     .argument('<image>')
     .argument('<dir>')
-    .action(async (image: string, dir: string) => {
-      program.setOptionValue('exitCode', await extractCommand(image, dir));
+    .option('--force', 'replace files that exist in DIR (links there are replaced, never written through)')
+    .action(async (image: string, dir: string, o: { force?: boolean }) => {
+      program.setOptionValue('exitCode', await extractCommand(image, dir, o));
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

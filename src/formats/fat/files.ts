@@ -11,7 +11,7 @@ import { basename, dirname, join, relative, isAbsolute, resolve } from 'node:pat
 import { randomBytes } from 'node:crypto';
 import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
-import type { FatDirectory, FatTree } from './tree.js';
+import { sizeOf, type ContentSource, type FatDirectory, type FatTree } from './tree.js';
 import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
 
 /** Blocks of zeros are skipped when writing, so mostly empty images stay sparse on the host. */
@@ -108,6 +108,34 @@ async function dataBytes(dir: string): Promise<number> {
   return total;
 }
 
+/** Host files are read and written in pieces of this size: a file may be larger than one Node buffer (2 GiB). */
+const PIECE = 8 << 20;
+
+/**
+ * A host file's contents, read only when the writer copies them into the
+ * image (no second copy, no 2 GiB limit). A file that shrank since it was
+ * listed reads as zeros past its new end.
+ */
+function hostFileSource(path: string, size: number): ContentSource {
+  return {
+    size,
+    readInto(pos: number, target: Uint8Array): number {
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        let done = 0;
+        while (done < target.length) {
+          const n = readSync(fd, target, done, Math.min(PIECE, target.length - done), pos + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
 /** Reads a host directory into a FAT image. Symlinks and special files are left out with a warning. */
 export async function packDirectory(dir: string, options: PackOptions = {}): Promise<WriteResult> {
   const skipped: string[] = [];
@@ -125,9 +153,10 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
         node.children.push(child);
         await visit(p, child, `${rel}/${name}`);
       } else if (st.isFile()) {
-        const data = new Uint8Array(await fsp.readFile(p));
-        done += data.length;
-        options.onProgress?.(done, total);
+        const source = hostFileSource(p, st.size);
+        const data: ContentSource = options.onProgress
+          ? { size: st.size, readInto: (pos, target) => { const n = source.readInto(pos, target); done += n; options.onProgress!(done, total); return n; } }
+          : source;
         const attributes = ATTR_ARCHIVE | ((st.mode & 0o200) === 0 ? ATTR_READ_ONLY : 0);
         node.children.push({ kind: 'file', name, attributes, data, ...times });
       } else {
@@ -148,18 +177,69 @@ export interface ExtractResult {
   warnings: string[];
   files: number;
   directories: number;
+  /** Entries of the image that were not extracted (each has a warning). */
+  failed: number;
+}
+
+export interface ExtractOptions {
+  /** Replace existing files (by renaming a new file over the name: a link there is replaced, never written through). */
+  force?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Writes one file in pieces (a file may exceed one Node buffer), leaving
+ * holes for zero pieces. Without `replace` an existing name of any kind is
+ * refused (O_EXCL); with it the file is written beside the name and renamed
+ * over it. A failed write leaves nothing behind.
+ */
+async function writeHostFile(target: string, data: Uint8Array | ContentSource, replace: boolean, wrote: (n: number) => void): Promise<void> {
+  const path = replace ? asidePath(target) : target;
+  const size = sizeOf(data);
+  const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    const buffer = data instanceof Uint8Array ? null : new Uint8Array(Math.min(PIECE, size));
+    for (let pos = 0; pos < size; pos += PIECE) {
+      const length = Math.min(PIECE, size - pos);
+      let piece: Uint8Array;
+      if (data instanceof Uint8Array) piece = data.subarray(pos, pos + length);
+      else {
+        piece = buffer!.subarray(0, length);
+        piece.fill(0, data.readInto(pos, piece));
+      }
+      if (!isZero(piece)) {
+        let done = 0;
+        while (done < length) done += (await fh.write(piece, done, length - done, pos + done)).bytesWritten;
+      }
+      wrote(length);
+    }
+    await fh.truncate(size);
+    await fh.close();
+    if (replace) {
+      if ((await fsp.lstat(target).catch(() => null))?.isDirectory()) throw Object.assign(new Error('a directory of that name exists'), { code: 'EISDIR' });
+      await fsp.rename(path, target);
+    }
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fsp.unlink(path).catch(() => undefined);
+    throw e;
+  }
+}
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST') return 'already exists; --force replaces it';
+  if (code === 'ELOOP') return 'a symbolic link is in the way';
+  return (e as Error).message;
 }
 
 /**
  * Writes the files of an image below `dir` (created if missing). Nothing is
  * written outside it: names are made safe by the reader, every path is checked
- * to stay inside, and existing symlinks are never followed.
+ * to stay inside, existing symlinks are never followed, and existing files are
+ * refused (or, with `force`, replaced by rename, never written through).
  */
-export async function extractImage(
-  image: Uint8Array,
-  dir: string,
-  options: { onProgress?: (done: number, total: number) => void } = {},
-): Promise<ExtractResult> {
+export async function extractImage(image: Uint8Array, dir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   const scan = scanFat(image);
   let total = 0;
   let written = 0;
@@ -168,11 +248,11 @@ export async function extractImage(
     while (stack.length > 0) {
       for (const c of stack.pop()!.children) {
         if (c.kind === 'dir') stack.push(c);
-        else total += (c.data as Uint8Array).length;
+        else total += sizeOf(c.data);
       }
     }
   }
-  const result: ExtractResult = { warnings: [...scan.problems], files: 0, directories: 0 };
+  const result: ExtractResult = { warnings: [...scan.problems], files: 0, directories: 0, failed: 0 };
   const top = resolve(dir);
   await fsp.mkdir(top, { recursive: true });
   const inside = (p: string) => {
@@ -185,6 +265,7 @@ export async function extractImage(
       const target = join(hostDir, child.name);
       if (!inside(target) || dirname(target) !== hostDir) {
         result.warnings.push(`${JSON.stringify(child.name)}: would land outside ${top}; left out`);
+        result.failed++;
         continue;
       }
       try {
@@ -194,26 +275,20 @@ export async function extractImage(
           } catch (e) {
             if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
             const st = await fsp.lstat(target);
-            if (!st.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
+            if (!st.isDirectory()) throw new Error(`exists and is not a directory${st.isSymbolicLink() ? ' (a symbolic link is never followed)' : ''}`);
           }
           result.directories++;
           await visit(child, target);
         } else {
-          // O_NOFOLLOW: an existing symlink in the target is an error, never a way out.
-          const fh = await fsp.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
-          try {
-            const data = child.data as Uint8Array;
-            let done = 0;
-            while (done < data.length) done += (await fh.write(data, done, data.length - done, done)).bytesWritten;
-          } finally {
-            await fh.close();
-          }
-          written += (child.data as Uint8Array).length;
-          options.onProgress?.(written, total);
+          await writeHostFile(target, child.data, options.force === true, (n) => {
+            written += n;
+            options.onProgress?.(written, total);
+          });
           result.files++;
         }
       } catch (e) {
-        result.warnings.push(`${relative(top, target)}: not extracted (${(e as Error).message})`);
+        result.warnings.push(`${relative(top, target)}: not extracted: ${reason(e)}`);
+        result.failed++;
         continue;
       }
       const mtime = child.modified ?? Date.now();

@@ -165,6 +165,18 @@ export function chooseLayout(sizeBytes: number, options: LayoutOptions = {}): La
   };
 }
 
+/**
+ * What is legal but unwise about a layout, as the check pass reports it:
+ * FAT32 under 65,525 clusters (mkfs.fat -F 32 makes it with a warning; the
+ * cluster count says FAT16, so some systems misread it). Null when sound.
+ */
+export function layoutProblem(layout: Layout): string | null {
+  if (layout.fatType === 32 && layout.clusterCount < MIN_CLUSTERS_32) {
+    return `FAT32 with only ${layout.clusterCount} clusters (fewer than ${MIN_CLUSTERS_32}): some systems take it for FAT16`;
+  }
+  return null;
+}
+
 /** A volume serial number from the clock, as formatters make one. */
 export function clockVolumeId(ms = Date.now()): number {
   const d = new Date(ms);

@@ -10,7 +10,7 @@ import {
 } from './bootsector.js';
 import { ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, ENTRY_SIZE, encodeShortEntry } from './dirent.js';
 import { toDosStamp } from './dostime.js';
-import { bootSectorFor, chooseLayout, type Layout, type LayoutOptions } from './layout.js';
+import { bootSectorFor, chooseLayout, layoutProblem, type Layout, type LayoutOptions } from './layout.js';
 import { buildLfnSlots, lfnChecksum, lfnSlotCount } from './lfn.js';
 import { fatKey, labelField, storableName } from './names.js';
 import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
@@ -204,14 +204,23 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
     const sizes = options.size !== undefined ? [options.size] : STANDARD_SIZES_KIB.map((k) => k * 1024);
     let found: Layout | null = null;
     for (const size of sizes) {
-      const candidate = chooseLayout(size, options);
+      let candidate: Layout;
+      try {
+        candidate = chooseLayout(size, options);
+      } catch (e) {
+        // A forced type or cluster size rules out some standard sizes: try the next.
+        if (options.size !== undefined) throw e;
+        continue;
+      }
+      if (options.size === undefined && layoutProblem(candidate) !== null) continue;
       const used = allocate(root, candidate.bytesPerSector * candidate.sectorsPerCluster, candidate.fatType === 32);
       const fitsRoot = candidate.fatType === 32 || root.slots <= candidate.rootEntries;
       const room = options.size !== undefined ? candidate.clusterCount : Math.floor(candidate.clusterCount * 0.8);
       if (used <= room && fitsRoot) { found = candidate; break; }
       if (options.size !== undefined) found = candidate;
     }
-    layout = found!;
+    if (found === null) throw new FsError(Errno.ENOSPC, `no standard image size up to 2 TiB has a layout for this content with these options`);
+    layout = found;
     base = bootSectorFor(layout, { ...options, volumeId: options.volumeId ?? tree.volumeId });
   }
   const clusterBytes = layout.bytesPerSector * layout.sectorsPerCluster;
