@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  checkFat, chooseLayout, dumpFat, layoutProblem, extractImage, type ExtractResult, packDirectory, readImageFile, saveImageFile, type DumpOptions, type FatType, type LayoutOptions,
+  checkFat, chooseLayout, dumpBytes, dumpFat, layoutProblem, extractImage, type ExtractResult, packDirectory, readImageFile, saveImageFile, type DumpOptions, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
 import { Progress } from './progress.js';
 import { checkLabel, formatSize, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
@@ -50,12 +50,32 @@ function warn(warnings: string[]): void {
 
 export interface DumpFlags {
   raw?: boolean;
+  sector?: string;
+  cluster?: string;
+  count?: string;
 }
 
-/** Prints the image's structures; exits 1 when the check finds problems, as fsck does. */
+function parseNumber(text: string, what: string): number {
+  if (!/^(\d+|0x[0-9a-f]+)$/i.test(text.trim())) throw new UsageError(`${what} ${JSON.stringify(text)} is not a number`);
+  return Number(text.trim());
+}
+
+/**
+ * Prints the image's structures; exits 1 when the check finds problems, as
+ * fsck does. With --sector or --cluster, a hexdump of just those bytes.
+ */
 export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<number> {
+  if (flags.sector !== undefined && flags.cluster !== undefined) throw new UsageError('give --sector or --cluster, not both');
+  const count = flags.count !== undefined ? parseNumber(flags.count, '--count') : undefined;
+  const sector = flags.sector !== undefined ? parseNumber(flags.sector, '--sector') : undefined;
+  const cluster = flags.cluster !== undefined ? parseNumber(flags.cluster, '--cluster') : undefined;
+  if (count !== undefined && (count < 1 || (sector === undefined && cluster === undefined))) throw new UsageError('--count is 1 or more, with --sector or --cluster');
   return oneLine('dump', async () => {
     const image = readImage(path);
+    if (sector !== undefined || cluster !== undefined) {
+      process.stdout.write(dumpBytes(image, { sector, cluster, count }));
+      return 0;
+    }
     const options: DumpOptions = { hex: flags.raw === true };
     const report = dumpFat(image, options);
     process.stdout.write(report.endsWith('\n') ? report : report + '\n');

@@ -306,7 +306,10 @@ export async function main(argv: string[]): Promise<number> {
     .description("show a FAT image's boot sector, FSInfo, FATs, chains and entries, and everything wrong with it")
     .argument('<image>')
     .option('--raw', 'also print the 32 raw bytes of every directory entry')
-    .action(async (image: string, o: { raw?: boolean }) => {
+    .option('--sector <n>', 'print only a hexdump of sector N')
+    .option('--cluster <n>', 'print only a hexdump of data cluster N')
+    .option('--count <n>', 'with --sector or --cluster: this many of them [1]')
+    .action(async (image: string, o: { raw?: boolean; sector?: string; cluster?: string; count?: string }) => {
       program.setOptionValue('exitCode', await dumpCommand(image, o));
     });
   program

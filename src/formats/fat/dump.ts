@@ -1,15 +1,18 @@
 /**
  * `memefs dump`: a readable account of an image: boot sector and BPB fields
- * with their meaning, FSInfo, FAT type and geometry, every directory entry
- * (long-name slots too, with their checksums checked), the cluster chain of
- * each file in fragments, and the problems the check pass finds.
+ * with their meaning, FSInfo, FAT type and geometry, the FAT itself (see
+ * dump-fat.ts), every directory entry (long-name slots too, with their
+ * checksums checked; deleted ones with their 0xE5 marker), the cluster chain
+ * of each file in fragments, invalid dates, and the problems the check pass
+ * finds. `dumpBytes` is the raw view: a hexdump of any sector or cluster.
  */
 import { hex, u16 } from './bytes.js';
 import {
   geometryOf, parseBootSector, parseFsInfo, FSINFO_LEAD, FSINFO_STRUCT, FSINFO_TRAIL, UNKNOWN, type BootSector, type Geometry,
 } from './bootsector.js';
 import { attributeLetters, decodeShortEntry } from './dirent.js';
-import { formatDosStamp } from './dostime.js';
+import { formatDosStamp, fromDosStamp } from './dostime.js';
+import { analyzeFat, hexView, type FatAnalysis } from './dump-fat.js';
 import { lfnChecksum, parseLfnSlot } from './lfn.js';
 import { scanFat, type EntryRecord, type FatScan } from './reader.js';
 import { displayName11, name11FromBytes, readShortName } from './shortname.js';
@@ -95,7 +98,18 @@ function hexBytes(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 }
 
-function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions): void {
+/** A DOS stamp for the report; invalid ones are also collected, with the fields as stored. */
+function stamp(invalid: string[], what: string, date: number, time: number, tenths?: number): string {
+  if (date === 0 && time === 0) return '(unset)';
+  if (fromDosStamp(date, time, tenths ?? 0) !== null && (tenths === undefined || tenths <= 199)) return formatDosStamp(date, time, tenths);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const fields = `${(date >> 9) + 1980}-${p((date >> 5) & 0xf)}-${p(date & 0x1f)} ${p(time >> 11)}:${p((time >> 5) & 0x3f)}:${p((time & 0x1f) * 2)}` +
+    (tenths !== undefined ? ` +${tenths * 10} ms` : '');
+  invalid.push(`${what}: ${fields}`);
+  return `INVALID (${fields})`;
+}
+
+function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions, fat: FatAnalysis, invalid: string[]): void {
   const fat32 = scan.geometry.fatType === 32;
   const byDir = new Map<string, EntryRecord[]>();
   for (const r of scan.records) {
@@ -108,11 +122,13 @@ function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions): vo
     out.push('', `Directory ${dir}${chain ? ` (clusters ${describeRuns(chain) || 'none'})` : ' (fixed root)'}`);
     // Long-name slots are checked against the short entry that follows them.
     const sums = new Map<EntryRecord, number>();
+    const labelSlots = new Set<EntryRecord>();
     let pending: EntryRecord[] = [];
     for (const r of records) {
       if (r.kind === 'lfn') pending.push(r);
       else {
-        if (r.kind === 'short') for (const p of pending) sums.set(p, lfnChecksum(r.raw.subarray(0, 11)));
+        if (r.kind === 'short' || r.kind === 'label') for (const p of pending) sums.set(p, lfnChecksum(r.raw.subarray(0, 11)));
+        if (r.kind === 'label') for (const p of pending) labelSlots.add(p);
         pending = [];
       }
     }
@@ -121,27 +137,35 @@ function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions): vo
       const at = `  #${String(r.index).padEnd(5)}`;
       const note = r.note ? `  [${r.note}]` : '';
       if (r.kind === 'end') { out.push(`${at} end of directory`); continue; }
-      if (r.kind === 'deleted') { out.push(`${at} deleted      "${displayName11(name11FromBytes(r.raw))}"`); continue; }
+      if (r.kind === 'deleted') {
+        // The first byte is gone: 0xE5 took its place (a name that really starts with 0xE5 is stored with 0x05).
+        out.push(`${at} deleted      first byte 0xE5 (deleted marker), was "?${displayName11(name11FromBytes(r.raw)).slice(1)}"`);
+        continue;
+      }
       if (r.kind === 'lfn') {
         const slot = parseLfnSlot(r.raw);
         const want = sums.get(r);
         const check = want === undefined ? 'no short entry follows' : want === slot.checksum ? 'checksum ok' : `checksum MISMATCH (short name needs ${hex(want, 2)})`;
-        out.push(`${at} long name    ordinal ${slot.ordinal}${slot.last ? ' (last)' : ''} checksum ${hex(slot.checksum, 2)} ${check}  "${describeUnits(slot.units)}"${note}`);
+        const owner = labelSlots.has(r) ? ', long form of the volume label (mlabel writes one)' : '';
+        out.push(`${at} long name    ordinal ${slot.ordinal}${slot.last ? ' (last)' : ''} checksum ${hex(slot.checksum, 2)} ${check}${owner}  "${describeUnits(slot.units)}"${note}`);
         continue;
       }
       const e = decodeShortEntry(r.raw, 0, fat32);
       const name = displayName11(name11FromBytes(e.name));
-      if (r.kind === 'label') { out.push(`${at} volume label "${name11FromBytes(e.name)}"  written ${formatDosStamp(e.writeDate, e.writeTime)}`); continue; }
+      if (r.kind === 'label') { out.push(`${at} volume label "${name11FromBytes(e.name)}"  written ${stamp(invalid, 'volume label', e.writeDate, e.writeTime)}`); continue; }
       if (r.kind === 'dot') { out.push(`${at} ${name.padEnd(12)} <DIR>  cluster ${e.cluster}`); continue; }
       const kind = e.attr & 0x10 ? '<DIR>' : `${e.size} bytes`;
       const caseBits = e.ntRes & 0x18 ? ` NT case ${hex(e.ntRes, 2)} (reads "${readShortName(e.name, 0, e.ntRes)}")` : '';
       out.push(`${at} ${name.padEnd(12)} ${attributeLetters(e.attr)} ${kind}, first cluster ${e.cluster}${caseBits} -> ${r.path}${note}`);
-      out.push(`          created ${formatDosStamp(e.createDate, e.createTime, e.createTenths)}, modified ${formatDosStamp(e.writeDate, e.writeTime)}, accessed ${formatDosStamp(e.accessDate, 0)}`.replace(/ 00:00:00(?=$)/, ''));
+      const who = r.path ?? name;
+      out.push(`          created ${stamp(invalid, `${who} created`, e.createDate, e.createTime, e.createTenths)}, modified ${stamp(invalid, `${who} modified`, e.writeDate, e.writeTime)}, accessed ${stamp(invalid, `${who} accessed`, e.accessDate, 0)}`.replace(/ 00:00:00(?=$)/, ''));
       const clusters = r.chain ?? (r.path ? scan.directoryChains.get(r.path) : undefined);
       if (clusters && clusters.length > 0) {
         const runs = countRuns(clusters);
-        out.push(`          chain: ${clusters.length} clusters in ${runs} fragment${runs === 1 ? '' : 's'}: ${describeRuns(clusters)}`);
+        out.push(`          chain: ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} in ${runs} fragment${runs === 1 ? '' : 's'}: ${describeRuns(clusters)}`);
       }
+      const cross = r.path !== undefined ? fat.crossLinks.get(r.path) : undefined;
+      if (cross) out.push(`          CROSS-LINKED: its FAT chain is ${describeRuns(cross.chain)}; ${cross.shared}`);
     }
   }
 }
@@ -162,8 +186,42 @@ export function dumpFat(image: Uint8Array, options: DumpOptions = {}): string {
   const scan = scanFat(image, { records: true, maxProblems: 10000 });
   if (geometry.fatType === 32) dumpFsInfo(out, image, bs, scan);
   dumpGeometry(out, geometry, scan);
-  dumpDirectories(out, scan, options);
+  const fat = analyzeFat(image, scan);
+  out.push(...fat.lines);
+  const invalid: string[] = [];
+  dumpDirectories(out, scan, options, fat, invalid);
+  if (invalid.length > 0) {
+    // Not damage (fsck.fat does not check dates), but no system can show them: they read as unset.
+    out.push('', `Invalid dates (${invalid.length}), read as unset:`);
+    for (const d of invalid) out.push(`  - ${d}`);
+  }
   out.push('', scan.problems.length === 0 ? 'No problems found.' : `Problems (${scan.problems.length}):`);
   for (const p of scan.problems) out.push(`  - ${p}`);
   return out.join('\n') + '\n';
+}
+
+export interface BytesRequest {
+  /** Sector number (from the start of the image). */
+  sector?: number;
+  /** Data cluster number (2 and up). */
+  cluster?: number;
+  /** How many sectors or clusters; default 1. */
+  count?: number;
+}
+
+/** The raw view: a hexdump of sectors or clusters, with a heading saying where they are. Throws for what is outside the image. */
+export function dumpBytes(image: Uint8Array, request: BytesRequest): string {
+  const count = request.count ?? 1;
+  if (request.sector !== undefined) {
+    const bps = image.length >= 512 ? parseBootSector(image).bytesPerSector || 512 : 512;
+    const offset = request.sector * bps;
+    if (offset >= image.length) throw new Error(`sector ${request.sector} is past the end of the image (${Math.floor(image.length / bps)} sectors of ${bps} bytes)`);
+    return `Sector ${request.sector}${count > 1 ? `-${request.sector + count - 1}` : ''} (byte ${offset})\n` + hexView(image, offset, count * bps);
+  }
+  const g = geometryOf(parseBootSector(image));
+  const c = request.cluster ?? 2;
+  if (c < 2 || c > g.clusterCount + 1) throw new Error(`cluster ${c} is outside the data area (clusters 2 to ${g.clusterCount + 1})`);
+  const offset = (g.firstDataSector + (c - 2) * g.sectorsPerCluster) * g.bytesPerSector;
+  if (offset >= image.length) throw new Error(`cluster ${c} is past the end of the image`);
+  return `Cluster ${c}${count > 1 ? `-${c + count - 1}` : ''} (sector ${offset / g.bytesPerSector}, byte ${offset})\n` + hexView(image, offset, count * g.clusterBytes);
 }

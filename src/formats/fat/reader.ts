@@ -152,7 +152,8 @@ class Scanner {
     }
     if (rootLabel !== null) {
       tree.label = rootLabel.trimEnd();
-      if (bsLabel !== rootLabel && bs.bootSignature === 0x29) {
+      // mlabel keeps the case in the boot sector and uppercases the directory entry: only a different name is a problem.
+      if (bsLabel.toUpperCase() !== rootLabel.toUpperCase() && bs.bootSignature === 0x29) {
         this.problem(`volume label in the boot sector ("${bsLabel.trimEnd()}") differs from the root directory's ("${rootLabel.trimEnd()}")`);
       }
     } else if (bsLabel !== NO_NAME && bsLabel.trim() !== '') {
@@ -361,7 +362,7 @@ class Scanner {
       const e = decodeShortEntry(raw, 0, fat32);
       const name11 = name11FromBytes(e.name);
       if ((e.attr & ATTR_VOLUME_ID) !== 0 && (e.attr & ATTR_DIRECTORY) === 0) {
-        dropLfn('precede a volume label');
+        lfn = null; // mlabel writes the label's long form in slots before it: not an error, and not a file name
         if (isRoot && label === null) label = name11;
         else this.problem(`${job.path}: extra volume label entry "${name11.trimEnd()}" at entry ${i}`);
         this.record({ dir: job.path, index: i, kind: 'label', raw });
