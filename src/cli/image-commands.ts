@@ -146,18 +146,23 @@ function clusterWords(options: LayoutOptions): string {
   return options.sectorsPerCluster !== undefined ? ` with ${options.sectorsPerCluster * 512}-byte clusters` : '';
 }
 
-/** Refuses to replace what is there unless asked; never replaces a directory. */
-function checkOutput(path: string, force: boolean): void {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(path);
-  } catch {
+/**
+ * Where the image goes: refuses to replace what is there unless asked, and
+ * anything but a regular file even then (a device or directory is never
+ * turned into a file). A symlink is followed, so the file it names is replaced.
+ */
+function outputPath(path: string, force: boolean): string {
+  const st = fs.statSync(path, { throwIfNoEntry: false });
+  if (st === undefined) {
+    if (fs.lstatSync(path, { throwIfNoEntry: false })) throw new ToolError(`${path} is a symbolic link to nothing`);
     const parent = dirname(path);
     if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new ToolError(`cannot create ${path}: ${parent} is not a directory`);
-    return;
+    return path;
   }
   if (st.isDirectory()) throw new ToolError(`${path} is a directory`);
+  if (!st.isFile()) throw new ToolError(`${path} is not a regular file; mkimage writes image files only`);
   if (!force) throw new ToolError(`${path} already exists; --force replaces it`);
+  return fs.realpathSync(path);
 }
 
 export async function mkimageCommand(dir: string, image: string, o: Record<string, string | boolean | undefined>): Promise<number> {
@@ -172,7 +177,7 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
     let st: fs.Stats | null = null;
     try { st = fs.statSync(dir); } catch { /* reported below */ }
     if (!st?.isDirectory()) throw new ToolError(`${dir} is not a directory`);
-    checkOutput(image, o.force === true);
+    const target = outputPath(image, o.force === true);
     const progress = new Progress(process.stderr);
     try {
       const result = await packDirectory(dir, {
@@ -183,7 +188,7 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
       });
       progress.stop();
       warn(result.warnings);
-      saveImageFile(image, result.image);
+      saveImageFile(target, result.image);
       process.stdout.write(`wrote ${image} (${result.image.length} bytes)\n`);
       return 0;
     } finally {

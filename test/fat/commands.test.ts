@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync, openSync, writeSync, closeSync,
+  existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync, openSync, writeSync, closeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { memefs } from '../helpers/mount.js';
@@ -157,6 +157,16 @@ test('mkimage: an existing image is kept unless --force', withDir((dir) => {
   assert.deepEqual(readdirSync(dir).sort(), ['src', 'x.img']);
   const r = memefs(['mkimage', src, img, '--force']);
   assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(fsckComplaints(img).complaints, []);
+  // Not a regular file: refused even with --force (it would have become one).
+  assertOneLine(memefs(['mkimage', src, '/dev/null', '--force']), 1, /\/dev\/null is not a regular file/);
+  assert.ok(statSync('/dev/null').isCharacterDevice());
+  // A symlink is followed: the image it names is replaced, the link stays.
+  const link = join(dir, 'link.img');
+  symlinkSync(img, link);
+  writeFileSync(img, 'old');
+  assert.equal(memefs(['mkimage', src, link, '--force']).status, 0);
+  assert.ok(lstatSync(link).isSymbolicLink());
   assert.deepEqual(fsckComplaints(img).complaints, []);
 }));
 
