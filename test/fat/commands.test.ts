@@ -201,3 +201,16 @@ test('extract: existing files are refused (exit 1) and --force replaces links in
   assert.equal(readFileSync(join(out, 'sub', 'b.txt'), 'utf8'), 'beta\n');
   assert.deepEqual(readdirSync(out).sort(), ['a.txt', 'sub'], 'no temporary files are left');
 }));
+
+test('mkimage: a root with many long names gets a bigger fixed root, not a 512 MiB FAT32 image', withDir((dir) => {
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  for (let i = 0; i < 300; i++) writeFileSync(join(src, `a file with a long name ${i}.txt`), `${i}\n`);
+  const img = join(dir, 'x.img');
+  const r = memefs(['mkimage', src, img]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(statSync(img).size <= 8 << 20, `${statSync(img).size} bytes`);
+  assert.deepEqual(fsckComplaints(img).complaints, []);
+  assert.match(mustRun('mdir', ['-i', img, '::/']), /300 files/);
+  assert.equal(mustRun('mtype', ['-i', img, '::/a file with a long name 299.txt']), '299\n');
+}));

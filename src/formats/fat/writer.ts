@@ -20,6 +20,8 @@ import { Errno, FsError } from '../../core/errno.js';
 
 export const MAX_FAT_FILE_SIZE = 0xffffffff;
 const MAX_DIR_ENTRIES = 65536;
+/** The largest fixed root a FAT12/16 boot sector can declare, in whole sectors. */
+const MAX_ROOT_ENTRIES = 65520;
 
 export interface WriteOptions extends LayoutOptions {
   /** Size of a new image in bytes. Default: the smallest of 1440 KiB, 4 MiB, 8 MiB, ... that leaves a fifth free. */
@@ -213,6 +215,12 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
         continue;
       }
       if (options.size === undefined && layoutProblem(candidate) !== null) continue;
+      // A crowded FAT12/16 root gets the entries it needs (as mkfs.fat -r), rather than a 512 MiB FAT32 image.
+      if (candidate.fatType !== 32 && root.slots > candidate.rootEntries && options.rootEntries === undefined && root.slots <= MAX_ROOT_ENTRIES) {
+        try {
+          candidate = chooseLayout(size, { ...options, fatType: candidate.fatType, rootEntries: Math.ceil(root.slots / 16) * 16 });
+        } catch { /* the bigger root does not fit this size: keep the plain layout, which reports it */ }
+      }
       const used = allocate(root, candidate.bytesPerSector * candidate.sectorsPerCluster, candidate.fatType === 32);
       const fitsRoot = candidate.fatType === 32 || root.slots <= candidate.rootEntries;
       const room = options.size !== undefined ? candidate.clusterCount : Math.floor(candidate.clusterCount * 0.8);
