@@ -503,19 +503,15 @@ class Scanner {
   private countFreeAndLost(): number {
     let free = 0;
     let lost = 0;
-    let lostChains = 0;
     const g = this.g;
     for (let c = 2; c <= g.clusterCount + 1; c++) {
       if (c > this.maxCluster) { free += g.clusterCount + 1 - c + 1; break; }
       const v = this.fat.get(c);
       if (v === 0) free++;
-      else if (!this.fat.isBad(v) && this.claims[c] === CLAIM_NONE) {
-        lost++;
-        // A lost chain starts at a lost cluster no other lost cluster points to; counting heads roughly is enough here.
-        if (c === 2 || this.fat.get(c - 1) !== c) lostChains++;
-      }
+      else if (!this.fat.isBad(v) && this.claims[c] === CLAIM_NONE) lost++;
     }
-    if (lost > 0) this.problem(`${lost} allocated clusters belong to no file (${lostChains} lost chains)`);
+    // The dump's FAT section lists the lost chains one by one.
+    if (lost > 0) this.problem(`${lost} allocated clusters belong to no file (lost chains)`);
     return free;
   }
 }
