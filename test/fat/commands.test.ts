@@ -214,3 +214,29 @@ test('mkimage: a root with many long names gets a bigger fixed root, not a 512 M
   assert.match(mustRun('mdir', ['-i', img, '::/']), /300 files/);
   assert.equal(mustRun('mtype', ['-i', img, '::/a file with a long name 299.txt']), '299\n');
 }));
+
+test('extract and dump of damaged images: never a stack trace, never a file outside the target', withDir((dir) => {
+  const src = sourceTree(dir);
+  const img = join(dir, 'good.img');
+  assert.equal(memefs(['mkimage', src, img, '-s', '1440k']).status, 0);
+  const good = readFileSync(img);
+  let seed = 0x5eed;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let round = 0; round < 12; round++) {
+    const bad = Buffer.from(good);
+    // The boot sector, the FATs and the root directory: the structures the commands trust least.
+    for (let k = 0; k < 1 + random(24); k++) bad[random(20 * 512)] = random(256);
+    const damaged = join(dir, `bad${round}.img`);
+    writeFileSync(damaged, bad);
+    const out = join(dir, `out${round}`);
+    for (const args of [['extract', damaged, out], ['dump', damaged]]) {
+      const r = memefs(args);
+      assert.ok(r.status === 0 || r.status === 1, `${args[0]} round ${round}: exit ${r.status}\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at |node:internal|Error:/, `${args[0]} round ${round}`);
+    }
+  }
+  assert.deepEqual(readdirSync(dir).filter((n) => !/^(src|good\.img|bad\d+\.img|out\d+)$/.test(n)), []);
+}));
