@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  checkFat, chooseLayout, dumpBytes, dumpFat, layoutProblem, extractImage, type ExtractResult, packDirectory, readImageFile, saveImageFile, type DumpOptions, type FatType, type LayoutOptions,
+  checkFat, chooseLayout, dumpBytes, dumpFat, extractImage, layoutProblem, packDirectory, readImageFile, saveImageFile,
+  type DumpOptions, type ExtractResult, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
 import { Progress } from './progress.js';
 import { checkLabel, formatSize, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
