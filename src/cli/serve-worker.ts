@@ -38,8 +38,11 @@ function openLog(): ((line: string) => void) | undefined {
   };
 }
 
-/** How many freed 256 KiB blocks are kept for reuse: discarded ones cost address space only; others hold memory. */
-const KEEP_DISCARDED = 4096;
+/**
+ * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one still
+ * holds its two end pages (8 KiB); one that could not be discarded holds all of its memory.
+ */
+const KEEP_DISCARDED = 256;
 const KEEP_HELD = 64;
 
 /**

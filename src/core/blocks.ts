@@ -11,7 +11,8 @@
  * then kept for reuse, and `discard` (madvise MADV_DONTNEED, supplied from
  * outside the core) gives their pages back to the system at once; a discarded
  * block reads as zeros, so reusing it costs no clearing. Without `discard`,
- * kept blocks still hold their memory: `trim` lets the collector have them.
+ * kept blocks still hold their memory. Either way `trimBlocks` (when the mount
+ * goes quiet) lets the collector have them.
  */
 
 export const BLOCK_SIZE = 256 * 1024;
@@ -34,7 +35,7 @@ const dirty: Uint8Array[] = [];
  */
 export function recycleBlocks(options: BlockRecycling | null): void {
   recycling = options;
-  if (options === null) trimBlocks();
+  trimBlocks();
 }
 
 /** A zero-filled block. */
@@ -49,15 +50,20 @@ export function takeBlock(): Uint8Array {
 /** Hands back a block whose bytes nobody uses any more (ignored when it is not a whole block of its own). */
 export function giveBlock(block: Uint8Array): void {
   if (recycling === null || block.byteLength !== BLOCK_SIZE || block.buffer.byteLength !== BLOCK_SIZE) return;
+  // Discarded even when not kept: the memory goes back now, and the collector takes the rest later.
+  const discarded = recycling.discard?.(block) ?? false;
   if (clean.length + dirty.length >= recycling.limit) return;
-  if (recycling.discard?.(block)) clean.push(block);
+  if (discarded) clean.push(block);
   else dirty.push(block);
 }
 
-/** Drops the blocks that still hold memory (the collector gives it back); discarded ones cost none and stay. */
+/**
+ * Drops every kept block, for the collector to take. Even a discarded block keeps a little memory: the
+ * pages at its two ends, which it shares with the C library's bookkeeping, cannot be discarded.
+ */
 export function trimBlocks(): void {
   dirty.length = 0;
-  if (recycling === null) clean.length = 0;
+  clean.length = 0;
 }
 
 /** Blocks kept for reuse (for tests and figures). */

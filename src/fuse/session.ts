@@ -8,8 +8,13 @@
  * The loop is synchronous: the volume is in memory, so a request never waits
  * for anything but the CPU, and a synchronous read/writev loop is the fastest
  * way to talk to the device from Node (measured ~2x the async forms). Reads go
- * through device-read.ts, which reports an empty read without throwing.
+ * through device-read.ts, which reports errors without throwing.
  * Run it on a thread that does nothing else (see daemon.ts).
+ *
+ * Reads block: the thread sleeps in the kernel until a request comes, so a
+ * request never waits for a timer and an idle mount costs no CPU. (It used to
+ * poll, then nap: quick on an idle machine, but with every CPU busy a request
+ * waited out the nap; measured in docs/transport.md.)
  */
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';

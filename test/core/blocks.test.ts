@@ -37,7 +37,16 @@ test('recycled blocks come back zero-filled; discarded ones are not cleared agai
   assert.ok(reused.every((x) => x === 0), 'a dirty block is cleared before reuse');
   giveBlock(reused);
   trimBlocks();
-  assert.deepEqual(keptBlocks(), { clean: 0, dirty: 0 }, 'trim lets the collector have the held blocks');
+  assert.deepEqual(keptBlocks(), { clean: 0, dirty: 0 }, 'trim lets the collector have the kept blocks');
+});
+
+test('blocks past the limit are discarded all the same, then left to the collector', () => {
+  let discards = 0;
+  recycleBlocks({ limit: 1, discard: (b) => (discards++, b.fill(0), true) });
+  giveBlock(takeBlock());
+  giveBlock(new Uint8Array(BLOCK_SIZE));
+  assert.equal(discards, 2);
+  assert.deepEqual(keptBlocks(), { clean: 1, dirty: 0 });
 });
 
 test('only whole blocks of their own are kept, and no more than the limit', () => {
