@@ -180,6 +180,11 @@ async function withMount<T>(kind: Fs, base: string, fn: (m: Mount) => Promise<T>
 
 function cleanupAll(): void {
   stopBurners();
+  try {
+    setUring(false);
+  } catch {
+    /* best effort */
+  }
   for (const dir of [...active].reverse()) unmountDir(dir);
 }
 
@@ -227,6 +232,14 @@ function fsbench(exe: string, args: (string | number)[]): Sample[] {
     .map((l) => JSON.parse(l) as Sample);
 }
 
+/** fsbench on a reference file system: the samples it printed, even if it failed part-way (said on stderr). */
+function fsbenchPartial(name: string, exe: string, args: (string | number)[]): Sample[] {
+  const r = spawnSync(exe, args.map(String), { encoding: 'utf8', maxBuffer: 256 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+  const samples = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
+  if (r.status !== 0) progress(`${name}: fsbench ${args[0]} stopped after ${samples.length} tests (${r.signal ?? r.stderr.trim()})`);
+  return samples;
+}
+
 /** Rate of a sample in its natural unit: MiB/s when it moves bytes, else ops/s. */
 function rate(s: Sample): number {
   return s.bytes > 0 ? s.bytes / MiB / s.seconds : s.ops / s.seconds;
@@ -270,18 +283,77 @@ function progress(text: string): void {
 async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'fsbench'): Promise<Line[]> {
   const z = sizes(o.quick);
   const c: Collected = new Map();
+  const refs = new Map<string, Map<string, number[]>>(); // memfs_ll kind -> line -> rates
+  const measure = (root: string, run = fsbench): Sample[] => {
+    const dir = path.join(root, 'fsbench');
+    fs.mkdirSync(dir);
+    return [...run(exe, ['files', dir, z.files, z.opens, z.lists]), ...run(exe, ['rdwr', dir, z.rdwrSize, z.passes])];
+  };
   for (let run = 0; run < o.runs; run++) {
     for (const kind of order(run)) {
       progress(`${group} run ${run + 1}/${o.runs} on ${kind}`);
       await withMount(kind, base, (m) => {
-        const dir = path.join(m.dir, 'fsbench');
-        fs.mkdirSync(dir);
-        const samples = [...fsbench(exe, ['files', dir, z.files, z.opens, z.lists]), ...fsbench(exe, ['rdwr', dir, z.rdwrSize, z.passes])];
-        for (const s of samples) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
+        for (const s of measure(m.dir)) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
       });
     }
+    if (memfsLl === undefined) continue;
+    for (const ref of MEMFS_LL_KINDS) {
+      progress(`${group} run ${run + 1}/${o.runs} on ${ref.name}`);
+      const samples = withMemfsLl(ref, base, (dir) => measure(dir, (e, args) => fsbenchPartial(ref.name, e, args)));
+      if (!refs.has(ref.name)) refs.set(ref.name, new Map());
+      for (const s of samples) {
+        const rates = refs.get(ref.name)!;
+        rates.set(s.test, [...(rates.get(s.test) ?? []), rate(s)]);
+      }
+    }
   }
-  return toLines(group, c);
+  const lines = toLines(group, c);
+  for (const l of lines) {
+    for (const [name, rates] of refs) {
+      const r = rates.get(l.name);
+      if (r) l.references = { ...l.references, [`${name} (this run)`]: stats(r, true).median };
+    }
+  }
+  return lines;
+}
+
+// ---- libfuse's memfs_ll, for reference ---------------------------------------
+
+/**
+ * libfuse's example/memfs_ll, built outside this repository (docs/transport.md says how):
+ * MEMEFS_BENCH_MEMFS_LL names the binary. Its fsbench lines run beside memefs's, plain and over
+ * io_uring; without it they are skipped with a message.
+ */
+const memfsLl = process.env.MEMEFS_BENCH_MEMFS_LL && fs.existsSync(process.env.MEMEFS_BENCH_MEMFS_LL) ? process.env.MEMEFS_BENCH_MEMFS_LL : undefined;
+const MEMFS_LL_KINDS = [
+  { name: 'memfs_ll', args: [] as string[], uring: false },
+  { name: 'memfs_ll io_uring', args: ['-o', 'io_uring'], uring: true },
+];
+const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring';
+/** The switch's value before the bench set it, to put back (cleanupAll too). */
+let uringBefore: string | undefined;
+
+function setUring(on: boolean): void {
+  if (on) {
+    uringBefore ??= fs.readFileSync(URING_SWITCH, 'utf8').trim();
+    fs.writeFileSync(URING_SWITCH, 'Y');
+  } else if (uringBefore !== undefined) {
+    fs.writeFileSync(URING_SWITCH, uringBefore);
+    uringBefore = undefined;
+  }
+}
+
+function withMemfsLl<T>(ref: (typeof MEMFS_LL_KINDS)[number], base: string, fn: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(base, 'memfs_ll-'));
+  try {
+    if (ref.uring) setUring(true);
+    sh(memfsLl!, [...ref.args, dir]); // returns once mounted, the daemon in the background
+    active.add(dir);
+    return fn(dir);
+  } finally {
+    unmountDir(dir);
+    if (ref.uring) setUring(false);
+  }
 }
 
 const LOADED = 'fsbench, loaded';
@@ -554,8 +626,13 @@ function targets(fsb: Line[], loaded: Line[], real: Line[], mem: MemoryResult | 
 }
 
 function table(lines: Line[]): string {
-  const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs']];
-  for (const l of lines) rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3)]);
+  // References measured in this run (libfuse's memfs_ll), as extra columns.
+  const refNames = [...new Set(lines.flatMap((l) => Object.keys(l.references ?? {}).filter((k) => k.endsWith('(this run)'))))];
+  const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs', ...refNames.map((n) => `${n.replace(' (this run)', '')} median`)]];
+  for (const l of lines) {
+    rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3),
+      ...refNames.map((n) => (l.references?.[n] === undefined ? '-' : fmt(l.references[n]!)))]);
+  }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
@@ -589,6 +666,9 @@ async function main(): Promise<void> {
   const env = environment();
   try {
     const exe = buildC(tmp, 'fsbench');
+    if (memfsLl === undefined && (o.only.has('fsbench') || o.only.has('loaded'))) {
+      progress(`libfuse memfs_ll skipped: set MEMEFS_BENCH_MEMFS_LL to its binary (docs/transport.md says how to build it)`);
+    }
     const fsb = o.only.has('fsbench') ? await fsbenchWorkload(o, exe, base) : [];
     const loaded = o.only.has('loaded') ? await loadedWorkload(o, exe, base) : [];
     const roundTrip = o.only.has('roundtrip') ? await roundTripWorkload(o, exe, base, tmp) : [];
