@@ -98,10 +98,11 @@ static void files_tests(long files, long opens, long lists) {
     if (!d) die("opendir", ".");
     struct dirent *e;
     long n = 0;
-    while ((e = readdir(d)) != NULL) n++;
+    /* "." and ".." are not counted: some file systems (libfuse's memfs_ll) do not list them. */
+    while ((e = readdir(d)) != NULL) n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     closedir(d);
-    if (n != files + 2) {
-      fprintf(stderr, "fsbench: listing found %ld entries, expected %ld\n", n, files + 2);
+    if (n != files) {
+      fprintf(stderr, "fsbench: listing found %ld entries, expected %ld\n", n, files);
       exit(1);
     }
     entries += n;

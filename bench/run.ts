@@ -9,14 +9,15 @@
  * du, rm), never by this driver, so the client's own speed is not measured.
  * Memory figures are the RSS of the memefs daemon. The round-trip line also
  * runs on bench/fuse-floor.c, a C FUSE daemon that does nothing but answer: the
- * floor for any FUSE file system on this machine.
+ * floor for any FUSE file system on this machine. The "loaded" group runs the
+ * fsbench lines again with as many CPU-bound processes as CPUs, on both.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,roundtrip,real,memory,node] [--out DIR]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node] [--out DIR]
  *
  * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
  * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'roundtrip', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
+  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'loaded', 'roundtrip', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -46,7 +47,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
     else if (a === '--out') o.out = path.resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,roundtrip,real,memory,node] [--out DIR]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node] [--out DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -178,6 +179,12 @@ async function withMount<T>(kind: Fs, base: string, fn: (m: Mount) => Promise<T>
 }
 
 function cleanupAll(): void {
+  stopBurners();
+  try {
+    setUring(false);
+  } catch {
+    /* best effort */
+  }
   for (const dir of [...active].reverse()) unmountDir(dir);
 }
 
@@ -225,6 +232,14 @@ function fsbench(exe: string, args: (string | number)[]): Sample[] {
     .map((l) => JSON.parse(l) as Sample);
 }
 
+/** fsbench on a reference file system: the samples it printed, even if it failed part-way (said on stderr). */
+function fsbenchPartial(name: string, exe: string, args: (string | number)[]): Sample[] {
+  const r = spawnSync(exe, args.map(String), { encoding: 'utf8', maxBuffer: 256 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+  const samples = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Sample);
+  if (r.status !== 0) progress(`${name}: fsbench ${args[0]} stopped after ${samples.length} tests (${r.signal ?? r.stderr.trim()})`);
+  return samples;
+}
+
 /** Rate of a sample in its natural unit: MiB/s when it moves bytes, else ops/s. */
 function rate(s: Sample): number {
   return s.bytes > 0 ? s.bytes / MiB / s.seconds : s.ops / s.seconds;
@@ -265,21 +280,104 @@ function progress(text: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 }
 
-async function fsbenchWorkload(o: Options, exe: string, base: string): Promise<Line[]> {
+async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'fsbench'): Promise<Line[]> {
   const z = sizes(o.quick);
   const c: Collected = new Map();
+  const refs = new Map<string, Map<string, number[]>>(); // memfs_ll kind -> line -> rates
+  const measure = (root: string, run = fsbench): Sample[] => {
+    const dir = path.join(root, 'fsbench');
+    fs.mkdirSync(dir);
+    return [...run(exe, ['files', dir, z.files, z.opens, z.lists]), ...run(exe, ['rdwr', dir, z.rdwrSize, z.passes])];
+  };
   for (let run = 0; run < o.runs; run++) {
     for (const kind of order(run)) {
-      progress(`fsbench run ${run + 1}/${o.runs} on ${kind}`);
+      progress(`${group} run ${run + 1}/${o.runs} on ${kind}`);
       await withMount(kind, base, (m) => {
-        const dir = path.join(m.dir, 'fsbench');
-        fs.mkdirSync(dir);
-        const samples = [...fsbench(exe, ['files', dir, z.files, z.opens, z.lists]), ...fsbench(exe, ['rdwr', dir, z.rdwrSize, z.passes])];
-        for (const s of samples) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
+        for (const s of measure(m.dir)) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
       });
     }
+    if (memfsLl === undefined) continue;
+    for (const ref of MEMFS_LL_KINDS) {
+      progress(`${group} run ${run + 1}/${o.runs} on ${ref.name}`);
+      const samples = withMemfsLl(ref, base, (dir) => measure(dir, (e, args) => fsbenchPartial(ref.name, e, args)));
+      if (!refs.has(ref.name)) refs.set(ref.name, new Map());
+      for (const s of samples) {
+        const rates = refs.get(ref.name)!;
+        rates.set(s.test, [...(rates.get(s.test) ?? []), rate(s)]);
+      }
+    }
   }
-  return toLines('fsbench', c);
+  const lines = toLines(group, c);
+  for (const l of lines) {
+    for (const [name, rates] of refs) {
+      const r = rates.get(l.name);
+      if (r) l.references = { ...l.references, [`${name} (this run)`]: stats(r, true).median };
+    }
+  }
+  return lines;
+}
+
+// ---- libfuse's memfs_ll, for reference ---------------------------------------
+
+/**
+ * libfuse's example/memfs_ll, built outside this repository (docs/transport.md says how):
+ * MEMEFS_BENCH_MEMFS_LL names the binary. Its fsbench lines run beside memefs's, plain and over
+ * io_uring; without it they are skipped with a message.
+ */
+const memfsLl = process.env.MEMEFS_BENCH_MEMFS_LL && fs.existsSync(process.env.MEMEFS_BENCH_MEMFS_LL) ? process.env.MEMEFS_BENCH_MEMFS_LL : undefined;
+const MEMFS_LL_KINDS = [
+  { name: 'memfs_ll', args: [] as string[], uring: false },
+  { name: 'memfs_ll io_uring', args: ['-o', 'io_uring'], uring: true },
+];
+const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring';
+/** The switch's value before the bench set it, to put back (cleanupAll too). */
+let uringBefore: string | undefined;
+
+function setUring(on: boolean): void {
+  if (on) {
+    uringBefore ??= fs.readFileSync(URING_SWITCH, 'utf8').trim();
+    fs.writeFileSync(URING_SWITCH, 'Y');
+  } else if (uringBefore !== undefined) {
+    fs.writeFileSync(URING_SWITCH, uringBefore);
+    uringBefore = undefined;
+  }
+}
+
+function withMemfsLl<T>(ref: (typeof MEMFS_LL_KINDS)[number], base: string, fn: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(base, 'memfs_ll-'));
+  try {
+    if (ref.uring) setUring(true);
+    sh(memfsLl!, [...ref.args, dir]); // returns once mounted, the daemon in the background
+    active.add(dir);
+    return fn(dir);
+  } finally {
+    unmountDir(dir);
+    if (ref.uring) setUring(false);
+  }
+}
+
+const LOADED = 'fsbench, loaded';
+/** CPU-bound processes of the loaded variant (killed in cleanupAll too). */
+const burners = new Set<ChildProcess>();
+
+/**
+ * The fsbench lines again while N CPU-bound processes run (N = CPUs, `yes > /dev/null` each): what a
+ * RAM disk does for builds and tests on a busy machine. tmpfs runs under the same load.
+ */
+async function loadedWorkload(o: Options, exe: string, base: string): Promise<Line[]> {
+  const n = os.availableParallelism();
+  progress(`starting ${n} CPU-bound processes`);
+  for (let i = 0; i < n; i++) burners.add(spawn('yes', [], { stdio: 'ignore' }));
+  try {
+    return await fsbenchWorkload(o, exe, base, LOADED);
+  } finally {
+    stopBurners();
+  }
+}
+
+function stopBurners(): void {
+  for (const b of burners) b.kill('SIGKILL');
+  burners.clear();
 }
 
 const FLOOR = 'minimal C FUSE daemon (bench/fuse-floor.c)';
@@ -498,7 +596,7 @@ export interface Target {
   met: boolean;
 }
 
-function targets(fsb: Line[], real: Line[], mem: MemoryResult | null, api: Line[]): Target[] {
+function targets(fsb: Line[], loaded: Line[], real: Line[], mem: MemoryResult | null, api: Line[]): Target[] {
   const t: Target[] = [];
   for (const l of fsb) {
     if (!l.references) continue;
@@ -509,6 +607,10 @@ function targets(fsb: Line[], real: Line[], mem: MemoryResult | null, api: Line[
   if (fsb.length) {
     const g = geomean(fsb.map((l) => l.ratio));
     t.push({ what: 'geometric mean memefs/tmpfs over the fsbench lines', value: g.toFixed(3), goal: '>= 0.5', met: g >= 0.5 });
+  }
+  if (loaded.length) {
+    const g = geomean(loaded.map((l) => l.ratio));
+    t.push({ what: 'geometric mean memefs/tmpfs over the fsbench lines, CPUs busy', value: g.toFixed(3), goal: '>= 0.5', met: g >= 0.5 });
   }
   for (const l of fsb) if (CACHED.has(l.name)) t.push({ what: `${l.name} (kernel cache) memefs/tmpfs`, value: l.ratio.toFixed(3), goal: '>= 0.8', met: l.ratio >= 0.8 });
   for (const l of real) {
@@ -524,8 +626,13 @@ function targets(fsb: Line[], real: Line[], mem: MemoryResult | null, api: Line[
 }
 
 function table(lines: Line[]): string {
-  const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs']];
-  for (const l of lines) rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3)]);
+  // References measured in this run (libfuse's memfs_ll), as extra columns.
+  const refNames = [...new Set(lines.flatMap((l) => Object.keys(l.references ?? {}).filter((k) => k.endsWith('(this run)'))))];
+  const rows = [['line', 'unit', 'memefs median', 'memefs best', 'tmpfs median', 'tmpfs best', 'memefs/tmpfs', ...refNames.map((n) => `${n.replace(' (this run)', '')} median`)]];
+  for (const l of lines) {
+    rows.push([l.name, l.unit, fmt(l.memefs.median), fmt(l.memefs.best), fmt(l.tmpfs.median), fmt(l.tmpfs.best), l.ratio.toFixed(3),
+      ...refNames.map((n) => (l.references?.[n] === undefined ? '-' : fmt(l.references[n]!)))]);
+  }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
@@ -559,7 +666,11 @@ async function main(): Promise<void> {
   const env = environment();
   try {
     const exe = buildC(tmp, 'fsbench');
+    if (memfsLl === undefined && (o.only.has('fsbench') || o.only.has('loaded'))) {
+      progress(`libfuse memfs_ll skipped: set MEMEFS_BENCH_MEMFS_LL to its binary (docs/transport.md says how to build it)`);
+    }
     const fsb = o.only.has('fsbench') ? await fsbenchWorkload(o, exe, base) : [];
+    const loaded = o.only.has('loaded') ? await loadedWorkload(o, exe, base) : [];
     const roundTrip = o.only.has('roundtrip') ? await roundTripWorkload(o, exe, base, tmp) : [];
     const realResult = o.only.has('real') ? await realWorkload(o, exe, base, tmp) : null;
     const real = realResult?.lines ?? [];
@@ -567,8 +678,8 @@ async function main(): Promise<void> {
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
-    const all = [...fsb, ...roundTrip, ...real, ...(nodeApi ?? [])];
-    const goals = targets(fsb, real, memory, nodeApi ?? []);
+    const all = [...fsb, ...loaded, ...roundTrip, ...real, ...(nodeApi ?? [])];
+    const goals = targets(fsb, loaded, real, memory, nodeApi ?? []);
     const result = {
       command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
       mode: o.quick ? 'quick' : 'full',
@@ -577,6 +688,9 @@ async function main(): Promise<void> {
       environment: { ...env, loadAverageAtEnd: os.loadavg(), seconds: (Date.now() - started) / 1000 },
       fsbench: fsb,
       fsbenchGeomeanRatio: fsb.length ? geomean(fsb.map((l) => l.ratio)) : null,
+      /** The same lines with as many CPU-bound processes as CPUs running, on both file systems. */
+      fsbenchLoaded: loaded,
+      fsbenchLoadedGeomeanRatio: loaded.length ? geomean(loaded.map((l) => l.ratio)) : null,
       /** One FUSE round trip on memefs and tmpfs; references: the same on a C daemon that only answers. */
       roundTrip,
       realWork: real,
@@ -599,6 +713,10 @@ async function main(): Promise<void> {
     text += `${env.cpu}, ${env.cores} cores, ${os.release()}, Node ${process.version}, memefs ${env.memefs.version} ${env.memefs.commit}${env.memefs.dirty ? '+changes' : ''}\n`;
     text += `load average at start ${env.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`;
     if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}\n\n`;
+    if (loaded.length) {
+      text += `with ${os.availableParallelism()} CPU-bound processes running (yes > /dev/null each), on both:\n` + table(loaded) +
+        `\n\ngeometric mean of memefs/tmpfs over the loaded fsbench lines: ${result.fsbenchLoadedGeomeanRatio!.toFixed(3)}\n\n`;
+    }
     for (const l of roundTrip) {
       const us = (rate: number) => (1e6 / rate).toFixed(1);
       const floorRate = l.references![FLOOR]!;

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { detachMount, findMount, mountDevice, MountError, openDevice, tuneBdi, unmount } from '../fuse/mount.js';
 import { Control, CONTROL_SLOTS } from './control.js';
-import { oneCpuForAll } from './cpus.js';
 import type { MountConfig } from './options.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
@@ -72,15 +71,6 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   let readyTimer: NodeJS.Timeout | undefined;
   let saveTimer: NodeJS.Timeout | undefined;
   let quietTimer: NodeJS.Timeout | undefined;
-  /**
-   * How the serving thread waits for requests. Normally it polls the device (see Session.idle): a
-   * wake-up across CPUs costs more than a request here. When every process runs on one CPU (a
-   * one-CPU machine or cpuset), polling would only take time from the clients it waits for, so it
-   * sleeps in read(); the kernel then switches straight between client and daemon. Measured with
-   * daemon and client on one CPU, three runs each: creates 6.5-9.0k -> 9.4-11.2k/s, deletes
-   * 18.4-21.7k -> 25.7-27.3k/s, 4 KiB writes 176-197 -> 223-247 MiB/s.
-   */
-  const polled = !oneCpuForAll();
   let serial: number | undefined;
   const writeState = (): void => {
     try {
@@ -118,7 +108,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   };
   const mount = (): void => {
     try {
-      fd = openDevice(polled);
+      fd = openDevice();
       mountDevice(fd, config.mountPoint, {
         fsName: config.fsName, subtype: config.fsName, rootMode: config.rootMode, allowOther: true,
       });
@@ -129,7 +119,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     readyTimer = setTimeout(() => {
       if (!ready) fail('the kernel did not start the FUSE session in time');
     }, READY_TIMEOUT_MS);
-    worker.postMessage({ type: 'serve', fd, polled });
+    worker.postMessage({ type: 'serve', fd });
   };
   // Any request wakes the serving loop, which then sees the flags; statfs is answered without side effects.
   const wake = (): void => fs.statfs(config.mountPoint, () => undefined);
@@ -189,7 +179,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         tuneBdi(config.mountPoint);
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
-        if (!polled) watchQuiet();
+        watchQuiet();
         reporter.result({ ok: true });
         break;
       case 'progress':

@@ -6,7 +6,7 @@
  * must never run on this thread.
  *
  * Messages to the main thread: loaded | ready | progress | warning | saved | failed.
- * From it: serve {fd, polled} | abort. Requests to save or to do idle-time work
+ * From it: serve {fd} | abort. Requests to save or to do idle-time work
  * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
@@ -15,6 +15,9 @@ import { FuseServer } from '../fuse/server.js';
 import { Control } from './control.js';
 import type { MountConfig } from './options.js';
 import { loadVolume, saveVolume } from './persist.js';
+import { recycleBlocks } from '../core/blocks.js';
+import { libcProblem, loadLibc } from '../sys/libc.js';
+import { pageDiscarder } from '../sys/memory.js';
 
 interface WorkerInput {
   config: MountConfig;
@@ -35,13 +38,33 @@ function openLog(): ((line: string) => void) | undefined {
   };
 }
 
+/**
+ * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one still
+ * holds its two end pages (8 KiB); one that could not be discarded holds all of its memory.
+ */
+const KEEP_DISCARDED = 256;
+const KEEP_HELD = 64;
+
+/**
+ * Freed file data goes back to the system at once (madvise through the FFI) and its blocks are reused,
+ * so that no garbage collection has to stop serving to give memory back (see src/core/blocks.ts). Every
+ * view of a chunk on this thread dies with the request that made it: replies are written synchronously.
+ */
+async function recycleMemory(): Promise<void> {
+  await loadLibc();
+  const discard = pageDiscarder();
+  recycleBlocks({ limit: discard ? KEEP_DISCARDED : KEEP_HELD, discard });
+  if (!discard) post({ type: 'warning', text: `${libcProblem()}: freed memory returns to the system only when the mount is quiet` });
+}
+
 async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
   post({ type: 'loaded', serial: volume.serial });
 
-  const start = await new Promise<{ type: string; fd?: number; polled?: boolean }>((resolve) => port.once('message', resolve));
+  const start = await new Promise<{ type: string; fd?: number }>((resolve) => port.once('message', resolve));
   if (start.type !== 'serve') return;
+  await recycleMemory();
 
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
   const save = async (): Promise<void> => {
@@ -59,19 +82,17 @@ async function main(): Promise<void> {
     collect: (globalThis as { gc?: () => void }).gc,
     writebackCache: config.writeback,
   });
-  // Runs after every request. A polled device notices quiet time itself (Session.idle); a blocking
-  // one sleeps in read(), so the main thread watches the request count and wakes it (daemon.ts).
-  const afterRequest = start.polled
-    ? (): boolean => Atomics.load(control, Control.SAVE) !== 0
-    : (): boolean => {
-        if (Atomics.load(control, Control.IDLE) !== 0) {
-          Atomics.store(control, Control.IDLE, 0);
-          server.idle();
-        }
-        Atomics.store(control, Control.IDLE_WORK, server.hasIdleWork() ? 1 : 0);
-        Atomics.add(control, Control.REQUESTS, 1);
-        return Atomics.load(control, Control.SAVE) !== 0;
-      };
+  // Runs after every request. The serving thread sleeps in read() when the mount is quiet, so the
+  // main thread watches the request count and wakes it for idle-time work (daemon.ts).
+  const afterRequest = (): boolean => {
+    if (Atomics.load(control, Control.IDLE) !== 0) {
+      Atomics.store(control, Control.IDLE, 0);
+      server.idle();
+    }
+    Atomics.store(control, Control.IDLE_WORK, server.hasIdleWork() ? 1 : 0);
+    Atomics.add(control, Control.REQUESTS, 1);
+    return Atomics.load(control, Control.SAVE) !== 0;
+  };
   for (;;) {
     const why = server.serve(afterRequest);
     if (why === 'closed') break;

@@ -184,9 +184,8 @@ export class FileData {
   free(): void {
     this.space.release(this.allocated);
     this.allocated = 0;
-    // Only chunk 0 can be a small (slab) chunk.
-    const first = this.chunks[0];
-    if (first !== undefined) this.slabs.release(first);
+    // for-in visits only the chunks there are (a sparse file's array may be mostly holes).
+    for (const i in this.chunks) this.slabs.release(this.chunks[i]!);
     this.chunks = [];
     this.size = 0;
   }
@@ -254,7 +253,8 @@ export class FileData {
       const chunk = this.chunks[i];
       if (chunk === undefined) continue;
       const start = i === first ? from - i * CHUNK_SIZE : 0;
-      const stop = i === last ? to - i * CHUNK_SIZE : CHUNK_SIZE;
+      // Past the size a chunk holds only zeros: when truncating, the last chunk counts as cleared to its end.
+      const stop = i === last && !truncating ? to - i * CHUNK_SIZE : CHUNK_SIZE;
       if (start === 0 && stop >= chunk.length) {
         this.drop(i);
       } else if (start < chunk.length) {

@@ -14,7 +14,10 @@
  * Chunks handed out are zero-filled, as `new Uint8Array(n)` would be.
  */
 
-export const SLAB_SIZE = 256 * 1024;
+import { BLOCK_SIZE, giveBlock, takeBlock } from './blocks.js';
+
+/** A slab is one block (blocks.ts), as is a full chunk. */
+export const SLAB_SIZE = BLOCK_SIZE;
 
 class Slab {
   readonly bytes: Uint8Array;
@@ -25,7 +28,7 @@ class Slab {
   readonly slots: number;
 
   constructor(readonly size: number) {
-    this.bytes = new Uint8Array(SLAB_SIZE);
+    this.bytes = takeBlock();
     this.slots = SLAB_SIZE / size;
   }
 
@@ -62,7 +65,8 @@ export class SlabAllocator {
 
   /** A zero-filled chunk of `size` bytes (a power of two below SLAB_SIZE). */
   alloc(size: number): Uint8Array {
-    if (size >= SLAB_SIZE || (size & (size - 1)) !== 0) return new Uint8Array(size);
+    if (size === SLAB_SIZE) return takeBlock();
+    if (size > SLAB_SIZE || (size & (size - 1)) !== 0) return new Uint8Array(size);
     let set = this.partial.get(size);
     if (set === undefined) this.partial.set(size, (set = new Set()));
     let slab: Slab | undefined = set.values().next().value;
@@ -76,16 +80,20 @@ export class SlabAllocator {
     return chunk;
   }
 
-  /** Gives a chunk back; its bytes must not be used afterwards. Chunks not from a slab are left to the collector. */
+  /** Gives a chunk back; its bytes must not be used afterwards. A whole block goes back to blocks.ts. */
   release(chunk: Uint8Array): void {
     const slab = this.owners.get(chunk.buffer);
-    if (slab === undefined) return;
+    if (slab === undefined) {
+      giveBlock(chunk);
+      return;
+    }
     const wasFull = slab.full;
     slab.give(chunk);
     const set = this.partial.get(slab.size)!;
     if (slab.used === 0) {
       set.delete(slab);
       this.owners.delete(slab.bytes.buffer);
+      giveBlock(slab.bytes);
     } else if (wasFull) {
       set.add(slab);
     }

@@ -1,12 +1,13 @@
 /**
  * read(2) of the FUSE device that returns the errno instead of throwing it.
  *
- * Why: the daemon polls a non-blocking device, so most reads between requests
- * find nothing. `fs.readSync` turns that EAGAIN into a thrown Error, which
- * costs ~5.6 us on this machine kind even without a stack trace; node:wasi's
- * fd_read reports it as a number for ~0.7 us (measured on an empty fifo,
- * 200,000 reads each). A request that arrives during a poll waits for that poll
- * to end, so the cheaper poll answers sooner.
+ * Why: `fs.readSync` turns every errno (EAGAIN on a non-blocking device,
+ * ENOENT for a request interrupted before it was read) into a thrown Error,
+ * which costs ~5.6 us on this machine kind even without a stack trace;
+ * node:wasi's fd_read reports it as a number for ~0.7 us (measured on an empty
+ * fifo, 200,000 reads each), and reads into one fixed memory without
+ * allocating. It was written for a polling daemon; the daemon now blocks (see
+ * session.ts), and the reader serves both.
  *
  * How: a WASI instance whose standard input is the device's descriptor, and a
  * WebAssembly memory (of a module that only exports it) for its fd_read to read

@@ -107,13 +107,10 @@ export function detachMount(mountPoint: string): void {
   spawnSync('umount', ['-l', '--no-canonicalize', mountPoint], { stdio: 'ignore', timeout: 10_000 });
 }
 
-/**
- * Opens the FUSE device, with a clear message for the usual failures.
- * `nonBlocking`: reads answer EAGAIN instead of sleeping (see Session's idle loop).
- */
-export function openDevice(nonBlocking = false): number {
+/** Opens the FUSE device (reads block until the kernel has a request), with a clear message for the usual failures. */
+export function openDevice(): number {
   try {
-    return fs.openSync('/dev/fuse', fs.constants.O_RDWR | (nonBlocking ? fs.constants.O_NONBLOCK : 0));
+    return fs.openSync('/dev/fuse', fs.constants.O_RDWR);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new MountError('/dev/fuse does not exist: load the fuse kernel module (modprobe fuse)');

@@ -5,27 +5,28 @@
 import { Bridge, type BridgeOptions } from './bridge.js';
 import { type Request, Session } from './session.js';
 import type { Volume } from '../core/volume.js';
+import { trimBlocks } from '../core/blocks.js';
 
 export interface ServeOptions extends Partial<BridgeOptions> {
   /** Called once the kernel's INIT has been answered: the mount is usable. */
   onReady?: () => void;
   /**
-   * A full garbage collection (globalThis.gc under --expose-gc). Freed chunks
-   * go back to the system only when the collector drops them, so after large
-   * deletions we run it rather than wait (users watch RSS come back), and
-   * once more when the mount goes quiet after a deletion.
+   * A full garbage collection (globalThis.gc under --expose-gc), run when the
+   * mount goes quiet after deletions: it gives back the memory of deleted
+   * files' objects, and of their data when blocks are not recycled (see
+   * src/core/blocks.ts). Never while requests keep coming: a full collection
+   * stops serving for tens of milliseconds.
    */
   collect?: () => void;
 }
 
 /**
- * Bytes freed since the last collection that make one worthwhile: while
- * serving, and once the mount is quiet. A full collection takes time in
- * proportion to the live heap (~400 ms with a million files), so it must also
- * free at least an eighth of the heap the last one left: deleting many small
- * files from a large volume then collects now and then, not every few MiB.
+ * Bytes freed since the last collection that make one worthwhile once the
+ * mount is quiet. A full collection takes time in proportion to the live heap
+ * (~400 ms with a million files), so it must also free at least an eighth of
+ * the heap the last one left: deleting many small files from a large volume
+ * then collects now and then, not every time.
  */
-const COLLECT_BUSY = 4 * 1024 * 1024;
 const COLLECT_IDLE = 64 * 1024;
 const HEAP_SHARE = 1 / 8;
 
@@ -61,7 +62,7 @@ export class FuseServer {
 
   constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
     this.highWater = volume.used;
-    this.session = new Session(fd, (req) => this.handle(req), () => this.idle());
+    this.session = new Session(fd, (req) => this.handle(req));
     this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
   }
 
@@ -80,31 +81,25 @@ export class FuseServer {
       this.ready = true;
       this.options.onReady?.();
     }
-    const used = this.volume.used;
-    if (used > this.highWater) this.highWater = used;
-    else if (this.highWater - used > COLLECT_BUSY) this.collectFreed(COLLECT_BUSY);
+    if (this.volume.used > this.highWater) this.highWater = this.volume.used;
   }
 
-  /** Work for a quiet moment: on a polled device the session calls this; otherwise whoever watches the mount. */
+  /** Work for a quiet moment: whoever watches the mount calls this (the daemon's main thread, see daemon.ts). */
   idle(): void {
-    this.collectFreed(COLLECT_IDLE);
+    if (!this.worthCollecting()) return;
+    trimBlocks();
+    this.options.collect!();
+    this.highWater = this.volume.used;
+    this.heapAfterCollect = process.memoryUsage().heapUsed;
   }
 
   /** Whether `idle()` would do anything now. */
   hasIdleWork(): boolean {
-    return this.worthCollecting(COLLECT_IDLE);
+    return this.worthCollecting();
   }
 
-  private worthCollecting(least: number): boolean {
+  private worthCollecting(): boolean {
     const freed = this.highWater - this.volume.used;
-    return this.options.collect !== undefined && freed > Math.max(least, this.heapAfterCollect * HEAP_SHARE);
-  }
-
-  /** Collects garbage if more than `least` bytes (and a share of the heap) were freed since the last collection. */
-  private collectFreed(least: number): void {
-    if (!this.worthCollecting(least)) return;
-    this.options.collect!();
-    this.highWater = this.volume.used;
-    this.heapAfterCollect = process.memoryUsage().heapUsed;
+    return this.options.collect !== undefined && freed > Math.max(COLLECT_IDLE, this.heapAfterCollect * HEAP_SHARE);
   }
 }

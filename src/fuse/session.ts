@@ -8,8 +8,13 @@
  * The loop is synchronous: the volume is in memory, so a request never waits
  * for anything but the CPU, and a synchronous read/writev loop is the fastest
  * way to talk to the device from Node (measured ~2x the async forms). Reads go
- * through device-read.ts, which reports an empty read without throwing.
+ * through device-read.ts, which reports errors without throwing.
  * Run it on a thread that does nothing else (see daemon.ts).
+ *
+ * Reads block: the thread sleeps in the kernel until a request comes, so a
+ * request never waits for a timer and an idle mount costs no CPU. (It used to
+ * poll, then nap: quick on an idle machine, but with every CPU busy a request
+ * waited out the nap; measured in docs/transport.md.)
  */
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
@@ -34,25 +39,6 @@ export interface Request {
 export const MAX_WRITE = 1 << 20;
 export const READ_BUFFER_SIZE = MAX_WRITE + 4096;
 
-/**
- * On a non-blocking device (the daemon's, unless every process runs on one
- * CPU: see daemon.ts), an empty read is answered by polling: spin for SPIN_MS,
- * then nap for longer and longer, up to MAX_NAP_MS.
- * Why: every blocking read that sleeps costs a wake-up when the next request
- * comes, and on this machine kind a wake-up across CPUs costs ~50 us, more than
- * the request itself. Client loops send their next request within tens of
- * microseconds, so a short spin catches it awake (4 KiB writes: 9k/s blocking,
- * ~40k/s polling). The naps add at most MAX_NAP_MS (MAX_LONG_NAP_MS after
- * seconds of idleness) to the first request after a pause, and an idle
- * daemon costs well under 1% of a core.
- */
-const SPIN_MS = 0.2;
-const MAX_NAP_MS = 10;
-const LONG_IDLE_MS = 3000;
-const MAX_LONG_NAP_MS = 40;
-/** How long the device must stay quiet before the idle hook runs (once per quiet spell). */
-const IDLE_HOOK_MS = 250;
-
 export class Session {
   readonly fd: number;
   /** Made on the first read: a session fed by `deliver` (shared mounts) never reads the device itself. */
@@ -63,11 +49,7 @@ export class Session {
   private readonly parts: Uint8Array[] = [];
   private closed = false;
 
-  /**
-   * `onIdle` runs on a polled device once the kernel has sent nothing for a
-   * moment (after a burst of work, not after every request).
-   */
-  constructor(fd: number, private readonly dispatch: (req: Request) => void, private readonly onIdle?: () => void) {
+  constructor(fd: number, private readonly dispatch: (req: Request) => void) {
     this.fd = fd;
   }
 
@@ -89,39 +71,16 @@ export class Session {
       const n = reader.read();
       if (typeof n === 'string') {
         // ENOENT: the request was interrupted before we read it. EINTR/EAGAIN: try again.
-        if (n === 'EAGAIN') {
-          this.idle();
-          continue;
-        }
-        if (n === 'ENOENT' || n === 'EINTR') continue;
+        if (n === 'ENOENT' || n === 'EINTR' || n === 'EAGAIN') continue;
         if (n === 'ENODEV' || n === 'ECONNABORTED' || n === 'EBADF') {
           this.closed = true;
           return null;
         }
         throw new Error(`reading the FUSE device failed: ${n}`);
       }
-      this.idleSince = 0;
-      this.idleHookRan = false;
       if (n < IN_HEADER_SIZE) continue;
       return this.parse(reader.buf, n);
     }
-  }
-
-  private idleSince = 0;
-  private idleHookRan = true;
-  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
-  /** No request yet (non-blocking device): spin briefly, then nap longer and longer. */
-  private idle(): void {
-    const t = performance.now();
-    if (this.idleSince === 0) this.idleSince = t;
-    const idleMs = t - this.idleSince;
-    if (idleMs < SPIN_MS) return;
-    if (idleMs > IDLE_HOOK_MS && !this.idleHookRan) {
-      this.idleHookRan = true;
-      this.onIdle?.();
-    }
-    // After a few idle seconds, nap longer still: a daemon nobody uses should cost nothing.
-    Atomics.wait(this.nap, 0, 0, Math.min(idleMs > LONG_IDLE_MS ? MAX_LONG_NAP_MS : MAX_NAP_MS, idleMs / 20));
   }
 
   /** Handles a request read elsewhere (by a reader thread, see shared-mount.ts). */
