@@ -602,6 +602,7 @@ export class Volume implements Space {
     if (attr.atime !== undefined) inode.atime = attr.atime === 'now' ? t : attr.atime;
     if (attr.mtime !== undefined) inode.mtime = attr.mtime === 'now' ? t : attr.mtime;
     inode.ctime = attr.ctime ?? t;
+    this.changedThroughStream(inode);
   }
 
   private checkSetattr(caller: Caller, inode: Inode, attr: SetAttr): void {
@@ -677,6 +678,7 @@ export class Volume implements Space {
       inode.mode &= ~S_ISUID;
       if ((inode.mode & 0o010) !== 0 || (caller !== undefined && dropsSgid(caller, inode.mode, inode.gid))) inode.mode &= ~S_ISGID;
     }
+    this.changedThroughStream(inode);
   }
 
   fallocate(inode: Inode, mode: number, offset: number, length: number): void {
@@ -761,7 +763,11 @@ export class Volume implements Space {
   }
 
   setxattr(inode: Inode, name: string, value: Uint8Array, flags = 0, caller?: Caller): void {
-    if (inode instanceof StreamInode) inode = inode.base;
+    if (inode instanceof StreamInode) {
+      this.setxattr(inode.base, name, value, flags, caller);
+      this.changedThroughStream(inode);
+      return;
+    }
     if (name.startsWith(NTFS_PREFIX)) {
       if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
       setNtfsXattr(this, inode, name, value, caller);
@@ -806,7 +812,11 @@ export class Volume implements Space {
   }
 
   removexattr(inode: Inode, name: string, caller?: Caller): void {
-    if (inode instanceof StreamInode) inode = inode.base;
+    if (inode instanceof StreamInode) {
+      this.removexattr(inode.base, name, caller);
+      this.changedThroughStream(inode);
+      return;
+    }
     if (name.startsWith(NTFS_PREFIX)) {
       removeNtfsXattr(this, inode, name, caller);
       return;
@@ -871,7 +881,10 @@ export class Volume implements Space {
     if (sname === '') return base;
     if (!base.isFile() && !base.isDir()) fail(Errno.EINVAL);
     if (caller.checkPermissions) checkAccess(caller, base, W_OK);
-    if (this.stream(base, sname) === undefined) this.setxattr(base, 'user.' + sname, new Uint8Array(0), XATTR_CREATE);
+    if (this.stream(base, sname) === undefined) {
+      this.setxattr(base, 'user.' + sname, new Uint8Array(0), XATTR_CREATE);
+      this.notifyChanged(base);
+    }
     return this.streamNode(base, this.stream(base, sname)!);
   }
 
@@ -880,6 +893,7 @@ export class Volume implements Space {
     if (sname === '') fail(Errno.ENOENT);
     if (caller.checkPermissions) checkAccess(caller, base, W_OK);
     if (!this.dropStream(base, sname)) fail(Errno.ENOENT);
+    this.notifyChanged(base);
   }
 
   /** Deletes a stream; an open node of it keeps the data until it is released. */
@@ -894,6 +908,18 @@ export class Volume implements Space {
     else node.removed = true;
     inode.ctime = now();
     return true;
+  }
+
+  /**
+   * A stream node's metadata is its file's: a change made through FILE:NAME changed FILE behind the
+   * back of a transport that caches FILE's attributes (and enforces permissions from them).
+   */
+  private changedThroughStream(inode: Inode): void {
+    if (inode instanceof StreamInode) this.notifyChanged(inode.base);
+  }
+
+  private notifyChanged(inode: Inode): void {
+    for (const l of this.listeners) l.inodeChanged?.(inode);
   }
 
   private maybeFreeStreamNode(node: StreamInode): void {
@@ -943,7 +969,7 @@ export class Volume implements Space {
     inode.target = target;
     inode.targetBytes = target !== null ? nameByteLength(target) : 0;
     inode.ctime = now();
-    for (const l of this.listeners) l.inodeChanged?.(inode);
+    this.notifyChanged(inode);
   }
 }
 

@@ -86,7 +86,14 @@ export class Bridge {
     private readonly session: Session,
     private readonly options: BridgeOptions,
   ) {
-    if (volume.windowsStreams) volume.listeners.add({ entryRemoved: (_dir, _name, inode) => this.streamBaseRemoved(inode) });
+    if (volume.windowsStreams) {
+      volume.listeners.add({
+        entryRemoved: (_dir, _name, inode) => this.streamBaseRemoved(inode),
+        // FILE changed through FILE:NAME (chmod, write, xattrs, new or deleted streams): the kernel's
+        // copy of FILE's attributes, from which it checks permissions, must go before the reply.
+        inodeChanged: (inode) => this.forgetNames(inode, false),
+      });
+    }
     const h = this.handlers;
     h[Op.INIT] = (r) => this.init(r);
     h[Op.DESTROY] = (r) => { this.destroyed = true; this.session.ok(r.unique); this.session.close(); };
