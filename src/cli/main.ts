@@ -246,8 +246,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const program = new Command('memefs')
     .description('A RAM disk for Linux: mounts a file system that lives in this process\'s memory')
-    .argument('[source]', 'where to mount; with two arguments (as mount(8) calls it: memefs SOURCE MOUNTPOINT -o OPTIONS) the first is the source, ignored')
-    .argument('[mountpoint]')
+    .argument('[mountpoint]', 'where to mount')
+    .argument('[mountpoint2]', 'as mount(8) calls a helper, memefs SOURCE MOUNTPOINT -o OPTIONS: the source, first, is ignored')
     .option('-m, --mountpoint <dir>', 'mount point (instead of the argument)')
     .option('-s, --size <size>', 'cap on memory for data and metadata: bytes, k/M/G/T, or % of RAM; 0 = no cap [50%]')
     .option('-l, --label <label>', 'volume label, up to 31 characters [MEMEFS]')
