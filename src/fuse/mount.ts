@@ -210,7 +210,10 @@ export function mountWithFusermount(mountPoint: string, opts: MountOptions, nonB
     if (nonBlocking) setNonBlocking(fd);
     return fd;
   } catch (e) {
-    if (e instanceof FdPassingError) throw new MountError(`fusermount3 mounted ${mountPoint} but its descriptor did not arrive: ${e.message}`);
+    if (e instanceof FdPassingError) {
+      fusermountUnmount(mountPoint, true); // a mount nobody serves must not stay
+      throw new MountError(`fusermount3 mounted ${mountPoint} but its descriptor did not arrive: ${e.message}`);
+    }
     throw e;
   } finally {
     fs.closeSync(ours);
