@@ -83,6 +83,12 @@ test('a normal user mounts, uses, saves and unmounts through fusermount3; others
     grep -q " $M " /proc/self/mountinfo && echo STILL-MOUNTED
     echo "TAR $(tar -tf $W/home/ram.tar | sort | tr '\\n' ' ')"
     as $U "memefs $M --snapshot $W/home/ram.tar --no-save && echo AGAIN \\$(cat $M/hello.txt) \\$(readlink $M/d/link) && memefs unmount $M" || exit 14
+    # SIGTERM (systemd's stop, a shutdown) to the user's daemon: it unmounts through fusermount3 and saves.
+    as $U "memefs $M --snapshot $W/home/ram.tar && echo more > $M/more.txt" || exit 15
+    kill -TERM $(pgrep -u $U -f daemon-main)
+    for i in $(seq 200); do pgrep -u $U -f daemon-main >/dev/null || break; sleep 0.1; done
+    grep -q " $M " /proc/self/mountinfo && echo STILL-MOUNTED-AFTER-TERM
+    echo "TAR2 $(tar -tf $W/home/ram.tar | sort | tr '\n' ' ')"
   `);
   assert.equal(s.status, 0, s.out);
   const info = /^MOUNTINFO (.*)$/m.exec(s.out)?.[1] ?? '';
@@ -97,6 +103,8 @@ test('a normal user mounts, uses, saves and unmounts through fusermount3; others
   assert.doesNotMatch(s.out, /STILL-MOUNTED/);
   assert.match(s.out, /^TAR .*hello\.txt/m);
   assert.match(s.out, /^AGAIN hello hello\.txt$/m);
+  assert.doesNotMatch(s.out, /STILL-MOUNTED-AFTER-TERM/);
+  assert.match(s.out, /^TAR2 .*hello\.txt.*more\.txt/m);
 });
 
 test('allow_other for a user needs user_allow_other in /etc/fuse.conf, then lets others in', (t) => {
