@@ -5,12 +5,16 @@
  * After "ok" the parent exits (or, with -f, waits) and this process serves.
  */
 import fs from 'node:fs';
+import { mountsAsRoot } from '../fuse/mount.js';
+import { loadLibc } from '../sys/libc.js';
 import { runDaemon } from './daemon.js';
 import type { MountConfig } from './options.js';
 
 const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
 delete process.env.MEMEFS_CONFIG;
 process.chdir('/');
+// A user's mount goes through fusermount3, whose descriptor only the FFI can receive (the command checked it loads).
+if (!mountsAsRoot()) await loadLibc();
 
 let open = true;
 function line(text: string): void {

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { detachMount, findMount, mountDevice, MountError, openDevice, tuneBdi, unmount } from '../fuse/mount.js';
+import {
+  detachMount, findMount, mountDevice, MountError, mountsAsRoot, mountWithFusermount, openDevice, tuneBdi, unmount,
+} from '../fuse/mount.js';
 import { Control, CONTROL_SLOTS } from './control.js';
 import type { MountConfig } from './options.js';
 
@@ -108,10 +110,16 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   };
   const mount = (): void => {
     try {
-      fd = openDevice();
-      mountDevice(fd, config.mountPoint, {
-        fsName: config.fsName, subtype: config.fsName, rootMode: config.rootMode, allowOther: true,
-      });
+      const opts = {
+        fsName: config.fsName, subtype: config.fsName, rootMode: config.rootMode,
+        allowOther: config.allowOther ?? mountsAsRoot(), readOnly: config.readOnly, flags: config.mountFlags,
+      };
+      if (mountsAsRoot()) {
+        fd = openDevice();
+        mountDevice(fd, config.mountPoint, opts);
+      } else {
+        fd = mountWithFusermount(config.mountPoint, opts);
+      }
     } catch (e) {
       fail(e instanceof MountError ? e.message : String(e));
       return;

@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { checkMountPoint, findMount, MountError, mountState, unmount } from '../fuse/mount.js';
+import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount } from '../fuse/mount.js';
+import { libcProblem, loadLibc } from '../sys/libc.js';
 import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
@@ -88,8 +89,8 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
 
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
-  if ((process.getuid?.() ?? 0) !== 0) {
-    throw new MountError('mounting needs root: run with sudo (or inside `unshare -Urm` for a mount only that namespace sees)');
+  if (!mountsAsRoot() && !(await loadLibc())) {
+    throw new MountError(`mounting as a normal user needs fusermount3's descriptor, which only the FFI can receive, and ${libcProblem()}; mount as root instead`);
   }
   config.mountPoint = checkMountPoint(config.mountPoint);
   const describe = (): string => {
@@ -246,6 +247,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('memefs')
     .description('A RAM disk for Linux: mounts a file system that lives in this process\'s memory')
     .argument('[mountpoint]', 'where to mount')
+    .argument('[mountpoint2]', 'as mount(8) calls a helper, memefs SOURCE MOUNTPOINT -o OPTIONS: the source, first, is ignored')
     .option('-m, --mountpoint <dir>', 'mount point (instead of the argument)')
     .option('-s, --size <size>', 'cap on memory for data and metadata: bytes, k/M/G/T, or % of RAM; 0 = no cap [50%]')
     .option('-l, --label <label>', 'volume label, up to 31 characters [MEMEFS]')
@@ -254,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-S, --sddl <sddl>', 'security descriptor of the root as SDDL (its owner, group and mode follow from it)')
     .option('-d, --debug <flags>', 'debug log flags, -1 = all')
     .option('-D, --debug-log <file>', 'debug log file, - = stderr')
-    .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=,allow_other,ro (mount(8)\'s own are accepted)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('-f, --foreground', 'stay in the foreground'))
     .option('--image <file>', 'FAT12/16/32 image to load at mount and save back at unmount (created if missing)')
     .option('--snapshot <file>', 'lossless snapshot (pax tar) to load at mount and save back at unmount (created if missing)')
@@ -266,8 +268,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .enablePositionalOptions()
     .exitOverride()
-    .action(async (mp: string | undefined, flags: MountFlags) => {
-      program.setOptionValue('exitCode', await mountCommand(mp, flags));
+    .action(async (first: string | undefined, second: string | undefined, flags: MountFlags) => {
+      program.setOptionValue('exitCode', await mountCommand(second ?? first, flags));
     });
   program
     .command('unmount')

@@ -51,7 +51,18 @@ export interface MountConfig {
   clusterSize: number | null;
   /** Leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save. */
   skipTooBig: boolean;
+  /** Let other users in (-o allow_other); null: yes for root (as tmpfs), no for a user's mount (as FUSE). */
+  allowOther: boolean | null;
+  /** Mounted read-only (-o ro, as mount(8) passes it). */
+  readOnly: boolean;
+  /** Generic mount flags passed on to the kernel: nodev, nosuid, noexec (and dev, suid, exec). */
+  mountFlags: string[];
 }
+
+/** Generic flags mount(8) and mount.fuse3 pass to a helper; memefs hands them to the kernel. */
+const GENERIC_FLAGS = new Set(['dev', 'nodev', 'suid', 'nosuid', 'exec', 'noexec']);
+/** Options meant for mount(8), fstab and systemd, not for the file system: accepted and ignored. */
+const FSTAB_ONLY = new Set(['defaults', 'user', 'users', 'nouser', 'owner', 'group', 'auto', 'noauto', '_netdev', 'nofail', 'default_permissions']);
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
 
@@ -134,8 +145,16 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
         break;
       }
       case 'sddl': into.rootSddl = checkSddl(need()); break;
+      case 'allow_other': into.allowOther = true; break;
+      case 'ro': into.readOnly = true; break;
+      case 'rw': into.readOnly = false; break;
       default:
-        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, writeback, streams, sddl)`);
+        if (GENERIC_FLAGS.has(key) && eq < 0) {
+          into.mountFlags = [...(into.mountFlags ?? []).filter((f) => f.replace(/^no/, '') !== key.replace(/^no/, '')), key];
+          break;
+        }
+        if ((FSTAB_ONLY.has(key) && eq < 0) || key.startsWith('x-') || key === 'comment') break;
+        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, writeback, streams, sddl, allow_other, ro, rw, nodev, nosuid, noexec)`);
     }
   }
 }
@@ -191,6 +210,9 @@ export function defaultConfig(mountPoint: string): MountConfig {
     fatType: null,
     clusterSize: null,
     skipTooBig: false,
+    allowOther: null,
+    readOnly: false,
+    mountFlags: [],
   };
 }
 

@@ -1,14 +1,22 @@
 /**
- * Mounting and unmounting without libfuse: open /dev/fuse, then let mount(8)
- * attach that descriptor (fd=N) to the mount point. Needs root (or
- * CAP_SYS_ADMIN, e.g. inside `unshare -Urm`). Everything here runs outside
- * the serving thread: a process must never touch its own mount from the
- * thread that answers the kernel.
+ * Mounting and unmounting without libfuse. As root: open /dev/fuse, then let
+ * mount(8) attach that descriptor (fd=N) to the mount point. As a normal user:
+ * the setuid fusermount3 opens the device, mounts it and hands the descriptor
+ * back over a socket (SCM_RIGHTS), exactly as libfuse does; unmounting then
+ * goes through `fusermount3 -u` too. Everything here runs outside the serving
+ * thread: a process must never touch its own mount from the thread that
+ * answers the kernel.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { FdPassingError, receiveFd, socketPair } from '../sys/fd-passing.js';
 import { MAX_WRITE } from './session.js';
+
+/** Whether this process mounts as root (mount(8)) or as a user (fusermount3). */
+export function mountsAsRoot(): boolean {
+  return (process.getuid?.() ?? 0) === 0;
+}
 
 export interface MountOptions {
   /** Shown as the source in `mount` and `df` (memefs's -F). */
@@ -19,6 +27,17 @@ export interface MountOptions {
   rootMode: number;
   allowOther: boolean;
   readOnly?: boolean;
+  /** Generic mount flags mount(8) passes on (nodev, nosuid, noexec, and their opposites). */
+  flags?: string[];
+}
+
+/** The options both mount paths give the kernel, besides the descriptor and ids. */
+function commonOptions(opts: MountOptions): string[] {
+  const options = ['default_permissions'];
+  if (opts.allowOther) options.push('allow_other');
+  if (opts.readOnly) options.push('ro');
+  options.push(...(opts.flags ?? []));
+  return options;
 }
 
 export class MountError extends Error {}
@@ -104,6 +123,10 @@ export function isDeadMount(mountPoint: string): boolean {
  * wedged mount.
  */
 export function detachMount(mountPoint: string): void {
+  if (!mountsAsRoot()) {
+    fusermountUnmount(mountPoint, true);
+    return;
+  }
   spawnSync('umount', ['-l', '--no-canonicalize', mountPoint], { stdio: 'ignore', timeout: 10_000 });
 }
 
@@ -127,10 +150,8 @@ export function mountDevice(fd: number, mountPoint: string, opts: MountOptions):
   const gid = process.getgid?.() ?? 0;
   const options = [
     `fd=${fd}`, `rootmode=${(0o40000 | (opts.rootMode & 0o7777)).toString(8)}`,
-    `user_id=${uid}`, `group_id=${gid}`, 'default_permissions',
+    `user_id=${uid}`, `group_id=${gid}`, ...commonOptions(opts),
   ];
-  if (opts.allowOther) options.push('allow_other');
-  if (opts.readOnly) options.push('ro');
   const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
   while (stdio.length < fd) stdio.push('ignore');
   stdio[fd] = fd;
@@ -145,6 +166,68 @@ export function mountDevice(fd: number, mountPoint: string, opts: MountOptions):
     }
     throw new MountError(`mount failed: ${msg || `exit ${res.status}`}`);
   }
+}
+
+/**
+ * Mounts as a normal user through the setuid fusermount3, the way libfuse's
+ * fuse_mount_fusermount does: it gets one end of a socket pair as
+ * _FUSE_COMMFD, opens /dev/fuse, mounts it (adding fd=, rootmode=, user_id=,
+ * group_id= itself) and sends the descriptor back; returns that descriptor.
+ * Needs the FFI loaded (loadLibc) for the socket and SCM_RIGHTS.
+ */
+export function mountWithFusermount(mountPoint: string, opts: MountOptions): number {
+  if (opts.allowOther && !userAllowOther()) {
+    throw new MountError('allow_other needs the line user_allow_other in /etc/fuse.conf (as root, add it there), or mount as root');
+  }
+  let ours: number;
+  let theirs: number;
+  try {
+    [ours, theirs] = socketPair();
+  } catch (e) {
+    throw new MountError(`cannot mount without root: ${(e as Error).message}`);
+  }
+  try {
+    const options = [`fsname=${opts.fsName}`, `subtype=${opts.subtype}`, ...commonOptions(opts)];
+    // The child gets our socket end as fd 3 (inherited across exec: spawn dup2s it), as _FUSE_COMMFD says.
+    const res = spawnSync('fusermount3', ['-o', options.join(','), '--', mountPoint], {
+      stdio: ['ignore', 'pipe', 'pipe', theirs], encoding: 'utf8', timeout: 10_000,
+      env: { ...process.env, _FUSE_COMMFD: '3' },
+    });
+    if (res.error) {
+      const missing = (res.error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new MountError(missing ? 'fusermount3 is not installed (Debian: apt-get install fuse3); without it only root can mount' : `cannot run fusermount3: ${res.error.message}`);
+    }
+    if (res.status !== 0) {
+      const msg = (res.stderr || res.stdout || '').trim().replace(/^fusermount3?: /, '');
+      // fusermount3 opens the device as the user: distributions make it 0666 for that (udev); some machines keep 0600.
+      const hint = /open \/dev\/fuse: Permission denied/.test(msg) ? ' (/dev/fuse must be mode 0666 for users to mount, as distributions ship it: as root, chmod 0666 /dev/fuse)' : '';
+      throw new MountError(`fusermount3 refused to mount: ${msg || `exit ${res.status}`}${hint}`);
+    }
+    return receiveFd(ours);
+  } catch (e) {
+    if (e instanceof FdPassingError) {
+      fusermountUnmount(mountPoint, true); // a mount nobody serves must not stay
+      throw new MountError(`fusermount3 mounted ${mountPoint} but its descriptor did not arrive: ${e.message}`);
+    }
+    throw e;
+  } finally {
+    fs.closeSync(ours);
+    fs.closeSync(theirs);
+  }
+}
+
+/** Whether /etc/fuse.conf lets users ask for allow_other (a line `user_allow_other`, as fusermount3 reads it). */
+export function userAllowOther(): boolean {
+  try {
+    return fs.readFileSync('/etc/fuse.conf', 'utf8').split('\n').some((l) => l.trim() === 'user_allow_other');
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fusermount3 -u [-z]`: how a user takes away a mount fusermount3 made (root uses umount). */
+function fusermountUnmount(mountPoint: string, lazy: boolean): ReturnType<typeof spawnSync> & { stderr: string } {
+  return spawnSync('fusermount3', ['-u', ...(lazy ? ['-z'] : []), '--', mountPoint], { encoding: 'utf8', timeout: 30_000 });
 }
 
 const READ_AHEAD_KB = MAX_WRITE / 1024;
@@ -187,11 +270,13 @@ export function unmount(mountPoint: string, lazy = false): void {
     const entry = findMount(abs);
     if (entry) abortConnection(entry.minor);
   }
-  const args = state !== 'alive' || lazy ? ['-l', '--no-canonicalize', abs] : [abs];
-  const res = spawnSync('umount', args, { encoding: 'utf8', timeout: 30_000 });
-  if (res.error) throw new MountError(`cannot run umount(8): ${res.error.message}`);
+  const detach = state !== 'alive' || lazy;
+  const res = mountsAsRoot()
+    ? spawnSync('umount', detach ? ['-l', '--no-canonicalize', abs] : [abs], { encoding: 'utf8', timeout: 30_000 })
+    : fusermountUnmount(abs, detach);
+  if (res.error) throw new MountError(`cannot run ${mountsAsRoot() ? 'umount(8)' : 'fusermount3'}: ${res.error.message}`);
   if (res.status !== 0) {
-    const msg = (res.stderr || '').trim();
+    const msg = (res.stderr || '').trim().replace(/^fusermount3?: /, '');
     if (/busy/i.test(msg)) throw new MountError(`${abs} is busy (files are open there); close them, or use --lazy to detach it now`);
     throw new MountError(msg || `umount ${abs} failed (exit ${res.status})`);
   }
