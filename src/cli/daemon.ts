@@ -4,7 +4,6 @@
  * mount is detached so users get an error instead of a hang.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
@@ -20,10 +19,23 @@ export interface Reporter {
   result(result: { ok: true } | { ok: false; error: string }): void;
 }
 
-/** Where running daemons leave a note (pid and mount point) for `memefs unmount`. */
+/**
+ * Where running daemons leave a note (pid and mount point) for `memefs unmount`. A user's notes sit
+ * in a fixed place (not $TMPDIR, which may differ between the daemon and a later command), in a
+ * folder only that user owns: one made by someone else is never trusted.
+ */
 export function stateDir(): string {
   const uid = process.getuid?.() ?? 0;
-  return uid === 0 ? '/run/memefs' : path.join(os.tmpdir(), `memefs-${uid}`);
+  return uid === 0 ? '/run/memefs' : `/tmp/memefs-${uid}`;
+}
+
+function ownStateDir(): boolean {
+  try {
+    const st = fs.lstatSync(stateDir());
+    return st.isDirectory() && st.uid === (process.getuid?.() ?? 0) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 export function stateFile(mountPoint: string): string {
@@ -39,6 +51,7 @@ export interface DaemonState {
 }
 
 export function readState(mountPoint: string): DaemonState | null {
+  if (!ownStateDir()) return null;
   try {
     return JSON.parse(fs.readFileSync(stateFile(mountPoint), 'utf8')) as DaemonState;
   } catch {
@@ -77,6 +90,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   const writeState = (): void => {
     try {
       fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+      if (!ownStateDir()) return;
       const tmp = `${state}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
       fs.renameSync(tmp, state);
