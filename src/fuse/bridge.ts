@@ -11,7 +11,7 @@
  */
 import {
   ATTR_OUT_SIZE, Attr, AttrOut, BatchForgetIn, CopyFileRangeIn, CopyFileRangeOut, CreateIn, Dirent, ENTRY_OUT_SIZE,
-  EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
+  EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GETATTR_FH, GetattrIn, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
   Init2, InitIn, InitOut, IoctlIn, IoctlOut, KERNEL_MINOR, KERNEL_VERSION, LinkIn, LseekIn, LseekOut, MkdirIn, MknodIn,
   Notify, NotifyInvalEntryOut, NotifyInvalInodeOut, OP_NAMES, OPEN_KILL_SUIDGID, OUT_HEADER_SIZE, Op, OpenIn, OpenOut, OutHeader,
   ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
@@ -260,7 +260,9 @@ export class Bridge {
   }
 
   private replyAttr(req: Request, inode: Inode): void {
-    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: inode instanceof StreamInode ? 0 : this.options.attrTimeout, attr_valid_nsec: 0 });
+    // Not cached for stream nodes, nor while writes to the file are refused (a cached answer would let them through).
+    const uncached = inode instanceof StreamInode || this.lostWrites?.has(inode) === true;
+    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: uncached ? 0 : this.options.attrTimeout, attr_valid_nsec: 0 });
     this.fillAttr(OUT_HEADER_SIZE + AttrOut.size, inode);
     this.session.ok(req.unique, ATTR_OUT_SIZE);
   }
@@ -356,8 +358,18 @@ export class Bridge {
     }
   }
 
-  private getattr(req: Request): void {
-    this.replyAttr(req, this.node(req));
+  private getattr(req: Request): number | undefined {
+    const inode = this.node(req);
+    if (this.lostWrites !== null && (GetattrIn.read(req.buf, IN_HEADER_SIZE).getattr_flags & GETATTR_FH) !== 0) {
+      // Asked with a handle: the kernel checking the size before buffering a write (see lostWrite).
+      const usedThen = this.lostWrites.get(inode);
+      if (usedThen !== undefined) {
+        if (this.volume.used >= usedThen) return Errno.ENOSPC;
+        this.lostWrites.delete(inode); // space was freed since: let writers try again
+      }
+    }
+    this.replyAttr(req, inode);
+    return undefined;
   }
 
   private statx(req: Request): void {
@@ -535,11 +547,19 @@ export class Bridge {
     const kill = (a.write_flags & WRITE_KILL_SUIDGID) !== 0;
     if (this.pinnedTimes !== null) this.pinnedTimes.delete(inode);
     const caller = kill && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : undefined;
-    const n = this.volume.prepareWrite(inode, a.offset, size, kill, caller);
+    const cached = (a.write_flags & WRITE_CACHE) !== 0;
+    let n: number;
+    try {
+      n = this.volume.prepareWrite(inode, a.offset, size, kill, caller);
+    } catch (e) {
+      if (cached && e instanceof FsError && e.errno === Errno.ENOSPC) this.lostWrite(inode);
+      throw e;
+    }
     const data = req.buf.subarray(start, start + n);
     // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
-    if (n < size && (a.write_flags & WRITE_CACHE) !== 0) {
+    if (n < size && cached) {
       this.volume.fillWrite(inode, a.offset, data);
+      this.lostWrite(inode);
       throw new FsError(Errno.ENOSPC);
     }
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
@@ -736,6 +756,8 @@ export class Bridge {
   // ---- notifications ----------------------------------------------------
 
   private notifier: Notifier | null = null;
+  /** Files whose writeback failed for want of space, with the volume's use then (see lostWrite). */
+  private lostWrites: WeakMap<Inode, number> | null = null;
   /** Regular files whose mtime/ctime system.ntfs_times set since their last write (see setattr). */
   private pinnedTimes: WeakSet<Inode> | null = null;
   /** With FILE:NAME streams: the names under which the kernel caches stream nodes, per file. */
@@ -787,6 +809,22 @@ export class Bridge {
     if (times) (this.pinnedTimes ??= new WeakSet()).add(inode);
     if (retyped || times) this.forgetNames(inode, true);
     else if (name.startsWith('system.ntfs_acl') || name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime')) this.forgetNames(inode, false);
+  }
+
+  /**
+   * A writeback WRITE did not fit. With the writeback cache, write() only fills the kernel's page
+   * cache and the kernel owns the file's size: left alone, a writer would go on for ever (the
+   * kernel throws away what fails to write back) and the kernel's size would grow past the cap.
+   * Before buffering a write the kernel refreshes stale attributes with a GETATTR that names the
+   * handle, and fails the write() with that GETATTR's error. So: drop the cached attributes, and
+   * answer such GETATTRs with ENOSPC until space is freed. The file's names are dropped too, so
+   * that once the last handle closes the kernel forgets the inode (and its size) and asks us again.
+   */
+  private lostWrite(inode: Inode): void {
+    this.lostWrites ??= new WeakMap();
+    const first = !this.lostWrites.has(inode);
+    this.lostWrites.set(inode, this.volume.used);
+    this.forgetNames(inode, first);
   }
 
   private forgetNames(inode: Inode, names: boolean): void {
