@@ -1,6 +1,6 @@
 /**
- * Small chunks (the first chunk of a small file: 64 bytes to 128 KiB, powers
- * of two) carved out of shared 256 KiB slabs, one set of slabs per size and
+ * Small chunks (the first chunk of a small file: powers of two from 64 bytes
+ * to a page, then whole pages up to 64 KiB) carved out of shared 256 KiB slabs, one set of slabs per size and
  * per volume.
  *
  * Why: allocated one by one, small chunks come from the C heap (malloc),
@@ -15,6 +15,8 @@
  */
 
 export const SLAB_SIZE = 256 * 1024;
+/** The largest slot: a quarter slab, so that a slab wastes at most a fifth of itself. */
+const MAX_SLOT = SLAB_SIZE / 4;
 
 class Slab {
   readonly bytes: Uint8Array;
@@ -26,7 +28,7 @@ class Slab {
 
   constructor(readonly size: number) {
     this.bytes = new Uint8Array(SLAB_SIZE);
-    this.slots = SLAB_SIZE / size;
+    this.slots = Math.floor(SLAB_SIZE / size);
   }
 
   get full(): boolean {
@@ -60,9 +62,9 @@ export class SlabAllocator {
   /** Which slab a chunk's memory belongs to. */
   private readonly owners = new Map<ArrayBufferLike, Slab>();
 
-  /** A zero-filled chunk of `size` bytes (a power of two below SLAB_SIZE). */
+  /** A zero-filled chunk of `size` bytes (slab slots: multiples of 64 up to MAX_SLOT). */
   alloc(size: number): Uint8Array {
-    if (size >= SLAB_SIZE || (size & (size - 1)) !== 0) return new Uint8Array(size);
+    if (size > MAX_SLOT || size % 64 !== 0) return new Uint8Array(size);
     let set = this.partial.get(size);
     if (set === undefined) this.partial.set(size, (set = new Set()));
     let slab: Slab | undefined = set.values().next().value;
