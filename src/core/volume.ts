@@ -438,7 +438,6 @@ export class Volume implements Space {
   rename(caller: Caller, fromDir: Inode, fromName: string, toDir: Inode, toName: string, flags = 0): void {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
     if ((flags & RENAME_EXCHANGE) !== 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
-    if ((flags & RENAME_WHITEOUT) !== 0) fail(Errno.EINVAL);
     const fromEntries = this.dirOf(fromDir);
     const toEntries = this.dirOf(toDir);
     if (fromName === '.' || fromName === '..' || toName === '.' || toName === '..') {
@@ -508,12 +507,25 @@ export class Volume implements Space {
     }
     const newCost = this.entryCost(toName);
     const oldCost = this.entryCost(source.name);
-    this.charge(inode, newCost);
+    // RENAME_WHITEOUT (overlayfs): a whiteout, a 0:0 character device, takes the old name. Made
+    // first, so that a full volume fails the rename before anything moved.
+    const whiteout = (flags & RENAME_WHITEOUT) !== 0 ? this.newInode(S_IFCHR, caller.uid, this.initialOwner(caller, fromDir, S_IFCHR).gid) : null;
+    try {
+      if (whiteout !== null) this.charge(whiteout, oldCost);
+      this.charge(inode, newCost);
+    } catch (e) {
+      if (whiteout !== null) this.maybeFree(whiteout);
+      throw e;
+    }
     this.uncharge(inode, oldCost);
 
     if (target !== undefined) this.detach(toDir, toEntries, target.name, target.inode);
     fromEntries.remove(source.name);
     toEntries.add(toName, inode);
+    if (whiteout !== null) {
+      fromEntries.add(source.name, whiteout);
+      whiteout.nlink++;
+    }
     if (inode.isDir() && fromDir !== toDir) {
       fromDir.nlink--;
       toDir.nlink++;

@@ -461,7 +461,8 @@ export class Bridge {
     const a = v2 ? Rename2In.read(req.buf, IN_HEADER_SIZE) : { ...RenameIn.read(req.buf, IN_HEADER_SIZE), flags: 0 };
     const [from, next] = this.name(req, IN_HEADER_SIZE + (v2 ? Rename2In.size : RenameIn.size));
     const [to] = this.name(req, next);
-    this.volume.rename(this.kernelCaller, this.node(req), from, this.volume.get(a.newdir), to, a.flags);
+    // The caller (permissions unchecked, as the kernel's) owns a whiteout that RENAME_WHITEOUT makes.
+    this.volume.rename(this.caller(req), this.node(req), from, this.volume.get(a.newdir), to, a.flags);
     this.session.ok(req.unique);
   }
 

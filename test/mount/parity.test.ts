@@ -1,0 +1,106 @@
+/**
+ * Where Linux tools rely on tmpfs's answers, memefs gives the same ones: renameat2(RENAME_WHITEOUT)
+ * (overlayfs upper directories), FS_IOC_FSGETXATTR/FSSETXATTR, POSIX ACLs. Each case runs on a fresh
+ * tmpfs and on memefs, and the answers are compared.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cleanupAll, tempDir, withMount } from '../helpers/mount.js';
+
+after(cleanupAll);
+
+async function withTmpfs<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
+  const dir = tempDir('tmpfs-');
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
+  try {
+    return await fn(dir);
+  } finally {
+    execFileSync('umount', ['-l', dir]);
+  }
+}
+
+/** Runs a python3 script in `cwd`; its standard output. */
+function py(cwd: string, script: string): string {
+  return execFileSync('python3', ['-c', script], { cwd, encoding: 'utf8' });
+}
+
+/** The same script on tmpfs and on memefs: both outputs. */
+async function both(script: (dir: string) => string): Promise<[string, string]> {
+  const tmpfs = await withTmpfs(script);
+  const mine = await withMount([], (m) => script(m.dir));
+  return [tmpfs, mine];
+}
+
+const RENAME = `
+import ctypes, os, stat
+libc = ctypes.CDLL(None, use_errno=True)
+def rename2(a, b, flags):
+    r = libc.renameat2(-100, a.encode(), -100, b.encode(), flags)
+    return 'ok' if r == 0 else os.strerror(ctypes.get_errno())
+def show(name):
+    try:
+        s = os.lstat(name)
+    except OSError as e:
+        return name + ': ' + e.strerror
+    return '%s: %s %o rdev=%d:%d nlink=%d %d:%d' % (name, stat.filemode(s.st_mode), s.st_mode, os.major(s.st_rdev), os.minor(s.st_rdev), s.st_nlink, s.st_uid, s.st_gid)
+WHITEOUT, NOREPLACE, EXCHANGE = 4, 1, 2
+open('a', 'w').write('data a'); os.chmod('a', 0o640)
+open('t', 'w').write('data t')
+os.mkdir('sg'); os.chown('sg', 0, 1234); os.chmod('sg', 0o2775); open('sg/f', 'w').write('f')
+os.mkdir('d'); open('d/in', 'w').write('in')
+print('whiteout a->b', rename2('a', 'b', WHITEOUT), show('a'), show('b'), open('b').read())
+print('over existing', rename2('b', 't', WHITEOUT), show('b'), show('t'), open('t').read())
+print('noreplace', rename2('t', 'b', WHITEOUT | NOREPLACE), rename2('t', 'b', WHITEOUT | NOREPLACE))
+print('exchange', rename2('t', 'b', WHITEOUT | EXCHANGE))
+print('setgid dir', rename2('sg/f', 'g', WHITEOUT), show('sg/f'))
+print('directory', rename2('d', 'e', WHITEOUT), show('d'), show('e'), sorted(os.listdir('e')))
+print('missing', rename2('nothing', 'x', WHITEOUT))
+print(sorted(os.listdir('.')))
+`;
+
+test('renameat2(RENAME_WHITEOUT) leaves a 0:0 character device behind, as on tmpfs', async () => {
+  const [tmpfs, mine] = await both((dir) => py(dir, RENAME));
+  assert.match(tmpfs, /whiteout a->b ok a: c--------- 20000 rdev=0:0 nlink=1 0:0 b: -rw-r----- .* data a/);
+  assert.equal(mine, tmpfs);
+});
+
+test('an overlay file system with memefs as upper and work directory', async () => {
+  const lower = tempDir('lower-');
+  fs.writeFileSync(path.join(lower, 'gone'), 'lower gone');
+  fs.writeFileSync(path.join(lower, 'moved'), 'lower moved');
+  fs.mkdirSync(path.join(lower, 'dir'));
+  fs.writeFileSync(path.join(lower, 'dir', 'kept'), 'lower kept');
+  await withMount([], (m) => {
+    const upper = path.join(m.dir, 'upper');
+    const work = path.join(m.dir, 'work');
+    fs.mkdirSync(upper);
+    fs.mkdirSync(work);
+    const merged = tempDir('merged-');
+    const mountOverlay = (): void => {
+      execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    };
+    mountOverlay();
+    try {
+      fs.rmSync(path.join(merged, 'gone'));
+      fs.renameSync(path.join(merged, 'moved'), path.join(merged, 'renamed'));
+      fs.rmSync(path.join(merged, 'dir'), { recursive: true });
+      fs.writeFileSync(path.join(merged, 'new'), 'upper new');
+      const view = (): string[] => fs.readdirSync(merged).sort();
+      assert.deepEqual(view(), ['new', 'renamed']);
+      // The upper directory holds whiteouts for what was removed from the lower one.
+      for (const name of ['gone', 'moved', 'dir']) {
+        const s = fs.lstatSync(path.join(upper, name));
+        assert.ok(s.isCharacterDevice() && s.rdev === 0, `${name} is a whiteout`);
+      }
+      execFileSync('umount', [merged]);
+      mountOverlay(); // the whiteouts keep hiding the lower files after a remount
+      assert.deepEqual(view(), ['new', 'renamed']);
+      assert.equal(fs.readFileSync(path.join(merged, 'renamed'), 'utf8'), 'lower moved');
+    } finally {
+      execFileSync('umount', ['-l', merged]);
+    }
+  });
+});
