@@ -52,6 +52,10 @@ export const XATTR_SIZE_MAX = 65536;
 export const PATH_MAX = 4096;
 export const SYMLINK_MAX = 4095;
 
+/** chattr's no-dump flag: kept for backup tools (dump, some tar/rsync options) to read. */
+export const FS_NODUMP_FL = 0x40;
+/** chattr's no-atime flag: reading the file leaves its access time alone. */
+export const FS_NOATIME_FL = 0x80;
 export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;
 export const RENAME_WHITEOUT = 4;
@@ -645,6 +649,7 @@ export class Volume implements Space {
 
   /** relatime: update atime when it is older than mtime/ctime or a day old. */
   accessed(inode: Inode): void {
+    if ((inode.fileFlags & FS_NOATIME_FL) !== 0) return;
     const a = inode.atime;
     if (compare(a, inode.mtime) <= 0 || compare(a, inode.ctime) <= 0) {
       inode.atime = now();
@@ -927,6 +932,17 @@ export class Volume implements Space {
   }
 
   /** Windows's read-only attribute: refuses opening for writing and truncating, even for root. */
+  /**
+   * Sets the chattr flags (FS_IOC_SETFLAGS / FSSETXATTR; the kernel checked ownership). Only the
+   * flags memefs honours: immutable and append-only, which tmpfs also takes, would need every
+   * change to be refused, and are refused themselves (EOPNOTSUPP) rather than kept and ignored.
+   */
+  setFileFlags(inode: Inode, flags: number): void {
+    if ((flags & ~(FS_NODUMP_FL | FS_NOATIME_FL)) !== 0) fail(Errno.EOPNOTSUPP);
+    inode.fileFlags = flags;
+    inode.ctime = now();
+  }
+
   checkWritable(inode: Inode): void {
     if ((inode.dosAttributes & FILE_ATTRIBUTE_READONLY) !== 0) fail(Errno.EACCES, 'the file has the read-only attribute');
   }

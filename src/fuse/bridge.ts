@@ -25,7 +25,7 @@ import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
 import { StreamInode } from '../core/stream-node.js';
 import { Notifier } from './notifier.js';
 import { decodeNameAt, encodeName, encodeNameInto } from '../core/names.js';
-import type { SetAttr, Volume } from '../core/volume.js';
+import { FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
 
 export interface BridgeOptions {
   /** Seconds the kernel may cache names and attributes. */
@@ -54,6 +54,13 @@ const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 
 const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+const FS_IOC_FSGETXATTR = 0x801c581f;
+const FS_IOC_FSSETXATTR = 0x401c5820;
+/** struct fsxattr: xflags, extsize, nextents, projid, cowextsize (u32 each), 8 bytes of padding. */
+const FSXATTR_SIZE = 28;
+/** fsxattr's xflags for the chattr flags memefs keeps, as [xflag, FS_IOC_GETFLAGS flag]. */
+const XFLAGS: [number, number][] = [[0x80, FS_NODUMP_FL], [0x40, FS_NOATIME_FL]];
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
@@ -726,10 +733,33 @@ export class Bridge {
     let outSize = 0;
     switch (a.cmd) {
       case FS_IOC_GETFLAGS:
-        out.writeUInt32LE(0, payloadAt);
+        out.writeUInt32LE(this.node(req).fileFlags, payloadAt);
         out.writeUInt32LE(0, payloadAt + 4);
         outSize = Math.min(8, a.out_size);
         break;
+      case FS_IOC_SETFLAGS:
+        if (a.in_size < 4) throw new FsError(Errno.EINVAL);
+        this.volume.setFileFlags(this.node(req), req.buf.readUInt32LE(IN_HEADER_SIZE + IoctlIn.size));
+        break;
+      case FS_IOC_FSGETXATTR: {
+        const flags = this.node(req).fileFlags;
+        out.fill(0, payloadAt, payloadAt + FSXATTR_SIZE);
+        out.writeUInt32LE(XFLAGS.reduce((x, [xflag, flag]) => ((flags & flag) !== 0 ? x | xflag : x), 0), payloadAt);
+        outSize = Math.min(FSXATTR_SIZE, a.out_size);
+        break;
+      }
+      case FS_IOC_FSSETXATTR: {
+        const at = IN_HEADER_SIZE + IoctlIn.size;
+        if (a.in_size < FSXATTR_SIZE || at + FSXATTR_SIZE > req.len) throw new FsError(Errno.EINVAL);
+        // Extent sizes and project ids: no such thing here (tmpfs answers the same).
+        for (let f = 4; f < 20; f += 4) if (req.buf.readUInt32LE(at + f) !== 0) throw new FsError(Errno.EOPNOTSUPP);
+        let xflags = req.buf.readUInt32LE(at);
+        let flags = 0;
+        for (const [xflag, flag] of XFLAGS) if ((xflags & xflag) !== 0) { flags |= flag; xflags &= ~xflag; }
+        if (xflags !== 0) throw new FsError(Errno.EOPNOTSUPP);
+        this.volume.setFileFlags(this.node(req), flags);
+        break;
+      }
       case FS_IOC_GETFSLABEL: {
         out.fill(0, payloadAt, payloadAt + FSLABEL_MAX);
         out.write(this.volume.label, payloadAt, FSLABEL_MAX - 1, 'utf8');

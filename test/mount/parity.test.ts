@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, tempDir, withMount } from '../helpers/mount.js';
@@ -102,5 +102,60 @@ test('an overlay file system with memefs as upper and work directory', async () 
     } finally {
       execFileSync('umount', ['-l', merged]);
     }
+  });
+});
+
+const FSXATTR = `
+import fcntl, os, struct, subprocess
+GET, SET = 0x801c581f, 0x401c5820
+def fsx(p, xflags=None, extsize=0, projid=0):
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        if xflags is not None:
+            fcntl.ioctl(fd, SET, struct.pack('5I8x', xflags, extsize, 0, projid, 0))
+        return '%#x %d %d %d %d' % struct.unpack('5I8x', fcntl.ioctl(fd, GET, bytes(28)))
+    except OSError as e:
+        return e.strerror
+    finally:
+        os.close(fd)
+def lsattr(p):
+    return subprocess.run(['lsattr', '-d', p], capture_output=True, text=True).stdout.split()[0]
+open('f', 'w').write('x'); os.mkdir('d')
+print('fresh', fsx('f'), fsx('d'), lsattr('f'))
+print('nodump', fsx('f', 0x80), lsattr('f'))
+print('noatime', fsx('f', 0x40), lsattr('f'))
+print('both', fsx('f', 0xc0), lsattr('f'))
+print('sync', fsx('f', 0x20), 'projid', fsx('f', 0, projid=7), 'extsize', fsx('f', 0, extsize=4096), fsx('f'))
+print('dir nodump', fsx('d', 0x80), lsattr('d'))
+print('chattr', subprocess.run(['chattr', '-A', '-d', 'f']).returncode, lsattr('f'), fsx('f'))
+# no-atime is honoured: a read of a file whose atime is older than its mtime leaves it alone
+# (O_DIRECT, so that the read reaches memefs rather than the kernel's page cache)
+import mmap
+def read_direct(p):
+    fd = os.open(p, os.O_RDONLY | os.O_DIRECT)
+    os.preadv(fd, [mmap.mmap(-1, 4096)], 0)
+    os.close(fd)
+os.utime('f', (1000, 2000)); fsx('f', 0x40); read_direct('f')
+s1 = os.stat('f').st_atime
+fsx('f', 0); read_direct('f')
+print('atime kept', s1 == 1000, 'then updated', os.stat('f').st_atime > 2000)
+`;
+
+test('FS_IOC_FSGETXATTR/FSSETXATTR and lsattr/chattr answer as on tmpfs (no-dump, no-atime)', async () => {
+  const [tmpfs, mine] = await both((dir) => py(dir, FSXATTR));
+  assert.match(tmpfs, /nodump 0x80 0 0 0 0 ------d/);
+  assert.match(tmpfs, /atime kept True then updated True/);
+  assert.equal(mine, tmpfs);
+});
+
+test('immutable and append-only are refused (EOPNOTSUPP), never kept and ignored', async () => {
+  await withMount([], (m) => {
+    fs.writeFileSync(path.join(m.dir, 'f'), 'x');
+    for (const flag of ['+i', '+a']) {
+      const r = spawnSync('chattr', [flag, path.join(m.dir, 'f')], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /Operation not supported/);
+    }
+    fs.writeFileSync(path.join(m.dir, 'f'), 'still writable');
   });
 });
