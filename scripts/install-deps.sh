@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: the FUSE tools, dosfstools and mtools (FAT oracles), attr, fio,
-# rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests).
+# rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests), acl (setfacl/getfacl)
+# and e2fsprogs (lsattr/chattr) for the tmpfs-parity tests.
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)
@@ -10,6 +11,8 @@ command -v getfattr >/dev/null || need+=(attr)
 command -v fio >/dev/null || need+=(fio)
 command -v rsync >/dev/null || need+=(rsync)
 command -v python3 >/dev/null || need+=(python3)
+command -v setfacl >/dev/null || need+=(acl)
+command -v lsattr >/dev/null || need+=(e2fsprogs)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "memefs tests need: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2

@@ -16,6 +16,7 @@ import { checkName, foldCase, isWindowsName, nameByteLength } from './names.js';
 import { compare, now, type Timespec } from './time.js';
 import { StreamInode } from './stream-node.js';
 import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_READONLY } from './windows/attributes.js';
+import { ACL_ACCESS, ACL_DEFAULT, aclMode, chmodAcl, encodeAcl, inheritAcl, isAclName, isEquivalentToMode, parseAcl } from './acl.js';
 import { NTFS_PREFIX, getNtfsXattr, removeNtfsXattr, setNtfsXattr } from './windows/ntfs-xattrs.js';
 
 export interface VolumeOptions {
@@ -309,7 +310,8 @@ export class Volume implements Space {
   }
 
   /** Creates a regular file, FIFO, socket or device node. */
-  mknod(caller: Caller, dir: Inode, name: string, mode: number, rdev = 0): Inode {
+  /** `umask`: applied unless `dir` has a default ACL (FUSE passes it apart: FUSE_DONT_MASK). */
+  mknod(caller: Caller, dir: Inode, name: string, mode: number, rdev = 0, umask = 0): Inode {
     if (this.windowsStreams && name.includes(':') && ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0)) return this.createStream(caller, dir, name);
     const entries = this.checkCreate(caller, dir, name);
     const type = mode & S_IFMT;
@@ -322,6 +324,7 @@ export class Volume implements Space {
     inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
       this.attach(dir, entries, name, inode);
     } catch (e) {
       this.maybeFree(inode);
@@ -330,12 +333,13 @@ export class Volume implements Space {
     return inode;
   }
 
-  mkdir(caller: Caller, dir: Inode, name: string, mode: number): Inode {
+  mkdir(caller: Caller, dir: Inode, name: string, mode: number, umask = 0): Inode {
     const entries = this.checkCreate(caller, dir, name);
     const owner = this.initialOwner(caller, dir, S_IFDIR | (mode & PERMISSION_BITS));
     const inode = this.newInode(S_IFDIR | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
     inode.dir = new Directory(this.keyOf);
     try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
       this.attach(dir, entries, name, inode);
     } catch (e) {
       this.maybeFree(inode);
@@ -370,11 +374,17 @@ export class Volume implements Space {
   }
 
   /** An unnamed regular file (O_TMPFILE). The caller holds it with ref(); link() may name it. */
-  tmpfile(caller: Caller, dir: Inode, mode: number): Inode {
+  tmpfile(caller: Caller, dir: Inode, mode: number, umask = 0): Inode {
     this.dirOf(dir);
     checkAccess(caller, dir, W_OK | X_OK);
     const owner = this.initialOwner(caller, dir, S_IFREG | (mode & PERMISSION_BITS));
     const inode = this.newInode(S_IFREG | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
+    try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
+    } catch (e) {
+      this.maybeFree(inode);
+      throw e;
+    }
     inode.data = new FileData(this);
     inode.refs = 1;
     return inode;
@@ -615,6 +625,8 @@ export class Volume implements Space {
       if (dropsSgid(caller, mode, oldGid)) mode &= ~S_ISGID;
     }
     inode.mode = mode;
+    const acl = attr.mode !== undefined ? inode.xattrs?.get(ACL_ACCESS) : undefined;
+    if (acl !== undefined) inode.xattrs!.set(ACL_ACCESS, encodeAcl(chmodAcl(parseAcl(acl), mode))); // same size
     if (attr.atime !== undefined) inode.atime = attr.atime === 'now' ? t : attr.atime;
     if (attr.mtime !== undefined) inode.mtime = attr.mtime === 'now' ? t : attr.mtime;
     inode.ctime = attr.ctime ?? t;
@@ -786,6 +798,11 @@ export class Volume implements Space {
     }
     checkXattrName(name);
     if (value.length > XATTR_SIZE_MAX) fail(Errno.E2BIG);
+    if (isAclName(name)) {
+      const killSgid = caller !== undefined && caller.checkPermissions && caller.uid !== 0 && !inGroup(caller, inode.gid);
+      this.setAcl(inode, name, value, flags, killSgid, caller);
+      return;
+    }
     if (name.startsWith('user.')) {
       const sname = name.slice(5);
       if (sname.length === 0) fail(Errno.EINVAL);
@@ -820,6 +837,57 @@ export class Volume implements Space {
       inode.xattrs.set(name, new Uint8Array(value)); // a copy: value may be a Buffer view of the request
     }
     inode.ctime = now();
+  }
+
+  /**
+   * Sets a POSIX ACL, as Linux's simple_set_acl: an access ACL sets the mode's permission bits (the
+   * group bits from its mask) and is not kept when the mode says it all; a default ACL only on a
+   * directory. `killSgid`: the setter is neither in the file's group nor privileged (the kernel
+   * says so with FUSE_SETXATTR_ACL_KILL_SGID), so set-group-ID goes, as with chmod.
+   */
+  setAcl(inode: Inode, name: string, value: Uint8Array, flags: number, killSgid: boolean, caller?: Caller): void {
+    if (inode instanceof StreamInode) inode = inode.base;
+    if (caller !== undefined && !isOwner(caller, inode)) fail(Errno.EPERM);
+    const entries = parseAcl(value);
+    const old = inode.xattrs?.get(name);
+    if (old !== undefined && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
+    if (old === undefined && (flags & XATTR_REPLACE)) fail(Errno.ENODATA);
+    if (name === ACL_DEFAULT && !inode.isDir()) fail(Errno.EACCES);
+    const keep = name === ACL_DEFAULT || !isEquivalentToMode(entries);
+    this.storeXattr(inode, name, keep ? encodeAcl(entries) : null);
+    if (name === ACL_ACCESS) {
+      inode.mode = (inode.mode & ~0o777) | aclMode(entries);
+      if (killSgid) inode.mode &= ~S_ISGID;
+    }
+    inode.ctime = now();
+  }
+
+  /** Stores (or, for null, removes) a plain xattr value, charging the difference. */
+  private storeXattr(inode: Inode, name: string, value: Uint8Array | null): void {
+    const old = inode.xattrs?.get(name);
+    const cost = (value === null ? 0 : value.length + ENTRY_COST + name.length) - (old === undefined ? 0 : old.length + ENTRY_COST + name.length);
+    if (cost > 0) this.charge(inode, cost);
+    else this.uncharge(inode, -cost);
+    if (value === null) inode.xattrs?.delete(name);
+    else (inode.xattrs ??= new Map()).set(name, value);
+  }
+
+  /**
+   * The mode and ACLs of a new node in `dir` (posix_acl_create): with a default ACL, it is
+   * inherited (a directory also takes it as its own default) and the umask does not apply;
+   * without one, the umask does. Charged to the new inode; called before it has a name.
+   */
+  private applyCreateAcl(dir: Inode, inode: Inode, mode: number, umask: number): void {
+    const defaults = dir.xattrs?.get(ACL_DEFAULT);
+    if (defaults === undefined) {
+      inode.mode &= ~(umask & 0o777);
+      return;
+    }
+    if (inode.isSymlink()) return;
+    const { mode: bits, access } = inheritAcl(parseAcl(defaults), mode);
+    inode.mode = (inode.mode & ~0o777) | (bits & 0o777);
+    if (access !== null) this.storeXattr(inode, ACL_ACCESS, encodeAcl(access));
+    if (inode.isDir()) this.storeXattr(inode, ACL_DEFAULT, new Uint8Array(defaults));
   }
 
   removexattr(inode: Inode, name: string, caller?: Caller): void {
@@ -986,14 +1054,13 @@ function dropsSgid(caller: Caller, mode: number, gid: number): boolean {
 }
 
 /**
- * Namespaces stored as given. POSIX ACLs (system.posix_acl_*) are refused
- * with EOPNOTSUPP, as on a file system without ACLs, so that tools such as
- * `cp -a` fall back to chmod instead of storing an ACL nothing enforces.
+ * Namespaces stored as given; besides them, the two POSIX ACLs (see acl.ts and
+ * Volume.setAcl). Other system.* names are refused with EOPNOTSUPP.
  */
 const XATTR_PREFIXES = ['user.', 'trusted.', 'security.'];
 
 function checkXattrName(name: string): void {
   if (name.length === 0) fail(Errno.ERANGE);
   if (nameByteLength(name) > XATTR_NAME_MAX) fail(Errno.ERANGE);
-  if (!XATTR_PREFIXES.some((p) => name.startsWith(p))) fail(Errno.EOPNOTSUPP);
+  if (!XATTR_PREFIXES.some((p) => name.startsWith(p)) && !isAclName(name)) fail(Errno.EOPNOTSUPP);
 }

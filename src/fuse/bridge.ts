@@ -23,6 +23,7 @@ import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
 import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
 import { StreamInode } from '../core/stream-node.js';
+import { isAclName } from '../core/acl.js';
 import { Notifier } from './notifier.js';
 import { decodeNameAt, encodeName, encodeNameInto } from '../core/names.js';
 import { FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
@@ -65,6 +66,7 @@ const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
 const WRITE_CACHE = 1 << 0;
+const SETXATTR_ACL_KILL_SGID = 1 << 0;
 
 /**
  * Handles one request and replies to it. Failures are thrown as FsErrors; an
@@ -78,6 +80,7 @@ export class Bridge {
   /** The negotiated protocol minor. */
   minor = 0;
   private setxattrExt = false;
+  private dontMask = false;
   private readonly handlers: (Handler | undefined)[] = [];
   private readonly handles = new Map<number, Inode>();
   /** Handles that may write, and how many each inode has (see lseek). */
@@ -181,6 +184,11 @@ export class Bridge {
     let end = req.buf.indexOf(0, off);
     if (end < 0 || end > req.len) end = req.len;
     return [decodeNameAt(req.buf, off, end), end + 1];
+  }
+
+  /** The caller's umask, when the kernel left it to us (DONT_MASK); it applied it itself otherwise. */
+  private umask(umask: number): number {
+    return this.dontMask ? umask : 0;
   }
 
   private caller(req: Request): Caller {
@@ -308,9 +316,13 @@ export class Bridge {
       Init.READDIRPLUS_AUTO | Init.PARALLEL_DIROPS | Init.HANDLE_KILLPRIV_V2 | Init.MAX_PAGES | Init.CACHE_SYMLINKS |
       Init.SETXATTR_EXT | Init.INIT_EXT | (this.options.shared ? Init.AUTO_INVAL_DATA : Init.EXPLICIT_INVAL_DATA);
     if (this.options.writebackCache) want |= Init.WRITEBACK_CACHE;
+    // POSIX ACLs, enforced by the kernel (it reads them with GETXATTR); the umask comes apart
+    // (DONT_MASK), as a directory's default ACL replaces it for what is created in it.
+    want |= Init.POSIX_ACL | Init.DONT_MASK;
     const flags = (want & kernel) >>> 0;
     const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP) & kernel2) >>> 0;
     this.setxattrExt = (flags & Init.SETXATTR_EXT) !== 0;
+    this.dontMask = (flags & Init.DONT_MASK) !== 0;
     InitOut.write(this.session.out, OUT_HEADER_SIZE, {
       major: KERNEL_VERSION, minor: this.minor, max_readahead: a.max_readahead, flags,
       max_background: 64, congestion_threshold: 48, max_write: MAX_WRITE, time_gran: 1,
@@ -442,14 +454,14 @@ export class Bridge {
     const dir = this.node(req);
     const a = MknodIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + MknodIn.size);
-    this.replyEntry(req, this.volume.mknod(this.caller(req), dir, name, a.mode, a.rdev));
+    this.replyEntry(req, this.volume.mknod(this.caller(req), dir, name, a.mode, a.rdev, this.umask(a.umask)));
   }
 
   private mkdir(req: Request): void {
     const dir = this.node(req);
     const a = MkdirIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + MkdirIn.size);
-    this.replyEntry(req, this.volume.mkdir(this.caller(req), dir, name, a.mode));
+    this.replyEntry(req, this.volume.mkdir(this.caller(req), dir, name, a.mode, this.umask(a.umask)));
   }
 
   private unlink(req: Request): void {
@@ -517,7 +529,7 @@ export class Bridge {
       if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
       if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) this.volume.setattr(this.caller(req), inode, { size: 0 });
     } else {
-      inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT));
+      inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT), 0, this.umask(a.umask));
       if (inode instanceof StreamInode && (a.flags & O_TRUNC) !== 0) this.volume.setattr(this.caller(req), inode, { size: 0 });
     }
     if (this.volume.windowsStreams && name.includes(':')) this.noteStreamDentry(dir, name, inode);
@@ -527,7 +539,7 @@ export class Bridge {
   private tmpfile(req: Request): void {
     const dir = this.node(req);
     const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
-    const inode = this.volume.tmpfile(this.caller(req), dir, a.mode);
+    const inode = this.volume.tmpfile(this.caller(req), dir, a.mode, this.umask(a.umask));
     try {
       this.replyCreated(req, inode);
     } finally {
@@ -651,7 +663,8 @@ export class Bridge {
     const value = req.buf.subarray(next, Math.min(next + a.size, req.len));
     const before = inode.mode & S_IFMT;
     const target = inode.target;
-    this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
+    if (isAclName(name)) this.volume.setAcl(inode, name, value, a.flags, this.setxattrExt && (a.setxattr_flags & SETXATTR_ACL_KILL_SGID) !== 0);
+    else this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
     if (name.startsWith('system.ntfs_')) this.afterNtfsChange(inode, name, before !== (inode.mode & S_IFMT) || inode.target !== target);
     this.session.ok(req.unique);
   }

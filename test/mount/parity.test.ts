@@ -159,3 +159,33 @@ test('immutable and append-only are refused (EOPNOTSUPP), never kept and ignored
     fs.writeFileSync(path.join(m.dir, 'f'), 'still writable');
   });
 });
+
+/** As user nobody (65534), who owns nothing here: "ok" or the error. */
+const AS_NOBODY = `nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "$1" 2>&1 | sed "s#$PWD#MNT#g"; }`;
+const ACLS = `${AS_NOBODY}
+umask 022
+mkdir d; echo secret > d/f; chmod 600 d/f; chmod 700 d
+echo '-- granted'; setfacl -m u:nobody:rx d; setfacl -m u:nobody:r d/f
+getfacl -n d d/f; ls -ld d d/f | cut -c1-11; nobody "cat d/f"; nobody "echo x >> d/f"
+echo '-- denied'; setfacl -m u:nobody:- d/f; nobody "cat d/f"
+echo '-- chmod narrows the mask'; setfacl -m u:nobody:rw d/f; chmod 600 d/f; getfacl -n d/f; nobody "cat d/f"
+chmod 640 d/f; nobody "cat d/f"
+echo '-- group entries'; setfacl -m g:nogroup:r d/f; setfacl -x u:nobody d/f; getfacl -n d/f
+setpriv --reuid=65534 --regid=100 --groups=65534 cat d/f
+echo '-- removed'; setfacl -b d/f; ls -l d/f | cut -c1-11; getfattr -m - -d d/f; nobody "cat d/f"
+echo '-- default ACL'; mkdir e; setfacl -d -m u:nobody:rwx e; setfacl -d -m g::rx e
+touch e/new; mkdir e/sub; umask 077; touch e/new2; mknod e/fifo p; umask 022
+getfacl -n e e/new e/sub e/new2 e/fifo; ls -ld e/new e/sub e/new2 e/fifo | cut -c1-11
+nobody "echo x > e/new"; cat e/new
+echo '-- default on a file'; setfacl -d -m u:nobody:r d/f
+echo '-- umask without default ACL'; touch plain; mkdir plaindir; ls -ld plain plaindir | cut -c1-11
+echo '-- cp -a keeps them'; cp -a e copy; getfacl -n copy copy/new copy/sub copy/new2 copy/fifo
+echo '-- bad ACL'; python3 -c "import os; os.setxattr('plain', 'system.posix_acl_access', b'\\x02\\0\\0\\0\\x01\\0\\x06\\0\\xff\\xff\\xff\\xff')" 2>&1 | tail -1
+`;
+
+test('POSIX ACLs: granted and denied through the kernel, chmod, default-ACL inheritance, cp -a, as on tmpfs', async () => {
+  const [tmpfs, mine] = await both((dir) => execFileSync('bash', ['-c', ACLS], { cwd: dir, encoding: 'utf8' }));
+  assert.match(tmpfs, /-- granted[^]*secret\n[^]*-- denied\ncat: d\/f: Permission denied/);
+  assert.match(tmpfs, /cp -a keeps them[^]*user:65534:rwx/);
+  assert.equal(mine, tmpfs);
+});
