@@ -53,6 +53,11 @@ export const XATTR_SIZE_MAX = 65536;
 export const PATH_MAX = 4096;
 export const SYMLINK_MAX = 4095;
 
+/** chattr's immutable flag: nothing may change the file (or, for a directory, its entries). */
+export const FS_IMMUTABLE_FL = 0x10;
+/** chattr's append-only flag: the file may only grow at its end; a directory only take new entries. */
+export const FS_APPEND_FL = 0x20;
+const FIXED = FS_IMMUTABLE_FL | FS_APPEND_FL;
 /** chattr's no-dump flag: kept for backup tools (dump, some tar/rsync options) to read. */
 export const FS_NODUMP_FL = 0x40;
 /** chattr's no-atime flag: reading the file leaves its access time alone. */
@@ -268,6 +273,7 @@ export class Volume implements Space {
     if (dir.nlink === 0) fail(Errno.ENOENT); // a removed directory takes no new entries
     if (name === '.' || name === '..') fail(Errno.EEXIST);
     checkName(name);
+    if ((dir.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     checkAccess(caller, dir, W_OK | X_OK);
     if (entries.get(name) !== undefined) fail(Errno.EEXIST);
     this.checkNewName(name);
@@ -391,7 +397,7 @@ export class Volume implements Space {
   }
 
   link(caller: Caller, inode: Inode, dir: Inode, name: string): void {
-    if (inode.isDir()) fail(Errno.EPERM);
+    if (inode.isDir() || (inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     const entries = this.checkCreate(caller, dir, name);
     if (inode.nlink >= LINK_MAX) fail(Errno.EMLINK);
     if (inode.nlink === 0 && inode.refs === 0) fail(Errno.ENOENT);
@@ -410,6 +416,7 @@ export class Volume implements Space {
     const inode = entry.inode;
     // Linux's may_delete: the sticky rule comes before the type check.
     checkSticky(caller, dir, inode);
+    checkDeletable(dir, inode);
     if (inode.isDir()) fail(Errno.EISDIR);
     this.detach(dir, entries, entry.name, inode);
   }
@@ -425,6 +432,7 @@ export class Volume implements Space {
     const inode = entry.inode;
     // Linux's may_delete: the sticky rule comes before the type and emptiness checks.
     checkSticky(caller, dir, inode);
+    checkDeletable(dir, inode);
     if (!inode.isDir()) fail(Errno.ENOTDIR);
     if (inode === this.root) fail(Errno.EBUSY);
     if (inode.dir!.size > 0) fail(Errno.ENOTEMPTY);
@@ -490,6 +498,9 @@ export class Volume implements Space {
 
     checkSticky(caller, fromDir, inode);
     if (target !== undefined) checkSticky(caller, toDir, target.inode);
+    checkDeletable(fromDir, inode);
+    if (target !== undefined) checkDeletable(toDir, target.inode);
+    else if ((toDir.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     // Moving a directory to another parent rewrites its "..": needs write access to it.
     if (fromDir !== toDir) {
       if (inode.isDir()) checkAccess(caller, inode, W_OK);
@@ -594,6 +605,13 @@ export class Volume implements Space {
 
   /** Applies attribute changes. With checkPermissions, POSIX's rules for chmod, chown, utimes and truncate apply. */
   setattr(caller: Caller, inode: Inode, attr: SetAttr): void {
+    if ((inode.fileFlags & FIXED) !== 0) {
+      // Linux's may_setattr and truncate rules for immutable and append-only files.
+      const explicitTimes = (attr.atime !== undefined && attr.atime !== 'now') || (attr.mtime !== undefined && attr.mtime !== 'now');
+      const anyTimes = attr.atime !== undefined || attr.mtime !== undefined;
+      if (attr.mode !== undefined || attr.uid !== undefined || attr.gid !== undefined || attr.size !== undefined || explicitTimes) fail(Errno.EPERM);
+      if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0 && anyTimes) fail(Errno.EPERM);
+    }
     if (caller.checkPermissions) this.checkSetattr(caller, inode, attr);
     if (attr.size !== undefined) {
       if (inode.isDir()) fail(Errno.EISDIR);
@@ -684,6 +702,7 @@ export class Volume implements Space {
    * them and must run before anything else touches the file.
    */
   prepareWrite(inode: Inode, pos: number, length: number, killSuidSgid = false, caller?: Caller): number {
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     const n = this.fileData(inode).prepare(pos, length);
     this.modified(inode, killSuidSgid, caller);
     return n;
@@ -710,6 +729,7 @@ export class Volume implements Space {
 
   fallocate(inode: Inode, mode: number, offset: number, length: number): void {
     if (offset < 0 || length <= 0) fail(Errno.EINVAL);
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0 || ((inode.fileFlags & FS_APPEND_FL) !== 0 && (mode & ~FALLOC_FL_KEEP_SIZE) !== 0)) fail(Errno.EPERM);
     const data = this.fileData(inode);
     const keep = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
     if ((mode & FALLOC_FL_PUNCH_HOLE) !== 0) {
@@ -734,6 +754,7 @@ export class Volume implements Space {
 
   /** copy_file_range within the volume; returns the count copied. */
   copyRange(src: Inode, srcPos: number, dst: Inode, dstPos: number, len: number): number {
+    if ((dst.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     const from = this.fileData(src);
     const to = this.fileData(dst);
     if (src === dst && srcPos < dstPos + len && dstPos < srcPos + len) fail(Errno.EINVAL);
@@ -791,6 +812,7 @@ export class Volume implements Space {
 
   setxattr(inode: Inode, name: string, value: Uint8Array, flags = 0, caller?: Caller): void {
     if (inode instanceof StreamInode) inode = inode.base;
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
       if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
       setNtfsXattr(this, inode, name, value, caller);
@@ -847,6 +869,7 @@ export class Volume implements Space {
    */
   setAcl(inode: Inode, name: string, value: Uint8Array, flags: number, killSgid: boolean, caller?: Caller): void {
     if (inode instanceof StreamInode) inode = inode.base;
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (caller !== undefined && !isOwner(caller, inode)) fail(Errno.EPERM);
     const entries = parseAcl(value);
     const old = inode.xattrs?.get(name);
@@ -892,6 +915,7 @@ export class Volume implements Space {
 
   removexattr(inode: Inode, name: string, caller?: Caller): void {
     if (inode instanceof StreamInode) inode = inode.base;
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
       removeNtfsXattr(this, inode, name, caller);
       return;
@@ -1001,17 +1025,18 @@ export class Volume implements Space {
 
   /** Windows's read-only attribute: refuses opening for writing and truncating, even for root. */
   /**
-   * Sets the chattr flags (FS_IOC_SETFLAGS / FSSETXATTR; the kernel checked ownership). Only the
-   * flags memefs honours: immutable and append-only, which tmpfs also takes, would need every
-   * change to be refused, and are refused themselves (EOPNOTSUPP) rather than kept and ignored.
+   * Sets the chattr flags tmpfs takes (FS_IOC_SETFLAGS / FSSETXATTR; the kernel checked ownership
+   * and CAP_LINUX_IMMUTABLE). The kernel knows nothing of them on a FUSE file system: memefs itself
+   * refuses what they forbid (see checkDeletable, setattr, checkWritable, the bridge's open).
    */
   setFileFlags(inode: Inode, flags: number): void {
-    if ((flags & ~(FS_NODUMP_FL | FS_NOATIME_FL)) !== 0) fail(Errno.EOPNOTSUPP);
+    if ((flags & ~(FIXED | FS_NODUMP_FL | FS_NOATIME_FL)) !== 0) fail(Errno.EOPNOTSUPP);
     inode.fileFlags = flags;
     inode.ctime = now();
   }
 
   checkWritable(inode: Inode): void {
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     if ((inode.dosAttributes & FILE_ATTRIBUTE_READONLY) !== 0) fail(Errno.EACCES, 'the file has the read-only attribute');
   }
 
@@ -1041,6 +1066,11 @@ export class Volume implements Space {
     inode.ctime = now();
     for (const l of this.listeners) l.inodeChanged?.(inode);
   }
+}
+
+/** Linux's may_delete for immutable and append-only directories and files: EPERM. */
+function checkDeletable(dir: Inode, victim: Inode): void {
+  if ((dir.fileFlags & FIXED) !== 0 || (victim.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
 }
 
 /**

@@ -26,7 +26,7 @@ import { StreamInode } from '../core/stream-node.js';
 import { isAclName } from '../core/acl.js';
 import { Notifier } from './notifier.js';
 import { decodeNameAt, encodeName, encodeNameInto } from '../core/names.js';
-import { FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
+import { FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
 
 export interface BridgeOptions {
   /** Seconds the kernel may cache names and attributes. */
@@ -51,6 +51,7 @@ export interface BridgeOptions {
 const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const O_EXCL = 0o200;
+const O_APPEND = 0o2000;
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 
@@ -61,7 +62,7 @@ const FS_IOC_FSSETXATTR = 0x401c5820;
 /** struct fsxattr: xflags, extsize, nextents, projid, cowextsize (u32 each), 8 bytes of padding. */
 const FSXATTR_SIZE = 28;
 /** fsxattr's xflags for the chattr flags memefs keeps, as [xflag, FS_IOC_GETFLAGS flag]. */
-const XFLAGS: [number, number][] = [[0x80, FS_NODUMP_FL], [0x40, FS_NOATIME_FL]];
+const XFLAGS: [number, number][] = [[0x8, FS_IMMUTABLE_FL], [0x10, FS_APPEND_FL], [0x80, FS_NODUMP_FL], [0x40, FS_NOATIME_FL]];
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
@@ -504,10 +505,18 @@ export class Bridge {
     return FOPEN.KEEP_CACHE;
   }
 
+  /** Whether a file may be opened with these flags: write access and O_TRUNC (may_open's rules). */
+  private checkOpen(inode: Inode, flags: number): void {
+    const writing = (flags & O_ACCMODE) !== 0;
+    if (writing || (flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+    // An append-only file opens for writing only with O_APPEND, and never with O_TRUNC.
+    if ((inode.fileFlags & FS_APPEND_FL) !== 0 && ((writing && (flags & O_APPEND) === 0) || (flags & O_TRUNC) !== 0)) throw new FsError(Errno.EPERM);
+  }
+
   private open(req: Request): void {
     const inode = this.node(req);
     const a = OpenIn.read(req.buf, IN_HEADER_SIZE);
-    if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+    this.checkOpen(inode, a.flags);
     // O_TRUNC truncates even with O_RDONLY on Linux (the kernel checked write permission and,
     // with ATOMIC_O_TRUNC, already set its size to 0).
     if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) {
@@ -526,7 +535,7 @@ export class Bridge {
       // The name appeared since the kernel looked (or differs only in case): open what is there.
       if (existing.isDir()) throw new FsError(Errno.EISDIR);
       inode = existing;
-      if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+      this.checkOpen(inode, a.flags);
       if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) this.volume.setattr(this.caller(req), inode, { size: 0 });
     } else {
       inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT), 0, this.umask(a.umask));

@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, tempDir, withMount } from '../helpers/mount.js';
@@ -123,6 +123,7 @@ def lsattr(p):
 open('f', 'w').write('x'); os.mkdir('d')
 print('fresh', fsx('f'), fsx('d'), lsattr('f'))
 print('nodump', fsx('f', 0x80), lsattr('f'))
+print('immutable', fsx('f', 0x8), lsattr('f'), 'append', fsx('f', 0x10), lsattr('f'))
 print('noatime', fsx('f', 0x40), lsattr('f'))
 print('both', fsx('f', 0xc0), lsattr('f'))
 print('sync', fsx('f', 0x20), 'projid', fsx('f', 0, projid=7), 'extsize', fsx('f', 0, extsize=4096), fsx('f'))
@@ -141,23 +142,34 @@ fsx('f', 0); read_direct('f')
 print('atime kept', s1 == 1000, 'then updated', os.stat('f').st_atime > 2000)
 `;
 
-test('FS_IOC_FSGETXATTR/FSSETXATTR and lsattr/chattr answer as on tmpfs (no-dump, no-atime)', async () => {
+test('FS_IOC_FSGETXATTR/FSSETXATTR and lsattr/chattr answer as on tmpfs', async () => {
   const [tmpfs, mine] = await both((dir) => py(dir, FSXATTR));
   assert.match(tmpfs, /nodump 0x80 0 0 0 0 ------d/);
   assert.match(tmpfs, /atime kept True then updated True/);
   assert.equal(mine, tmpfs);
 });
 
-test('immutable and append-only are refused (EOPNOTSUPP), never kept and ignored', async () => {
-  await withMount([], (m) => {
-    fs.writeFileSync(path.join(m.dir, 'f'), 'x');
-    for (const flag of ['+i', '+a']) {
-      const r = spawnSync('chattr', [flag, path.join(m.dir, 'f')], { encoding: 'utf8' });
-      assert.notEqual(r.status, 0);
-      assert.match(r.stderr, /Operation not supported/);
-    }
-    fs.writeFileSync(path.join(m.dir, 'f'), 'still writable');
-  });
+const CHATTR = `
+try() { if out=$(sh -c "$1" 2>&1); then echo "$1: ok"; else echo "$1: \${out##*: }"; fi; }
+ops() {
+  for op in "echo new > $1" "echo more >> $1" "truncate -s 1 $1" "touch $1" "touch -d @5 $1" "chmod 600 $1" "chown 1:1 $1" \
+            "setfattr -n user.x -v 1 $1" "ln $1 $1.link" "mv $1 $1.moved" "rm $1" "fallocate -l 8192 $1" "fallocate -p -o 0 -l 1 $1"; do
+    try "$op"
+  done
+}
+echo data > f; mkdir d; echo in > d/in
+chattr +i f d; lsattr -d f d | cut -c1-22
+ops f; try "touch d/new"; try "rm d/in"; try "mv d/in d/in2"; try "mv f d/f"; try "echo x > d/in"
+cat f; chattr -i f d
+chattr +a f d; lsattr -d f d | cut -c1-22
+ops f; try "touch d/new"; try "rm d/new"; try "rm d/in"; try "mv d/in d/in2"
+cat f; chattr -a f d; try "rm f"; try "rm -r d"
+`;
+
+test('chattr +i and +a (immutable, append-only) are kept and enforced as on tmpfs', async () => {
+  const [tmpfs, mine] = await both((dir) => execFileSync('bash', ['-c', CHATTR], { cwd: dir, encoding: 'utf8' }));
+  assert.match(tmpfs, /----i[^]*echo new > f: Operation not permitted[^]*-----a[^]*echo more >> f: ok/);
+  assert.equal(mine, tmpfs);
 });
 
 /** As user nobody (65534), who owns nothing here: "ok" or the error. */
