@@ -4,23 +4,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupAll, rssKiB, sh, tempDir, withMount } from '../helpers/mount.js';
+import { cleanupAll, rssKiB, sh, withMount, withTmpfs } from '../helpers/mount.js';
 
 after(cleanupAll);
 
-async function withTmpfs<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
-  const dir = tempDir('tmpfs-');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g', 'tmpfs', dir]);
-  try {
-    return await fn(dir);
-  } finally {
-    execFileSync('umount', ['-l', dir]);
-  }
-}
 
 function usedBytes(dir: string): number {
   const s = fs.statfsSync(dir);
@@ -38,7 +28,7 @@ function scattered(dir: string): { blocks: number; charged: number } {
 }
 
 test('scattered writes are charged by the page, as on tmpfs', async () => {
-  const tmpfs = await withTmpfs((dir) => scattered(dir));
+  const tmpfs = await withTmpfs(['-o', 'size=1g'], (dir) => scattered(dir));
   await withMount(['-s', '64M'], (m) => {
     const mine = scattered(m.dir);
     assert.equal(tmpfs.blocks, 800);
@@ -61,7 +51,7 @@ test('a tree of small files (/usr/include) costs no more than on tmpfs', async (
     sh(`cp -a /usr/include ${dir}/`);
     return { du: Number(sh(`du -s -B1 ${dir}/include`).split('\t')[0]), charged: usedBytes(dir) - before };
   };
-  const tmpfs = await withTmpfs(measure);
+  const tmpfs = await withTmpfs(['-o', 'size=1g'], measure);
   await withMount(['-s', '1G'], (m) => {
     const mine = measure(m.dir);
     assert.ok(mine.du <= tmpfs.du, `du ${mine.du} vs tmpfs ${tmpfs.du}`);

@@ -8,19 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupAll, tempDir, withMount } from '../helpers/mount.js';
+import { cleanupAll, tempDir, withMount, withTmpfs } from '../helpers/mount.js';
 
 after(cleanupAll);
 
-async function withTmpfs<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
-  const dir = tempDir('tmpfs-');
-  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
-  try {
-    return await fn(dir);
-  } finally {
-    execFileSync('umount', ['-l', dir]);
-  }
-}
 
 /** Runs a python3 script in `cwd`; its standard output. */
 function py(cwd: string, script: string): string {
@@ -29,7 +20,7 @@ function py(cwd: string, script: string): string {
 
 /** The same script on tmpfs and on memefs: both outputs. */
 async function both(script: (dir: string) => string): Promise<[string, string]> {
-  const tmpfs = await withTmpfs(script);
+  const tmpfs = await withTmpfs([], script);
   const mine = await withMount([], (m) => script(m.dir));
   return [tmpfs, mine];
 }
