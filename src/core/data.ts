@@ -293,7 +293,7 @@ export class FileData {
     const held = map === undefined ? chunk?.length ?? 0 : 0; // a small chunk's slot, given back on growing
     const heldPages = Math.ceil(held / PAGE_SIZE);
     let n = heldPages * PAGE_SIZE - held;
-    for (let p = Math.min(from >>> PAGE_SHIFT, heldPages); p < pageEnd(to); p++) {
+    for (let p = from >>> PAGE_SHIFT; p < pageEnd(to); p++) {
       if (p >= heldPages && !(map !== undefined && isSet(map, p))) n += PAGE_SIZE;
     }
     return n;

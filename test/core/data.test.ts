@@ -133,4 +133,12 @@ test('charged by the page: scattered writes, partial fits, punched pages given b
   assert.equal(tight.used, 5 * PAGE_SIZE, 'truncating gives whole pages back');
   f.allocate(0, 5 * PAGE_SIZE, true);
   assert.equal(tight.used, 10 * PAGE_SIZE);
+
+  // fallocate far into a small first chunk charges the pages asked for, not those in between.
+  const three = new Budget(3 * PAGE_SIZE);
+  const g = new FileData(three);
+  g.write(0, Buffer.alloc(PAGE_SIZE, 5));
+  g.allocate(50 * PAGE_SIZE, PAGE_SIZE, true);
+  assert.equal(three.used, 2 * PAGE_SIZE);
+  assert.ok(bytes(g.read(0, PAGE_SIZE)).every((b) => b === 5), 'what the small chunk held moved along');
 });
