@@ -4,6 +4,7 @@
  * (including supplementary groups) and passes callers with
  * `checkPermissions: false`; the in-process node:fs facade relies on them.
  */
+import { ACL_ACCESS, aclPermits, parseAcl } from './acl.js';
 import { Errno, fail } from './errno.js';
 import { S_ISVTX, type Inode } from './inode.js';
 
@@ -34,6 +35,8 @@ export function permits(caller: Caller, inode: Inode, mask: number): boolean {
     // root may read and write anything; it may execute only if someone may.
     return (mask & X_OK) === 0 || inode.isDir() || (mode & 0o111) !== 0;
   }
+  const acl = inode.xattrs?.get(ACL_ACCESS);
+  if (acl !== undefined) return aclPermits(parseAcl(acl), caller, inode.uid, inode.gid, mask);
   let bits: number;
   if (caller.uid === inode.uid) bits = (mode >> 6) & 7;
   else if (inGroup(caller, inode.gid)) bits = (mode >> 3) & 7;

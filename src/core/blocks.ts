@@ -38,18 +38,27 @@ export function recycleBlocks(options: BlockRecycling | null): void {
   trimBlocks();
 }
 
-/** A zero-filled block. */
+const PAGE = 4096;
+/** The C library's header before a block it maps on its own (glibc on 64-bit). */
+const MALLOC_HEADER = 16;
+
+/**
+ * A zero-filled block. A new one is a view a page into its allocation, less the C library's
+ * header, so that its pages are the system's pages: a page written alone then takes one page of
+ * memory, not the two it would straddle. (Should the header differ, pages straddle as before:
+ * more memory per lone page, nothing else.)
+ */
 export function takeBlock(): Uint8Array {
   const c = clean.pop();
   if (c !== undefined) return c;
   const d = dirty.pop();
   if (d !== undefined) return d.fill(0);
-  return new Uint8Array(BLOCK_SIZE);
+  return new Uint8Array(BLOCK_SIZE + PAGE).subarray(PAGE - MALLOC_HEADER, PAGE - MALLOC_HEADER + BLOCK_SIZE);
 }
 
-/** Hands back a block whose bytes nobody uses any more (ignored when it is not a whole block of its own). */
+/** Hands back a block whose bytes nobody uses any more (ignored when it is not a block takeBlock made). */
 export function giveBlock(block: Uint8Array): void {
-  if (recycling === null || block.byteLength !== BLOCK_SIZE || block.buffer.byteLength !== BLOCK_SIZE) return;
+  if (recycling === null || block.byteLength !== BLOCK_SIZE || block.buffer.byteLength !== BLOCK_SIZE + PAGE) return;
   // Discarded even when not kept: the memory goes back now, and the collector takes the rest later.
   const discarded = recycling.discard?.(block) ?? false;
   if (clean.length + dirty.length >= recycling.limit) return;

@@ -58,6 +58,8 @@ export class Inode {
   reparseData: Uint8Array | null = null;
   /** Windows EAs: names compared case-insensitively, kept as given. */
   eas: Map<string, { name: string; value: Uint8Array; flags: number }> | null = null;
+  /** chattr flags (FS_IOC_GETFLAGS bits) kept for the file: see Volume.setFileFlags. */
+  fileFlags = 0;
   /** References from outside the namespace: kernel lookups, open files, API handles. */
   refs = 0;
   /** Bytes of metadata charged to the volume for this inode (excluding data). */

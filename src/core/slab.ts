@@ -1,6 +1,6 @@
 /**
- * Small chunks (the first chunk of a small file: 64 bytes to 128 KiB, powers
- * of two) carved out of shared 256 KiB slabs, one set of slabs per size and
+ * Small chunks (the first chunk of a small file: powers of two from 64 bytes
+ * to a page, then whole pages up to 64 KiB) carved out of shared 256 KiB slabs, one set of slabs per size and
  * per volume.
  *
  * Why: allocated one by one, small chunks come from the C heap (malloc),
@@ -18,6 +18,8 @@ import { BLOCK_SIZE, giveBlock, takeBlock } from './blocks.js';
 
 /** A slab is one block (blocks.ts), as is a full chunk. */
 export const SLAB_SIZE = BLOCK_SIZE;
+/** The largest slot: a quarter slab, so that a slab wastes at most a fifth of itself. */
+const MAX_SLOT = SLAB_SIZE / 4;
 
 class Slab {
   readonly bytes: Uint8Array;
@@ -29,7 +31,7 @@ class Slab {
 
   constructor(readonly size: number) {
     this.bytes = takeBlock();
-    this.slots = SLAB_SIZE / size;
+    this.slots = Math.floor(SLAB_SIZE / size);
   }
 
   get full(): boolean {
@@ -63,10 +65,10 @@ export class SlabAllocator {
   /** Which slab a chunk's memory belongs to. */
   private readonly owners = new Map<ArrayBufferLike, Slab>();
 
-  /** A zero-filled chunk of `size` bytes (a power of two below SLAB_SIZE). */
+  /** A zero-filled chunk of `size` bytes (slab slots: multiples of 64 up to MAX_SLOT; a whole block). */
   alloc(size: number): Uint8Array {
     if (size === SLAB_SIZE) return takeBlock();
-    if (size > SLAB_SIZE || (size & (size - 1)) !== 0) return new Uint8Array(size);
+    if (size > MAX_SLOT || size % 64 !== 0) return new Uint8Array(size);
     let set = this.partial.get(size);
     if (set === undefined) this.partial.set(size, (set = new Set()));
     let slab: Slab | undefined = set.values().next().value;

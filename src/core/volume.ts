@@ -16,6 +16,7 @@ import { checkName, foldCase, isWindowsName, nameByteLength } from './names.js';
 import { compare, now, type Timespec } from './time.js';
 import { StreamInode } from './stream-node.js';
 import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_READONLY } from './windows/attributes.js';
+import { ACL_ACCESS, ACL_DEFAULT, aclMode, chmodAcl, encodeAcl, inheritAcl, isAclName, isEquivalentToMode, parseAcl } from './acl.js';
 import { NTFS_PREFIX, getNtfsXattr, removeNtfsXattr, setNtfsXattr } from './windows/ntfs-xattrs.js';
 
 export interface VolumeOptions {
@@ -52,6 +53,15 @@ export const XATTR_SIZE_MAX = 65536;
 export const PATH_MAX = 4096;
 export const SYMLINK_MAX = 4095;
 
+/** chattr's immutable flag: nothing may change the file (or, for a directory, its entries). */
+export const FS_IMMUTABLE_FL = 0x10;
+/** chattr's append-only flag: the file may only grow at its end; a directory only take new entries. */
+export const FS_APPEND_FL = 0x20;
+const FIXED = FS_IMMUTABLE_FL | FS_APPEND_FL;
+/** chattr's no-dump flag: kept for backup tools (dump, some tar/rsync options) to read. */
+export const FS_NODUMP_FL = 0x40;
+/** chattr's no-atime flag: reading the file leaves its access time alone. */
+export const FS_NOATIME_FL = 0x80;
 export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;
 export const RENAME_WHITEOUT = 4;
@@ -263,6 +273,7 @@ export class Volume implements Space {
     if (dir.nlink === 0) fail(Errno.ENOENT); // a removed directory takes no new entries
     if (name === '.' || name === '..') fail(Errno.EEXIST);
     checkName(name);
+    if ((dir.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     checkAccess(caller, dir, W_OK | X_OK);
     if (entries.get(name) !== undefined) fail(Errno.EEXIST);
     this.checkNewName(name);
@@ -305,7 +316,8 @@ export class Volume implements Space {
   }
 
   /** Creates a regular file, FIFO, socket or device node. */
-  mknod(caller: Caller, dir: Inode, name: string, mode: number, rdev = 0): Inode {
+  /** `umask`: applied unless `dir` has a default ACL (FUSE passes it apart: FUSE_DONT_MASK). */
+  mknod(caller: Caller, dir: Inode, name: string, mode: number, rdev = 0, umask = 0): Inode {
     if (this.windowsStreams && name.includes(':') && ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0)) return this.createStream(caller, dir, name);
     const entries = this.checkCreate(caller, dir, name);
     const type = mode & S_IFMT;
@@ -318,6 +330,7 @@ export class Volume implements Space {
     inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
       this.attach(dir, entries, name, inode);
     } catch (e) {
       this.maybeFree(inode);
@@ -326,12 +339,13 @@ export class Volume implements Space {
     return inode;
   }
 
-  mkdir(caller: Caller, dir: Inode, name: string, mode: number): Inode {
+  mkdir(caller: Caller, dir: Inode, name: string, mode: number, umask = 0): Inode {
     const entries = this.checkCreate(caller, dir, name);
     const owner = this.initialOwner(caller, dir, S_IFDIR | (mode & PERMISSION_BITS));
     const inode = this.newInode(S_IFDIR | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
     inode.dir = new Directory(this.keyOf);
     try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
       this.attach(dir, entries, name, inode);
     } catch (e) {
       this.maybeFree(inode);
@@ -366,18 +380,24 @@ export class Volume implements Space {
   }
 
   /** An unnamed regular file (O_TMPFILE). The caller holds it with ref(); link() may name it. */
-  tmpfile(caller: Caller, dir: Inode, mode: number): Inode {
+  tmpfile(caller: Caller, dir: Inode, mode: number, umask = 0): Inode {
     this.dirOf(dir);
     checkAccess(caller, dir, W_OK | X_OK);
     const owner = this.initialOwner(caller, dir, S_IFREG | (mode & PERMISSION_BITS));
     const inode = this.newInode(S_IFREG | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
+    try {
+      this.applyCreateAcl(dir, inode, owner.mode, umask);
+    } catch (e) {
+      this.maybeFree(inode);
+      throw e;
+    }
     inode.data = new FileData(this);
     inode.refs = 1;
     return inode;
   }
 
   link(caller: Caller, inode: Inode, dir: Inode, name: string): void {
-    if (inode.isDir()) fail(Errno.EPERM);
+    if (inode.isDir() || (inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     const entries = this.checkCreate(caller, dir, name);
     if (inode.nlink >= LINK_MAX) fail(Errno.EMLINK);
     if (inode.nlink === 0 && inode.refs === 0) fail(Errno.ENOENT);
@@ -396,6 +416,7 @@ export class Volume implements Space {
     const inode = entry.inode;
     // Linux's may_delete: the sticky rule comes before the type check.
     checkSticky(caller, dir, inode);
+    checkDeletable(dir, inode);
     if (inode.isDir()) fail(Errno.EISDIR);
     this.detach(dir, entries, entry.name, inode);
   }
@@ -411,6 +432,7 @@ export class Volume implements Space {
     const inode = entry.inode;
     // Linux's may_delete: the sticky rule comes before the type and emptiness checks.
     checkSticky(caller, dir, inode);
+    checkDeletable(dir, inode);
     if (!inode.isDir()) fail(Errno.ENOTDIR);
     if (inode === this.root) fail(Errno.EBUSY);
     if (inode.dir!.size > 0) fail(Errno.ENOTEMPTY);
@@ -438,7 +460,6 @@ export class Volume implements Space {
   rename(caller: Caller, fromDir: Inode, fromName: string, toDir: Inode, toName: string, flags = 0): void {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
     if ((flags & RENAME_EXCHANGE) !== 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
-    if ((flags & RENAME_WHITEOUT) !== 0) fail(Errno.EINVAL);
     const fromEntries = this.dirOf(fromDir);
     const toEntries = this.dirOf(toDir);
     if (fromName === '.' || fromName === '..' || toName === '.' || toName === '..') {
@@ -477,6 +498,9 @@ export class Volume implements Space {
 
     checkSticky(caller, fromDir, inode);
     if (target !== undefined) checkSticky(caller, toDir, target.inode);
+    checkDeletable(fromDir, inode);
+    if (target !== undefined) checkDeletable(toDir, target.inode);
+    else if ((toDir.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     // Moving a directory to another parent rewrites its "..": needs write access to it.
     if (fromDir !== toDir) {
       if (inode.isDir()) checkAccess(caller, inode, W_OK);
@@ -508,12 +532,25 @@ export class Volume implements Space {
     }
     const newCost = this.entryCost(toName);
     const oldCost = this.entryCost(source.name);
-    this.charge(inode, newCost);
+    // RENAME_WHITEOUT (overlayfs): a whiteout, a 0:0 character device, takes the old name. Made
+    // first, so that a full volume fails the rename before anything moved.
+    const whiteout = (flags & RENAME_WHITEOUT) !== 0 ? this.newInode(S_IFCHR, caller.uid, this.initialOwner(caller, fromDir, S_IFCHR).gid) : null;
+    try {
+      if (whiteout !== null) this.charge(whiteout, oldCost);
+      this.charge(inode, newCost);
+    } catch (e) {
+      if (whiteout !== null) this.maybeFree(whiteout);
+      throw e;
+    }
     this.uncharge(inode, oldCost);
 
     if (target !== undefined) this.detach(toDir, toEntries, target.name, target.inode);
     fromEntries.remove(source.name);
     toEntries.add(toName, inode);
+    if (whiteout !== null) {
+      fromEntries.add(source.name, whiteout);
+      whiteout.nlink++;
+    }
     if (inode.isDir() && fromDir !== toDir) {
       fromDir.nlink--;
       toDir.nlink++;
@@ -568,6 +605,13 @@ export class Volume implements Space {
 
   /** Applies attribute changes. With checkPermissions, POSIX's rules for chmod, chown, utimes and truncate apply. */
   setattr(caller: Caller, inode: Inode, attr: SetAttr): void {
+    if ((inode.fileFlags & FIXED) !== 0) {
+      // Linux's may_setattr and truncate rules for immutable and append-only files.
+      const explicitTimes = (attr.atime !== undefined && attr.atime !== 'now') || (attr.mtime !== undefined && attr.mtime !== 'now');
+      const anyTimes = attr.atime !== undefined || attr.mtime !== undefined;
+      if (attr.mode !== undefined || attr.uid !== undefined || attr.gid !== undefined || attr.size !== undefined || explicitTimes) fail(Errno.EPERM);
+      if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0 && anyTimes) fail(Errno.EPERM);
+    }
     if (caller.checkPermissions) this.checkSetattr(caller, inode, attr);
     if (attr.size !== undefined) {
       if (inode.isDir()) fail(Errno.EISDIR);
@@ -599,6 +643,8 @@ export class Volume implements Space {
       if (dropsSgid(caller, mode, oldGid)) mode &= ~S_ISGID;
     }
     inode.mode = mode;
+    const acl = attr.mode !== undefined ? inode.xattrs?.get(ACL_ACCESS) : undefined;
+    if (acl !== undefined) inode.xattrs!.set(ACL_ACCESS, encodeAcl(chmodAcl(parseAcl(acl), mode))); // same size
     if (attr.atime !== undefined) inode.atime = attr.atime === 'now' ? t : attr.atime;
     if (attr.mtime !== undefined) inode.mtime = attr.mtime === 'now' ? t : attr.mtime;
     inode.ctime = attr.ctime ?? t;
@@ -634,6 +680,7 @@ export class Volume implements Space {
 
   /** relatime: update atime when it is older than mtime/ctime or a day old. */
   accessed(inode: Inode): void {
+    if ((inode.fileFlags & FS_NOATIME_FL) !== 0) return;
     const a = inode.atime;
     if (compare(a, inode.mtime) <= 0 || compare(a, inode.ctime) <= 0) {
       inode.atime = now();
@@ -656,6 +703,7 @@ export class Volume implements Space {
    * them and must run before anything else touches the file.
    */
   prepareWrite(inode: Inode, pos: number, length: number, killSuidSgid = false, caller?: Caller): number {
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     const n = this.fileData(inode).prepare(pos, length);
     this.modified(inode, killSuidSgid, caller);
     return n;
@@ -683,6 +731,7 @@ export class Volume implements Space {
 
   fallocate(inode: Inode, mode: number, offset: number, length: number): void {
     if (offset < 0 || length <= 0) fail(Errno.EINVAL);
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0 || ((inode.fileFlags & FS_APPEND_FL) !== 0 && (mode & ~FALLOC_FL_KEEP_SIZE) !== 0)) fail(Errno.EPERM);
     const data = this.fileData(inode);
     const keep = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
     if ((mode & FALLOC_FL_PUNCH_HOLE) !== 0) {
@@ -707,6 +756,7 @@ export class Volume implements Space {
 
   /** copy_file_range within the volume; returns the count copied. */
   copyRange(src: Inode, srcPos: number, dst: Inode, dstPos: number, len: number): number {
+    if ((dst.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     const from = this.fileData(src);
     const to = this.fileData(dst);
     if (src === dst && srcPos < dstPos + len && dstPos < srcPos + len) fail(Errno.EINVAL);
@@ -768,6 +818,7 @@ export class Volume implements Space {
       this.changedThroughStream(inode);
       return;
     }
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
       if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
       setNtfsXattr(this, inode, name, value, caller);
@@ -775,6 +826,11 @@ export class Volume implements Space {
     }
     checkXattrName(name);
     if (value.length > XATTR_SIZE_MAX) fail(Errno.E2BIG);
+    if (isAclName(name)) {
+      const killSgid = caller !== undefined && caller.checkPermissions && caller.uid !== 0 && !inGroup(caller, inode.gid);
+      this.setAcl(inode, name, value, flags, killSgid, caller);
+      return;
+    }
     if (name.startsWith('user.')) {
       const sname = name.slice(5);
       if (sname.length === 0) fail(Errno.EINVAL);
@@ -811,12 +867,69 @@ export class Volume implements Space {
     inode.ctime = now();
   }
 
+  /**
+   * Sets a POSIX ACL, as Linux's simple_set_acl: an access ACL sets the mode's permission bits (the
+   * group bits from its mask) and is not kept when the mode says it all; a default ACL only on a
+   * directory. `killSgid`: the setter is neither in the file's group nor privileged (the kernel
+   * says so with FUSE_SETXATTR_ACL_KILL_SGID), so set-group-ID goes, as with chmod.
+   */
+  setAcl(inode: Inode, name: string, value: Uint8Array, flags: number, killSgid: boolean, caller?: Caller): void {
+    if (inode instanceof StreamInode) {
+      this.setAcl(inode.base, name, value, flags, killSgid, caller);
+      this.changedThroughStream(inode);
+      return;
+    }
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
+    if (caller !== undefined && !isOwner(caller, inode)) fail(Errno.EPERM);
+    const entries = parseAcl(value);
+    const old = inode.xattrs?.get(name);
+    if (old !== undefined && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
+    if (old === undefined && (flags & XATTR_REPLACE)) fail(Errno.ENODATA);
+    if (name === ACL_DEFAULT && !inode.isDir()) fail(Errno.EACCES);
+    const keep = name === ACL_DEFAULT || !isEquivalentToMode(entries);
+    this.storeXattr(inode, name, keep ? encodeAcl(entries) : null);
+    if (name === ACL_ACCESS) {
+      inode.mode = (inode.mode & ~0o777) | aclMode(entries);
+      if (killSgid) inode.mode &= ~S_ISGID;
+    }
+    inode.ctime = now();
+  }
+
+  /** Stores (or, for null, removes) a plain xattr value, charging the difference. */
+  private storeXattr(inode: Inode, name: string, value: Uint8Array | null): void {
+    const old = inode.xattrs?.get(name);
+    const cost = (value === null ? 0 : value.length + ENTRY_COST + name.length) - (old === undefined ? 0 : old.length + ENTRY_COST + name.length);
+    if (cost > 0) this.charge(inode, cost);
+    else this.uncharge(inode, -cost);
+    if (value === null) inode.xattrs?.delete(name);
+    else (inode.xattrs ??= new Map()).set(name, value);
+  }
+
+  /**
+   * The mode and ACLs of a new node in `dir` (posix_acl_create): with a default ACL, it is
+   * inherited (a directory also takes it as its own default) and the umask does not apply;
+   * without one, the umask does. Charged to the new inode; called before it has a name.
+   */
+  private applyCreateAcl(dir: Inode, inode: Inode, mode: number, umask: number): void {
+    const defaults = dir.xattrs?.get(ACL_DEFAULT);
+    if (defaults === undefined) {
+      inode.mode &= ~(umask & 0o777);
+      return;
+    }
+    if (inode.isSymlink()) return;
+    const { mode: bits, access } = inheritAcl(parseAcl(defaults), mode);
+    inode.mode = (inode.mode & ~0o777) | (bits & 0o777);
+    if (access !== null) this.storeXattr(inode, ACL_ACCESS, encodeAcl(access));
+    if (inode.isDir()) this.storeXattr(inode, ACL_DEFAULT, new Uint8Array(defaults));
+  }
+
   removexattr(inode: Inode, name: string, caller?: Caller): void {
     if (inode instanceof StreamInode) {
       this.removexattr(inode.base, name, caller);
       this.changedThroughStream(inode);
       return;
     }
+    if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
       removeNtfsXattr(this, inode, name, caller);
       return;
@@ -941,7 +1054,19 @@ export class Volume implements Space {
   }
 
   /** Windows's read-only attribute: refuses opening for writing and truncating, even for root. */
+  /**
+   * Sets the chattr flags tmpfs takes (FS_IOC_SETFLAGS / FSSETXATTR; the kernel checked ownership
+   * and CAP_LINUX_IMMUTABLE). The kernel knows nothing of them on a FUSE file system: memefs itself
+   * refuses what they forbid (see checkDeletable, setattr, checkWritable, the bridge's open).
+   */
+  setFileFlags(inode: Inode, flags: number): void {
+    if ((flags & ~(FIXED | FS_NODUMP_FL | FS_NOATIME_FL)) !== 0) fail(Errno.EOPNOTSUPP);
+    inode.fileFlags = flags;
+    inode.ctime = now();
+  }
+
   checkWritable(inode: Inode): void {
+    if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     if ((inode.dosAttributes & FILE_ATTRIBUTE_READONLY) !== 0) fail(Errno.EACCES, 'the file has the read-only attribute');
   }
 
@@ -973,6 +1098,11 @@ export class Volume implements Space {
   }
 }
 
+/** Linux's may_delete for immutable and append-only directories and files: EPERM. */
+function checkDeletable(dir: Inode, victim: Inode): void {
+  if ((dir.fileFlags & FIXED) !== 0 || (victim.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
+}
+
 /**
  * Linux's setattr_should_drop_sgid: set-group-ID (of a file being chowned, truncated or written by
  * someone without CAP_FSETID) goes when group-exec is set, or when the caller is neither root nor
@@ -984,14 +1114,13 @@ function dropsSgid(caller: Caller, mode: number, gid: number): boolean {
 }
 
 /**
- * Namespaces stored as given. POSIX ACLs (system.posix_acl_*) are refused
- * with EOPNOTSUPP, as on a file system without ACLs, so that tools such as
- * `cp -a` fall back to chmod instead of storing an ACL nothing enforces.
+ * Namespaces stored as given; besides them, the two POSIX ACLs (see acl.ts and
+ * Volume.setAcl). Other system.* names are refused with EOPNOTSUPP.
  */
 const XATTR_PREFIXES = ['user.', 'trusted.', 'security.'];
 
 function checkXattrName(name: string): void {
   if (name.length === 0) fail(Errno.ERANGE);
   if (nameByteLength(name) > XATTR_NAME_MAX) fail(Errno.ERANGE);
-  if (!XATTR_PREFIXES.some((p) => name.startsWith(p))) fail(Errno.EOPNOTSUPP);
+  if (!XATTR_PREFIXES.some((p) => name.startsWith(p)) && !isAclName(name)) fail(Errno.EOPNOTSUPP);
 }

@@ -11,7 +11,7 @@
  */
 import {
   ATTR_OUT_SIZE, Attr, AttrOut, BatchForgetIn, CopyFileRangeIn, CopyFileRangeOut, CreateIn, Dirent, ENTRY_OUT_SIZE,
-  EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
+  EntryOut, FATTR, FOPEN, FallocateIn, ForgetIn, ForgetOne, GETATTR_FH, GetattrIn, GetxattrIn, GetxattrOut, IN_HEADER_SIZE, Init,
   Init2, InitIn, InitOut, IoctlIn, IoctlOut, KERNEL_MINOR, KERNEL_VERSION, LinkIn, LseekIn, LseekOut, MkdirIn, MknodIn,
   Notify, NotifyInvalEntryOut, NotifyInvalInodeOut, OP_NAMES, OPEN_KILL_SUIDGID, OUT_HEADER_SIZE, Op, OpenIn, OpenOut, OutHeader,
   ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
@@ -23,9 +23,10 @@ import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
 import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';
 import { StreamInode } from '../core/stream-node.js';
+import { isAclName } from '../core/acl.js';
 import { Notifier } from './notifier.js';
 import { decodeNameAt, encodeName, encodeNameInto } from '../core/names.js';
-import type { SetAttr, Volume } from '../core/volume.js';
+import { FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
 
 export interface BridgeOptions {
   /** Seconds the kernel may cache names and attributes. */
@@ -50,14 +51,23 @@ export interface BridgeOptions {
 const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const O_EXCL = 0o200;
+const O_APPEND = 0o2000;
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 
 const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+const FS_IOC_FSGETXATTR = 0x801c581f;
+const FS_IOC_FSSETXATTR = 0x401c5820;
+/** struct fsxattr: xflags, extsize, nextents, projid, cowextsize (u32 each), 8 bytes of padding. */
+const FSXATTR_SIZE = 28;
+/** fsxattr's xflags for the chattr flags memefs keeps, as [xflag, FS_IOC_GETFLAGS flag]. */
+const XFLAGS: [number, number][] = [[0x8, FS_IMMUTABLE_FL], [0x10, FS_APPEND_FL], [0x80, FS_NODUMP_FL], [0x40, FS_NOATIME_FL]];
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
 const WRITE_CACHE = 1 << 0;
+const SETXATTR_ACL_KILL_SGID = 1 << 0;
 
 /**
  * Handles one request and replies to it. Failures are thrown as FsErrors; an
@@ -71,6 +81,7 @@ export class Bridge {
   /** The negotiated protocol minor. */
   minor = 0;
   private setxattrExt = false;
+  private dontMask = false;
   private readonly handlers: (Handler | undefined)[] = [];
   private readonly handles = new Map<number, Inode>();
   /** Handles that may write, and how many each inode has (see lseek). */
@@ -183,6 +194,11 @@ export class Bridge {
     return [decodeNameAt(req.buf, off, end), end + 1];
   }
 
+  /** The caller's umask, when the kernel left it to us (DONT_MASK); it applied it itself otherwise. */
+  private umask(umask: number): number {
+    return this.dontMask ? umask : 0;
+  }
+
   private caller(req: Request): Caller {
     return { uid: req.uid, gid: req.gid, groups: [], checkPermissions: false };
   }
@@ -267,7 +283,9 @@ export class Bridge {
   }
 
   private replyAttr(req: Request, inode: Inode): void {
-    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: inode instanceof StreamInode ? 0 : this.options.attrTimeout, attr_valid_nsec: 0 });
+    // Not cached for stream nodes, nor while writes to the file are refused (a cached answer would let them through).
+    const uncached = inode instanceof StreamInode || this.lostWrites?.has(inode) === true;
+    AttrOut.write(this.session.out, OUT_HEADER_SIZE, { attr_valid: uncached ? 0 : this.options.attrTimeout, attr_valid_nsec: 0 });
     this.fillAttr(OUT_HEADER_SIZE + AttrOut.size, inode);
     this.session.ok(req.unique, ATTR_OUT_SIZE);
   }
@@ -306,9 +324,13 @@ export class Bridge {
       Init.READDIRPLUS_AUTO | Init.PARALLEL_DIROPS | Init.HANDLE_KILLPRIV_V2 | Init.MAX_PAGES | Init.CACHE_SYMLINKS |
       Init.SETXATTR_EXT | Init.INIT_EXT | (this.options.shared ? Init.AUTO_INVAL_DATA : Init.EXPLICIT_INVAL_DATA);
     if (this.options.writebackCache) want |= Init.WRITEBACK_CACHE;
+    // POSIX ACLs, enforced by the kernel (it reads them with GETXATTR); the umask comes apart
+    // (DONT_MASK), as a directory's default ACL replaces it for what is created in it.
+    want |= Init.POSIX_ACL | Init.DONT_MASK;
     const flags = (want & kernel) >>> 0;
     const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP) & kernel2) >>> 0;
     this.setxattrExt = (flags & Init.SETXATTR_EXT) !== 0;
+    this.dontMask = (flags & Init.DONT_MASK) !== 0;
     InitOut.write(this.session.out, OUT_HEADER_SIZE, {
       major: KERNEL_VERSION, minor: this.minor, max_readahead: a.max_readahead, flags,
       max_background: 64, congestion_threshold: 48, max_write: MAX_WRITE, time_gran: 1,
@@ -363,8 +385,18 @@ export class Bridge {
     }
   }
 
-  private getattr(req: Request): void {
-    this.replyAttr(req, this.node(req));
+  private getattr(req: Request): number | undefined {
+    const inode = this.node(req);
+    if (this.lostWrites !== null && (GetattrIn.read(req.buf, IN_HEADER_SIZE).getattr_flags & GETATTR_FH) !== 0) {
+      // Asked with a handle: the kernel checking the size before buffering a write (see lostWrite).
+      const usedThen = this.lostWrites.get(inode);
+      if (usedThen !== undefined) {
+        if (this.volume.used >= usedThen) return Errno.ENOSPC;
+        this.lostWrites.delete(inode); // space was freed since: let writers try again
+      }
+    }
+    this.replyAttr(req, inode);
+    return undefined;
   }
 
   private statx(req: Request): void {
@@ -430,14 +462,14 @@ export class Bridge {
     const dir = this.node(req);
     const a = MknodIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + MknodIn.size);
-    this.replyEntry(req, this.volume.mknod(this.caller(req), dir, name, a.mode, a.rdev));
+    this.replyEntry(req, this.volume.mknod(this.caller(req), dir, name, a.mode, a.rdev, this.umask(a.umask)));
   }
 
   private mkdir(req: Request): void {
     const dir = this.node(req);
     const a = MkdirIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + MkdirIn.size);
-    this.replyEntry(req, this.volume.mkdir(this.caller(req), dir, name, a.mode));
+    this.replyEntry(req, this.volume.mkdir(this.caller(req), dir, name, a.mode, this.umask(a.umask)));
   }
 
   private unlink(req: Request): void {
@@ -456,7 +488,8 @@ export class Bridge {
     const a = v2 ? Rename2In.read(req.buf, IN_HEADER_SIZE) : { ...RenameIn.read(req.buf, IN_HEADER_SIZE), flags: 0 };
     const [from, next] = this.name(req, IN_HEADER_SIZE + (v2 ? Rename2In.size : RenameIn.size));
     const [to] = this.name(req, next);
-    this.volume.rename(this.kernelCaller, this.node(req), from, this.volume.get(a.newdir), to, a.flags);
+    // The caller (permissions unchecked, as the kernel's) owns a whiteout that RENAME_WHITEOUT makes.
+    this.volume.rename(this.caller(req), this.node(req), from, this.volume.get(a.newdir), to, a.flags);
     this.session.ok(req.unique);
   }
 
@@ -479,10 +512,18 @@ export class Bridge {
     return FOPEN.KEEP_CACHE;
   }
 
+  /** Whether a file may be opened with these flags: write access and O_TRUNC (may_open's rules). */
+  private checkOpen(inode: Inode, flags: number): void {
+    const writing = (flags & O_ACCMODE) !== 0;
+    if (writing || (flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+    // An append-only file opens for writing only with O_APPEND, and never with O_TRUNC.
+    if ((inode.fileFlags & FS_APPEND_FL) !== 0 && ((writing && (flags & O_APPEND) === 0) || (flags & O_TRUNC) !== 0)) throw new FsError(Errno.EPERM);
+  }
+
   private open(req: Request): void {
     const inode = this.node(req);
     const a = OpenIn.read(req.buf, IN_HEADER_SIZE);
-    if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+    this.checkOpen(inode, a.flags);
     // O_TRUNC truncates even with O_RDONLY on Linux (the kernel checked write permission and,
     // with ATOMIC_O_TRUNC, already set its size to 0).
     if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) {
@@ -501,10 +542,10 @@ export class Bridge {
       // The name appeared since the kernel looked (or differs only in case): open what is there.
       if (existing.isDir()) throw new FsError(Errno.EISDIR);
       inode = existing;
-      if ((a.flags & O_ACCMODE) !== 0 || (a.flags & O_TRUNC) !== 0) this.volume.checkWritable(inode);
+      this.checkOpen(inode, a.flags);
       if ((a.flags & O_TRUNC) !== 0 && inode.isFile()) this.volume.setattr(this.caller(req), inode, { size: 0 });
     } else {
-      inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT));
+      inode = this.volume.mknod(this.caller(req), dir, name, S_IFREG | (a.mode & ~S_IFMT), 0, this.umask(a.umask));
       if (inode instanceof StreamInode && (a.flags & O_TRUNC) !== 0) this.volume.setattr(this.caller(req), inode, { size: 0 });
     }
     if (this.volume.windowsStreams && name.includes(':')) this.noteStreamDentry(dir, name, inode);
@@ -514,7 +555,7 @@ export class Bridge {
   private tmpfile(req: Request): void {
     const dir = this.node(req);
     const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
-    const inode = this.volume.tmpfile(this.caller(req), dir, a.mode);
+    const inode = this.volume.tmpfile(this.caller(req), dir, a.mode, this.umask(a.umask));
     try {
       this.replyCreated(req, inode);
     } finally {
@@ -542,11 +583,19 @@ export class Bridge {
     const kill = (a.write_flags & WRITE_KILL_SUIDGID) !== 0;
     if (this.pinnedTimes !== null) this.pinnedTimes.delete(inode);
     const caller = kill && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : undefined;
-    const n = this.volume.prepareWrite(inode, a.offset, size, kill, caller);
+    const cached = (a.write_flags & WRITE_CACHE) !== 0;
+    let n: number;
+    try {
+      n = this.volume.prepareWrite(inode, a.offset, size, kill, caller);
+    } catch (e) {
+      if (cached && e instanceof FsError && e.errno === Errno.ENOSPC) this.lostWrite(inode);
+      throw e;
+    }
     const data = req.buf.subarray(start, start + n);
     // The kernel drops the rest of a short writeback write silently; an error reaches close() and fsync().
-    if (n < size && (a.write_flags & WRITE_CACHE) !== 0) {
+    if (n < size && cached) {
       this.volume.fillWrite(inode, a.offset, data);
+      this.lostWrite(inode);
       throw new FsError(Errno.ENOSPC);
     }
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
@@ -630,7 +679,8 @@ export class Bridge {
     const value = req.buf.subarray(next, Math.min(next + a.size, req.len));
     const before = inode.mode & S_IFMT;
     const target = inode.target;
-    this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
+    if (isAclName(name)) this.volume.setAcl(inode, name, value, a.flags, this.setxattrExt && (a.setxattr_flags & SETXATTR_ACL_KILL_SGID) !== 0);
+    else this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
     if (name.startsWith('system.ntfs_')) this.afterNtfsChange(inode, name, before !== (inode.mode & S_IFMT) || inode.target !== target);
     this.session.ok(req.unique);
   }
@@ -712,10 +762,33 @@ export class Bridge {
     let outSize = 0;
     switch (a.cmd) {
       case FS_IOC_GETFLAGS:
-        out.writeUInt32LE(0, payloadAt);
+        out.writeUInt32LE(this.node(req).fileFlags, payloadAt);
         out.writeUInt32LE(0, payloadAt + 4);
         outSize = Math.min(8, a.out_size);
         break;
+      case FS_IOC_SETFLAGS:
+        if (a.in_size < 4) throw new FsError(Errno.EINVAL);
+        this.volume.setFileFlags(this.node(req), req.buf.readUInt32LE(IN_HEADER_SIZE + IoctlIn.size));
+        break;
+      case FS_IOC_FSGETXATTR: {
+        const flags = this.node(req).fileFlags;
+        out.fill(0, payloadAt, payloadAt + FSXATTR_SIZE);
+        out.writeUInt32LE(XFLAGS.reduce((x, [xflag, flag]) => ((flags & flag) !== 0 ? x | xflag : x), 0), payloadAt);
+        outSize = Math.min(FSXATTR_SIZE, a.out_size);
+        break;
+      }
+      case FS_IOC_FSSETXATTR: {
+        const at = IN_HEADER_SIZE + IoctlIn.size;
+        if (a.in_size < FSXATTR_SIZE || at + FSXATTR_SIZE > req.len) throw new FsError(Errno.EINVAL);
+        // Extent sizes and project ids: no such thing here (tmpfs answers the same).
+        for (let f = 4; f < 20; f += 4) if (req.buf.readUInt32LE(at + f) !== 0) throw new FsError(Errno.EOPNOTSUPP);
+        let xflags = req.buf.readUInt32LE(at);
+        let flags = 0;
+        for (const [xflag, flag] of XFLAGS) if ((xflags & xflag) !== 0) { flags |= flag; xflags &= ~xflag; }
+        if (xflags !== 0) throw new FsError(Errno.EOPNOTSUPP);
+        this.volume.setFileFlags(this.node(req), flags);
+        break;
+      }
       case FS_IOC_GETFSLABEL: {
         out.fill(0, payloadAt, payloadAt + FSLABEL_MAX);
         out.write(this.volume.label, payloadAt, FSLABEL_MAX - 1, 'utf8');
@@ -743,6 +816,8 @@ export class Bridge {
   // ---- notifications ----------------------------------------------------
 
   private notifier: Notifier | null = null;
+  /** Files whose writeback failed for want of space, with the volume's use then (see lostWrite). */
+  private lostWrites: WeakMap<Inode, number> | null = null;
   /** Regular files whose mtime/ctime system.ntfs_times set since their last write (see setattr). */
   private pinnedTimes: WeakSet<Inode> | null = null;
   /** With FILE:NAME streams: the names under which the kernel caches stream nodes, per file. */
@@ -794,6 +869,22 @@ export class Bridge {
     if (times) (this.pinnedTimes ??= new WeakSet()).add(inode);
     if (retyped || times) this.forgetNames(inode, true);
     else if (name.startsWith('system.ntfs_acl') || name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime')) this.forgetNames(inode, false);
+  }
+
+  /**
+   * A writeback WRITE did not fit. With the writeback cache, write() only fills the kernel's page
+   * cache and the kernel owns the file's size: left alone, a writer would go on for ever (the
+   * kernel throws away what fails to write back) and the kernel's size would grow past the cap.
+   * Before buffering a write the kernel refreshes stale attributes with a GETATTR that names the
+   * handle, and fails the write() with that GETATTR's error. So: drop the cached attributes, and
+   * answer such GETATTRs with ENOSPC until space is freed. The file's names are dropped too, so
+   * that once the last handle closes the kernel forgets the inode (and its size) and asks us again.
+   */
+  private lostWrite(inode: Inode): void {
+    this.lostWrites ??= new WeakMap();
+    const first = !this.lostWrites.has(inode);
+    this.lostWrites.set(inode, this.volume.used);
+    this.forgetNames(inode, first);
   }
 
   private forgetNames(inode: Inode, names: boolean): void {

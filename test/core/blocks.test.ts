@@ -43,8 +43,9 @@ test('recycled blocks come back zero-filled; discarded ones are not cleared agai
 test('blocks past the limit are discarded all the same, then left to the collector', () => {
   let discards = 0;
   recycleBlocks({ limit: 1, discard: (b) => (discards++, b.fill(0), true) });
-  giveBlock(takeBlock());
-  giveBlock(new Uint8Array(BLOCK_SIZE));
+  const [a, b] = [takeBlock(), takeBlock()];
+  giveBlock(a);
+  giveBlock(b);
   assert.equal(discards, 2);
   assert.deepEqual(keptBlocks(), { clean: 1, dirty: 0 });
 });
@@ -54,6 +55,7 @@ test('only whole blocks of their own are kept, and no more than the limit', () =
   const big = new Uint8Array(2 * BLOCK_SIZE);
   giveBlock(big.subarray(0, BLOCK_SIZE));
   giveBlock(new Uint8Array(BLOCK_SIZE / 2));
+  giveBlock(new Uint8Array(BLOCK_SIZE)); // not one takeBlock made
   assert.deepEqual(keptBlocks(), { clean: 0, dirty: 0 });
   for (let i = 0; i < 3; i++) giveBlock(takeBlock());
   assert.ok(keptBlocks().dirty <= 2);

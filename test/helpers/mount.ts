@@ -74,6 +74,17 @@ export async function withMount<T>(args: string[], fn: (m: Mounted) => Promise<T
   }
 }
 
+/** A fresh tmpfs (mount options as given) for the duration of fn, to compare memefs with; always unmounted. */
+export async function withTmpfs<T>(options: string[], fn: (dir: string) => Promise<T> | T): Promise<T> {
+  const dir = tempDir('tmpfs-');
+  execFileSync('mount', ['-t', 'tmpfs', ...options, 'tmpfs', dir]);
+  try {
+    return await fn(dir);
+  } finally {
+    spawnSync('umount', ['-l', dir], { stdio: 'ignore' });
+  }
+}
+
 /**
  * Clears every mount left in this process's temp directories (a last line of defence). Only its
  * own: test files run in other processes at the same time, and their mounts must stay (the test

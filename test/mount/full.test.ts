@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupAll, rssKiB, sh, withMount } from '../helpers/mount.js';
+import { spawnSync } from 'node:child_process';
+import { cleanupAll, rssKiB, sh, tempDir, withMount } from '../helpers/mount.js';
 
 after(cleanupAll);
 
@@ -49,5 +50,28 @@ test('a full disk fails with ENOSPC, keeps what was written, and frees space and
     // and the volume works normally again
     fs.writeFileSync(path.join(m.dir, 'again'), crypto.randomBytes(32 << 20));
     assert.equal(fs.statSync(path.join(m.dir, 'again')).size, 32 << 20);
+  });
+});
+
+test('-o writeback: a full disk stops the writer with ENOSPC, the file never outgrows the cap, the disk works after deleting', async () => {
+  const cap = 16 << 20;
+  const source = path.join(tempDir('src-'), 'pattern');
+  const pattern = crypto.randomBytes(48 << 20); // three times the cap
+  fs.writeFileSync(source, pattern);
+  await withMount(['-s', '16M', '-o', 'writeback'], async (m) => {
+    const file = path.join(m.dir, 'fill');
+    // Before the fix this ran until the test's timeout (and the file grew to hundreds of gigabytes).
+    const dd = spawnSync('dd', [`if=${source}`, `of=${file}`, 'bs=1M'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(dd.signal, null, 'dd was stopped by the timeout: the writer was never refused');
+    assert.notEqual(dd.status, 0);
+    assert.match(dd.stderr, /No space left on device/);
+    const size = fs.statSync(file).size;
+    assert.ok(size <= cap, `file size ${size} > cap ${cap}`);
+    assert.ok(size > cap / 2, `only ${size} bytes kept`);
+    assert.ok(fs.readFileSync(file).equals(pattern.subarray(0, size)), 'the data that fit is intact');
+    // Deleting makes room again, and a writer that fits succeeds.
+    fs.rmSync(file);
+    sh(`dd if=${source} of=${m.dir}/again bs=1M count=8 status=none`);
+    assert.ok(fs.readFileSync(path.join(m.dir, 'again')).equals(pattern.subarray(0, 8 << 20)));
   });
 });
