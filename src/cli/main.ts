@@ -17,8 +17,9 @@ import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
-  parseDuration, parseFatType, parseSize, UsageError, checkSddl, type MountConfig,
+  parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig,
 } from './options.js';
+import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
 import { infoCommand, securityCommand } from './windows-commands.js';
 
@@ -54,6 +55,9 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
     config.sizeGiven = true;
   }
   for (const o of flags.option ?? []) applyMountOptions(o, config);
+  if (config.sizeGiven && config.sizeLimit !== 0 && config.sizeLimit < MIN_VOLUME_SIZE) {
+    throw new UsageError(`size ${formatSize(config.sizeLimit)} is too small: a memefs volume needs at least ${formatSize(MIN_VOLUME_SIZE)} (-s 64k)`);
+  }
   if (config.sizeLimit === 0) config.sizeLimit = Number.MAX_SAFE_INTEGER; // 0: no cap but the machine's memory
   if (flags.label !== undefined) {
     config.label = checkLabel(flags.label);
@@ -88,6 +92,7 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
 
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
+  for (const w of checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
   if ((process.getuid?.() ?? 0) !== 0) {
     throw new MountError('mounting needs root: run with sudo (or inside `unshare -Urm` for a mount only that namespace sees)');
   }
@@ -175,31 +180,45 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   fs.rmSync(resultFile, { force: true });
   unmount(entry.mountPoint, flags.lazy ?? false);
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot.
+  // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot. If that
+  // save fails, the daemon keeps the data (mounts it again) and says so in the result file.
+  const file = state?.config.image ?? state?.config.snapshot ?? '';
   if (state && health === 'alive') {
-    while (alive(state.pid)) await new Promise((r) => setTimeout(r, 50));
+    while (alive(state.pid)) {
+      await new Promise((r) => setTimeout(r, 20));
+      const r = peekSaveResult(resultFile);
+      if (r?.kept) {
+        fs.rmSync(resultFile, { force: true });
+        return reportSave(r, file);
+      }
+    }
   }
   const how = { alive: '', dead: ' (its server had died)', wedged: ' (its server did not answer: the connection was aborted)' }[health];
   process.stdout.write(`${entry.mountPoint} unmounted${how}\n`);
   const saved = readSaveResult(resultFile);
-  if (saved) return reportSave(saved, state?.config.image ?? state?.config.snapshot ?? '');
+  if (saved) return reportSave(saved, file);
   return 0;
 }
 
-function readSaveResult(file: string): SaveResult | null {
+function peekSaveResult(file: string): SaveResult | null {
   try {
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SaveResult;
-    fs.rmSync(file, { force: true });
-    return r;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SaveResult;
   } catch {
     return null;
   }
+}
+
+function readSaveResult(file: string): SaveResult | null {
+  const r = peekSaveResult(file);
+  fs.rmSync(file, { force: true });
+  return r;
 }
 
 function reportSave(r: SaveResult, target: string): number {
   for (const w of r.warnings) process.stderr.write(`memefs: warning: ${w}\n`);
   if (r.error) {
     process.stderr.write(`memefs: saving ${target} failed: ${r.error}\n`);
+    if (r.kept) process.stderr.write(`memefs: ${r.kept}\n`);
     return 1;
   }
   process.stdout.write(`saved ${target}\n`);
@@ -218,12 +237,8 @@ async function saveCommand(target: string): Promise<number> {
   process.kill(state.pid, 'SIGUSR1');
   for (;;) {
     await new Promise((r) => setTimeout(r, 50));
-    try {
-      const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as SaveResult;
-      if (r.time >= before) return reportSave(r, file);
-    } catch {
-      /* not yet */
-    }
+    const r = peekSaveResult(resultFile);
+    if (r && r.time >= before) return reportSave(r, file);
     if (!alive(state.pid)) throw new MountError('the daemon exited before saving');
   }
 }

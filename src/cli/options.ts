@@ -53,6 +53,9 @@ export interface MountConfig {
   skipTooBig: boolean;
 }
 
+/** The smallest cap: the root and a few files (and the smallest FAT image). */
+export const MIN_VOLUME_SIZE = 64 * 1024;
+
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
 
 /**

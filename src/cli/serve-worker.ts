@@ -5,8 +5,9 @@
  * daemon's main thread keeps signals, timers, mounting and unmounting, which
  * must never run on this thread.
  *
- * Messages to the main thread: loaded | ready | progress | warning | saved | failed.
- * From it: serve {fd, polled} | abort. Requests to save or to do idle-time work
+ * Messages to the main thread: loaded | ready | progress | warning | saved |
+ * unsaved (the final save failed; the data is still here) | rescued | rescue-failed | failed.
+ * From it: serve {fd, polled} (again after 'unsaved': mounted anew) | rescue {path} | abort. Requests to save or to do idle-time work
  * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
@@ -14,6 +15,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FuseServer } from '../fuse/server.js';
 import { Control } from './control.js';
 import type { MountConfig } from './options.js';
+import type { Volume } from '../core/volume.js';
+import { saveSnapshot } from '../formats/snapshot/index.js';
 import { loadVolume, saveVolume } from './persist.js';
 
 interface WorkerInput {
@@ -35,24 +38,52 @@ function openLog(): ((line: string) => void) | undefined {
   };
 }
 
+type Command = { type: 'serve'; fd: number; polled: boolean } | { type: 'rescue'; path: string } | { type: 'abort' };
+const next = (): Promise<Command> => new Promise((resolve) => port.once('message', resolve));
+
 async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
   post({ type: 'loaded', serial: volume.serial });
 
-  const start = await new Promise<{ type: string; fd?: number; polled?: boolean }>((resolve) => port.once('message', resolve));
-  if (start.type !== 'serve') return;
-
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
-  const save = async (): Promise<void> => {
+  /** Saves; returns the error message, or null when saved. */
+  const save = async (): Promise<string | null> => {
     try {
       const w = await saveVolume(volume, config, progress);
       post({ type: 'saved', warnings: w });
+      return null;
     } catch (e) {
-      post({ type: 'saved', warnings: [], error: (e as Error).message });
+      const error = (e as Error).message;
+      post({ type: 'saved', warnings: [], error });
+      return error;
     }
   };
-  const server = new FuseServer(start.fd!, volume, {
+  let command = await next();
+  // Serves until the connection ends; when the final save then fails, the data is kept: the main
+  // thread either mounts the volume again (a new 'serve') or has a rescue snapshot written.
+  while (command.type === 'serve') {
+    await serveConnection(volume, command.fd, command.polled, persist ? save : null);
+    if (!persist) return;
+    if (await save() === null) return;
+    post({ type: 'unsaved' });
+    command = await next();
+    while (command.type === 'rescue') {
+      try {
+        await saveSnapshot(volume, command.path);
+        post({ type: 'rescued', path: command.path });
+        return;
+      } catch (e) {
+        post({ type: 'rescue-failed', path: command.path, error: (e as Error).message });
+      }
+      command = await next();
+    }
+  }
+}
+
+/** Answers the kernel on `fd` until the connection ends, saving between two requests when asked. */
+async function serveConnection(volume: Volume, fd: number, polled: boolean, save: (() => Promise<string | null>) | null): Promise<void> {
+  const server = new FuseServer(fd, volume, {
     log: openLog(),
     onReady: () => post({ type: 'ready' }),
     onLabel: (label: string) => post({ type: 'label', label }),
@@ -61,7 +92,7 @@ async function main(): Promise<void> {
   });
   // Runs after every request. A polled device notices quiet time itself (Session.idle); a blocking
   // one sleeps in read(), so the main thread watches the request count and wakes it (daemon.ts).
-  const afterRequest = start.polled
+  const afterRequest = polled
     ? (): boolean => Atomics.load(control, Control.SAVE) !== 0
     : (): boolean => {
         if (Atomics.load(control, Control.IDLE) !== 0) {
@@ -74,12 +105,11 @@ async function main(): Promise<void> {
       };
   for (;;) {
     const why = server.serve(afterRequest);
-    if (why === 'closed') break;
+    if (why === 'closed') return;
     Atomics.store(control, Control.SAVE, 0);
-    if (persist) await save();
+    if (save) await save();
     else post({ type: 'saved', warnings: [], error: 'this mount has no image or snapshot to save to (or was mounted with --no-save)' });
   }
-  if (persist) await save();
 }
 
 main().catch((e: Error) => post({ type: 'failed', error: e.message }));
