@@ -19,6 +19,7 @@ import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
   parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig,
 } from './options.js';
+import { TargetError } from '../formats/target.js';
 import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
 import { infoCommand, securityCommand } from './windows-commands.js';
@@ -349,10 +350,12 @@ export async function main(argv: string[]): Promise<number> {
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof UsageError || e instanceof MountError) {
+    if (e instanceof UsageError || e instanceof MountError || e instanceof TargetError) {
       process.stderr.write(`memefs: ${e.message}\n`);
       return e instanceof UsageError ? 2 : 1;
     }
-    throw e;
+    // Anything else is still one line for the user; MEMEFS_DEBUG=1 shows where it came from.
+    process.stderr.write(`memefs: ${process.env.MEMEFS_DEBUG ? (e as Error).stack : (e as Error).message ?? String(e)}\n`);
+    return 1;
   }
 }

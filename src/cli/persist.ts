@@ -62,6 +62,10 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
   if (config.image !== null) {
     const target = resolveTarget(config.image);
     if (target.kind === 'new') return { volume: new Volume(options), warnings: [] };
+    if (blankDevice(target)) {
+      if (!config.sizeGiven) options.sizeLimit = target.size;
+      return { volume: new Volume(options), warnings: [] };
+    }
     const image = readWithProgress(target.path, target.size, 'load', progress);
     // Without -s, the image's own size is the cap: what fits in the RAM disk fits in the image.
     if (!config.sizeGiven) options.sizeLimit = image.length;
@@ -88,7 +92,7 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
   if (config.image !== null) {
     progress('save', 0, 1);
     const target = resolveTarget(config.image);
-    const like = target.kind === 'new' ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
+    const like = target.kind === 'new' || blankDevice(target) ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
     const result = saveVolumeAsFat(volume, {
       like,
       size: like ? undefined : volume.sizeLimit,
@@ -127,7 +131,31 @@ export function checkPersistence(config: MountConfig): string[] {
   }
   if (target.kind === 'new' && config.noSave) return [];
   if (config.snapshot !== null) return [];
+  if (blankDevice(target)) {
+    if (config.sizeGiven && config.sizeLimit > target.size) {
+      throw new UsageError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
+    }
+    return checkNewImage({ ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
+  }
   return target.kind === 'new' ? checkNewImage(config, file) : checkImage(config, file, target);
+}
+
+/** A block device whose first sector is all zeros has no file system yet: it gets a new image. */
+function blankDevice(target: Target): boolean {
+  if (target.kind !== 'block') return false;
+  const head = firstSector(target.path);
+  return head.every((b) => b === 0);
+}
+
+function firstSector(file: string): Uint8Array {
+  const head = new Uint8Array(512);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 512, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return head;
 }
 
 function checkNewImage(config: MountConfig, file: string): string[] {
@@ -151,13 +179,7 @@ function checkNewImage(config: MountConfig, file: string): string[] {
 function checkImage(config: MountConfig, file: string, target: Target): string[] {
   const warnings: string[] = [];
   if (target.size < 512) throw new UsageError(`${file}: Not a FAT image: only ${target.size} bytes (a boot sector alone is 512)`);
-  const head = new Uint8Array(512);
-  const fd = fs.openSync(target.path, 'r');
-  try {
-    fs.readSync(fd, head, 0, 512, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = firstSector(target.path);
   let described: number;
   try {
     const g = geometryOf(parseBootSector(head));
