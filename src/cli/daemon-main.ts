@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { runDaemon } from './daemon.js';
+import { lockImage } from './image-lock.js';
 import type { MountConfig } from './options.js';
 
 const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
@@ -19,6 +20,18 @@ function line(text: string): void {
     fs.writeSync(3, text.replace(/\n/g, ' ') + '\n');
   } catch {
     open = false; // the parent is gone
+  }
+}
+
+// One mount per image or snapshot (held until this process exits).
+const file = config.image ?? config.snapshot;
+if (file !== null && file !== undefined) {
+  try {
+    const release = lockImage(file, config.mountPoint);
+    process.on('exit', release);
+  } catch (e) {
+    line(`error ${(e as Error).message}`);
+    process.exit(1);
   }
 }
 

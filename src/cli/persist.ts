@@ -10,7 +10,8 @@ import {
 } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
-import { formatSize, UsageError, type MountConfig } from './options.js';
+import { MountError } from '../fuse/mount.js';
+import { formatSize, type MountConfig } from './options.js';
 import { sddlToBinary } from '../core/windows/sddl.js';
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
@@ -126,14 +127,14 @@ export function checkPersistence(config: MountConfig): string[] {
     target = resolveTarget(file);
   } catch (e) {
     if (!(e instanceof TargetError)) throw e;
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${option} ${file} is a directory: give a file`);
-    throw new UsageError(e.message);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new MountError(`${option} ${file} is a directory: give a file`);
+    throw new MountError(e.message);
   }
   if (target.kind === 'new' && config.noSave) return [];
   if (config.snapshot !== null) return [];
   if (blankDevice(target)) {
     if (config.sizeGiven && config.sizeLimit > target.size) {
-      throw new UsageError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
+      throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
     }
     return checkNewImage({ ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
   }
@@ -161,7 +162,7 @@ function firstSector(file: string): Uint8Array {
 function checkNewImage(config: MountConfig, file: string): string[] {
   const size = config.sizeLimit;
   if (size > MAX_NEW_IMAGE) {
-    throw new UsageError(config.sizeGiven
+    throw new MountError(config.sizeGiven
       ? `${file} does not exist, and a new FAT image is made in memory, so it can be at most 4 GiB (asked for ${formatSize(size)} with -s)`
       : `${file} does not exist: give the size of the new FAT image with -s (at most 4G; without -s the RAM disk would be ${formatSize(size)})`);
   }
@@ -171,27 +172,27 @@ function checkNewImage(config: MountConfig, file: string): string[] {
       sectorsPerCluster: config.clusterSize !== null ? config.clusterSize / 512 : undefined,
     });
   } catch (e) {
-    throw new UsageError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
+    throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
   }
   return [];
 }
 
 function checkImage(config: MountConfig, file: string, target: Target): string[] {
   const warnings: string[] = [];
-  if (target.size < 512) throw new UsageError(`${file}: Not a FAT image: only ${target.size} bytes (a boot sector alone is 512)`);
+  if (target.size < 512) throw new MountError(`${file}: Not a FAT image: only ${target.size} bytes (a boot sector alone is 512)`);
   const head = firstSector(target.path);
   let described: number;
   try {
     const g = geometryOf(parseBootSector(head));
     described = g.totalSectors * g.bytesPerSector;
   } catch (e) {
-    throw new UsageError(`${file}: Not a FAT image: ${(e as Error).message}`);
+    throw new MountError(`${file}: Not a FAT image: ${(e as Error).message}`);
   }
   if (described > target.size) {
-    throw new UsageError(`${file} is truncated: its boot sector describes ${described} bytes, the ${target.kind === 'block' ? 'device' : 'file'} has ${target.size}`);
+    throw new MountError(`${file} is truncated: its boot sector describes ${described} bytes, the ${target.kind === 'block' ? 'device' : 'file'} has ${target.size}`);
   }
   if (config.sizeGiven && config.sizeLimit > target.size) {
-    throw new UsageError(`-s ${formatSize(config.sizeLimit)} is more than ${file} can hold (${formatSize(target.size)}): an existing image keeps its size; leave out -s to use it whole`);
+    throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than ${file} can hold (${formatSize(target.size)}): an existing image keeps its size; leave out -s to use it whole`);
   }
   if (config.fatType !== null || config.clusterSize !== null) {
     warnings.push(`${file} exists: --fat-type and --cluster-size only shape a new image, and are ignored`);

@@ -35,10 +35,11 @@ function waitForExit(pid: number): void {
   assert.fail(`daemon ${pid} did not exit`);
 }
 
-function refused(args: string[], message: RegExp): void {
+/** Refused with one line: exit 1 (exit 2 for a malformed command line). */
+function refused(args: string[], message: RegExp, status = 1): void {
   const dir = tempDir('mnt-');
   const r = memefs([dir, ...args]);
-  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.status, status, r.stderr);
   assert.match(r.stderr, message);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.equal(isMounted(dir), false);
@@ -74,8 +75,8 @@ describe('a save that cannot succeed is refused at mount', () => {
     refused(['--image', dir], /is a directory/);
   });
   test('sizes too small for the root give the minimum', () => {
-    refused(['-s', '1'], /too small: .*at least 64\.0 KiB/);
-    refused(['-s', '1k'], /too small: .*at least 64\.0 KiB/);
+    refused(['-s', '1'], /too small: .*at least 64\.0 KiB/, 2);
+    refused(['-s', '1k'], /too small: .*at least 64\.0 KiB/, 2);
   });
 });
 
@@ -140,6 +141,39 @@ describe('a final save that fails keeps the data', () => {
       assert.equal(sh(`mtype -i ${img} ::a`), 'hello');
     } finally {
       killAndUnmount(m.dir, m.pid);
+    }
+  });
+});
+
+describe('one mount per image', () => {
+  test('the same image cannot be mounted twice, through any path', () => {
+    const dir = tempDir('lock-');
+    const img = path.join(dir, 'x.img');
+    sh(`truncate -s 8M ${img} && mkfs.fat ${img} >/dev/null`);
+    fs.symlinkSync(img, path.join(dir, 'link.img'));
+    const m = mount(['--image', img]);
+    try {
+      for (const other of [img, path.join(dir, 'link.img'), path.join(dir, '.', 'x.img')]) {
+        refused(['--image', other], new RegExp(`already in use by the memefs mount at ${m.dir} \\(pid ${m.pid}\\)`));
+      }
+      refused(['--snapshot', img], /already in use/);
+    } finally {
+      forceUnmount(m.dir);
+    }
+    const again = mount(['--image', path.join(dir, 'link.img')]);
+    forceUnmount(again.dir);
+  });
+  test('--fat-type and --cluster-size for an existing image say they are ignored', () => {
+    const dir = tempDir('ignored-');
+    const img = path.join(dir, 'x.img');
+    sh(`truncate -s 8M ${img} && mkfs.fat ${img} >/dev/null`);
+    const mnt = tempDir('mnt-');
+    const r = memefs([mnt, '--image', img, '--fat-type', '16', '--cluster-size', '4096']);
+    try {
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /exists: --fat-type and --cluster-size only shape a new image, and are ignored/);
+    } finally {
+      forceUnmount(mnt);
     }
   });
 });
