@@ -253,6 +253,33 @@ function alive(pid: number): boolean {
   }
 }
 
+const MOUNT_OPTIONS_HELP = `
+Mount options (-o, comma-separated):
+  size=SIZE          as -s
+  nr_inodes=N        cap on files and directories (k/m/g); 0 = only the size limits them
+  mode=OCTAL         mode of the root [1777]
+  uid=N              owner of the root [the mounting user]
+  gid=N              group of the root [the mounting user's]
+  label=LABEL        as -l
+  fsname=NAME        as -F
+  case_insensitive   as -i (also: ci)
+  windows_names      refuse names Windows cannot hold
+  writeback          let the kernel buffer writes (faster small writes; a full disk is reported at close/fsync)
+  nowriteback        the default: every write reaches memefs before it returns
+  streams=windows    named streams also as FILE:NAME paths (streams=xattr: only as user.NAME xattrs, the default)
+  sddl=SDDL          as -S
+
+Commands: memefs help COMMAND shows a command's options.`;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   // `memefs dump IMAGE | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -270,7 +297,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-S, --sddl <sddl>', 'security descriptor of the root as SDDL (its owner, group and mode follow from it)')
     .option('-d, --debug <flags>', 'debug log flags, -1 = all')
     .option('-D, --debug-log <file>', 'debug log file, - = stderr')
-    .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-o, --option <list>', 'comma-separated mount options (listed below)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('-f, --foreground', 'stay in the foreground'))
     .option('--image <file>', 'FAT12/16/32 image to load at mount and save back at unmount (created if missing)')
     .option('--snapshot <file>', 'lossless snapshot (pax tar) to load at mount and save back at unmount (created if missing)')
@@ -279,8 +306,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fat-type <12|16|32>', 'FAT type of a new image (default: what mkfs.fat picks for the size)')
     .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
     .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', MOUNT_OPTIONS_HELP)
     .enablePositionalOptions()
+    // A usage error is one line and exit 2 (in every subcommand: they inherit these settings).
+    .configureOutput({ outputError: (text, write) => write(`memefs: ${text.replace(/^error: /, '').trim()} (see memefs --help)\n`) })
     .exitOverride()
     .action(async (mp: string | undefined, flags: MountFlags) => {
       program.setOptionValue('exitCode', await mountCommand(mp, flags));
@@ -345,11 +375,13 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (image: string, dir: string) => {
       program.setOptionValue('exitCode', await extractCommand(image, dir));
     });
+  // `memefs help [command]` is `memefs [command] --help`.
+  if (argv[0] === 'help') argv = [...argv.slice(1, 2), '--help'];
   try {
     await program.parseAsync(argv, { from: 'user' });
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof UsageError || e instanceof MountError || e instanceof TargetError) {
       process.stderr.write(`memefs: ${e.message}\n`);
       return e instanceof UsageError ? 2 : 1;
