@@ -12,6 +12,8 @@ import type { MountConfig } from './options.js';
 const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
 delete process.env.MEMEFS_CONFIG;
 process.chdir('/');
+// `ps` shows which process serves which mount.
+process.title = `memefs ${config.mountPoint}`;
 
 let open = true;
 function line(text: string): void {

@@ -22,8 +22,10 @@ export interface Reporter {
 /** Where running daemons leave a note (pid and mount point) for `memefs unmount`. */
 export function stateDir(): string {
   const uid = process.getuid?.() ?? 0;
-  return uid === 0 ? '/run/memefs' : path.join(os.tmpdir(), `memefs-${uid}`);
+  return uid === 0 ? ROOT_STATE_DIR : path.join(os.tmpdir(), `memefs-${uid}`);
 }
+
+const ROOT_STATE_DIR = '/run/memefs';
 
 export function stateFile(mountPoint: string): string {
   return path.join(stateDir(), encodeURIComponent(mountPoint) + '.json');
@@ -37,12 +39,16 @@ export interface DaemonState {
   serial?: number;
 }
 
+/** The note of the daemon serving `mountPoint`: the caller's own, or else root's (readable by all, for `memefs info`). */
 export function readState(mountPoint: string): DaemonState | null {
-  try {
-    return JSON.parse(fs.readFileSync(stateFile(mountPoint), 'utf8')) as DaemonState;
-  } catch {
-    return null;
+  for (const file of new Set([stateFile(mountPoint), path.join(ROOT_STATE_DIR, encodeURIComponent(mountPoint) + '.json')])) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as DaemonState;
+    } catch {
+      /* next */
+    }
   }
+  return null;
 }
 
 /** The outcome of the last save, for `memefs save` and `memefs unmount` to report. */
@@ -92,7 +98,9 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   let serial: number | undefined;
   const writeState = (): void => {
     try {
-      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+      // Readable by every user, so `memefs info` works for whoever can see the mount.
+      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o755 });
+      fs.chmodSync(path.dirname(state), 0o755);
       const tmp = `${state}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
       fs.renameSync(tmp, state);
@@ -200,7 +208,10 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   worker.on('message', (m: { type: string; [k: string]: unknown }) => {
     switch (m.type) {
       case 'loaded':
+        // What the image or snapshot brought (label, case rule), for `memefs info`.
         if (typeof m.serial === 'number') serial = m.serial;
+        if (typeof m.label === 'string') config.label = m.label;
+        if (typeof m.caseInsensitive === 'boolean') config.caseInsensitive = m.caseInsensitive;
         mount();
         break;
       case 'label':

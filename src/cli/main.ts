@@ -68,13 +68,16 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   if (flags.caseInsensitive) config.caseInsensitive = true;
   if (flags.sddl !== undefined) config.rootSddl = checkSddl(flags.sddl);
   if (flags.debug !== undefined) config.debugFlags = parseDebugFlags(flags.debug);
+  config.foreground = flags.foreground ?? false;
   if (flags.debugLog !== undefined) {
-    config.logFile = flags.debugLog;
+    // The daemon runs in /: a relative path means the caller's directory.
+    config.logFile = flags.debugLog === '-' ? '-' : path.resolve(flags.debugLog);
     if (flags.debug === undefined) config.debugFlags = -1;
   } else if (config.debugFlags !== 0) {
+    // Standard error of a background daemon goes nowhere.
+    if (!config.foreground) throw new UsageError('-d logs to standard error, which a background daemon does not have: add -f, or give a log file with -D FILE');
     config.logFile = '-';
   }
-  config.foreground = flags.foreground ?? false;
   if (flags.image !== undefined && flags.snapshot !== undefined) throw new UsageError('give --image or --snapshot, not both');
   if (flags.image !== undefined) config.image = path.resolve(flags.image);
   if (flags.snapshot !== undefined) config.snapshot = path.resolve(flags.snapshot);
@@ -180,10 +183,15 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
   unmount(entry.mountPoint, flags.lazy ?? false);
+  const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
+  if (flags.lazy && state && health === 'alive') {
+    // Lazy: the session ends (and the volume is saved) when the last open file closes; do not wait for that.
+    process.stdout.write(`${entry.mountPoint} detached; memefs ends${file ? ' and saves' : ''} when the last open file there is closed\n`);
+    return 0;
+  }
   // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot. If that
   // save fails, the daemon keeps the data (mounts it again) and says so in the result file.
-  const file = state?.config.image ?? state?.config.snapshot ?? '';
   if (state && health === 'alive') {
     while (alive(state.pid)) {
       await new Promise((r) => setTimeout(r, 20));

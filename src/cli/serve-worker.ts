@@ -44,7 +44,7 @@ const next = (): Promise<Command> => new Promise((resolve) => port.once('message
 async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
-  post({ type: 'loaded', serial: volume.serial });
+  post({ type: 'loaded', serial: volume.serial, label: volume.label, caseInsensitive: volume.caseInsensitive });
 
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
   /** Saves; returns the error message, or null when saved. */

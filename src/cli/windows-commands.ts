@@ -8,7 +8,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { findMount, MountError } from '../fuse/mount.js';
+import path from 'node:path';
+import { findMount, listMounts, MountError } from '../fuse/mount.js';
 import { binaryToSddl, SdError, sddlToBinary } from '../core/windows/sddl.js';
 import { readState } from './daemon.js';
 import { formatSize, UsageError } from './options.js';
@@ -28,11 +29,18 @@ export interface VolumeInfo {
 }
 
 export function volumeInfo(target: string): VolumeInfo {
-  const entry = findMount(target);
-  if (!entry || !entry.fsType.startsWith('fuse.')) throw new MountError(`${target} is not a memefs mount`);
+  // The mount itself or the one a path is inside of (the innermost).
+  const abs = path.resolve(target);
+  const entry = findMount(abs) ?? listMounts().filter((m) => abs.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/')).pop();
+  if (!entry || !entry.fsType.startsWith('fuse.')) throw new MountError(`${target} is not on a memefs mount`);
   const state = readState(entry.mountPoint);
   if (!state) throw new MountError(`no running memefs daemon found for ${entry.mountPoint}`);
-  const st = fs.statfsSync(entry.mountPoint);
+  let st: fs.StatsFs;
+  try {
+    st = fs.statfsSync(entry.mountPoint);
+  } catch (e) {
+    throw new MountError(`${entry.mountPoint} does not answer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): its server may have died; clear it with memefs unmount ${entry.mountPoint}`);
+  }
   const c = state.config;
   const options: Record<string, string | number | boolean> = {
     case_insensitive: c.caseInsensitive,
@@ -41,6 +49,12 @@ export function volumeInfo(target: string): VolumeInfo {
   };
   if (c.rootSddl) options.sddl = c.rootSddl;
   if (c.inodeLimit) options.nr_inodes = c.inodeLimit;
+  if (c.image) options.image = c.image;
+  if (c.snapshot) options.snapshot = c.snapshot;
+  if (c.noSave) options.no_save = true;
+  if (c.saveInterval) options.save_interval = `${c.saveInterval}s`;
+  options.writeback = c.writeback ?? false;
+  options.transport = '/dev/fuse';
   return {
     mountPoint: entry.mountPoint,
     type: entry.fsType,
