@@ -70,6 +70,19 @@ export function rescuePath(file: string, dir = path.dirname(file)): string {
   return path.join(dir, `${path.basename(file)}.rescue-${stamp}.tar`);
 }
 
+/**
+ * Whether a daemon still runs. A daemon that has exited stays a zombie until its reaper (init,
+ * or whatever subreaper adopted it) collects it, which took 1.6-2.7 s here: a zombie counts as gone.
+ */
+export function daemonAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 const READY_TIMEOUT_MS = 15_000;
 /** How often the main thread looks for a quiet mount when the serving thread sleeps in read(). */
 const QUIET_CHECK_MS = 250;

@@ -8,16 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveTarget } from '../formats/target.js';
 import { MountError } from '../fuse/mount.js';
-import { stateDir } from './daemon.js';
+import { daemonAlive, stateDir } from './daemon.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Locks `file` for this process and mount point; returns the release function. */
 export function lockImage(file: string, mountPoint: string): () => void {
@@ -37,7 +29,7 @@ export function lockImage(file: string, mountPoint: string): () => void {
     } catch {
       /* half-written or gone: treat as stale */
     }
-    if (holder && alive(holder.pid)) {
+    if (holder && daemonAlive(holder.pid)) {
       throw new MountError(`${file} is already in use by the memefs mount at ${holder.mountPoint} (pid ${holder.pid}): unmount it first`);
     }
     fs.rmSync(lock, { force: true });

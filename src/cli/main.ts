@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { checkMountPoint, findMount, MountError, mountState, unmount } from '../fuse/mount.js';
-import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
+import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
@@ -193,7 +193,7 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot. If that
   // save fails, the daemon keeps the data (mounts it again) and says so in the result file.
   if (state && health === 'alive') {
-    while (alive(state.pid)) {
+    while (daemonAlive(state.pid)) {
       await new Promise((r) => setTimeout(r, 20));
       const r = peekSaveResult(resultFile);
       if (r?.kept) {
@@ -248,18 +248,10 @@ async function saveCommand(target: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 50));
     const r = peekSaveResult(resultFile);
     if (r && r.time >= before) return reportSave(r, file);
-    if (!alive(state.pid)) throw new MountError('the daemon exited before saving');
+    if (!daemonAlive(state.pid)) throw new MountError('the daemon exited before saving');
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const MOUNT_OPTIONS_HELP = `
 Mount options (-o, comma-separated):
