@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findMount, listMounts, MountError } from '../fuse/mount.js';
 import { binaryToSddl, SdError, sddlToBinary } from '../core/windows/sddl.js';
-import { readState } from './daemon.js';
+import { readState, saveResultFile, type SaveResult } from './daemon.js';
 import { formatSize, UsageError } from './options.js';
 
 export interface VolumeInfo {
@@ -55,6 +55,9 @@ export function volumeInfo(target: string): VolumeInfo {
   if (c.saveInterval) options.save_interval = `${c.saveInterval}s`;
   options.writeback = c.writeback ?? false;
   options.transport = '/dev/fuse';
+  // A failed save leaves the mount as it was: say so here too (a background daemon has no terminal).
+  const lastSave = readSaveResult(entry.mountPoint);
+  if (lastSave?.error) options.last_save = `failed at ${new Date(lastSave.time).toISOString()}: ${lastSave.error}`;
   return {
     mountPoint: entry.mountPoint,
     type: entry.fsType,
@@ -68,6 +71,14 @@ export function volumeInfo(target: string): VolumeInfo {
     freeFiles: st.ffree,
     options,
   };
+}
+
+function readSaveResult(mountPoint: string): SaveResult | null {
+  try {
+    return JSON.parse(fs.readFileSync(saveResultFile(mountPoint), 'utf8')) as SaveResult;
+  } catch {
+    return null;
+  }
 }
 
 /** As Windows's `vol` shows it: XXXX-XXXX. */

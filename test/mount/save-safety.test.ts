@@ -136,6 +136,7 @@ describe('a final save that fails keeps the data', () => {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /is a directory/);
       assert.equal(fs.readFileSync(path.join(m.dir, 'a'), 'utf8'), 'hello');
+      assert.match(memefs(['info', m.dir]).stdout, /last_save=failed at .*is a directory/);
       fs.rmdirSync(img);
       assert.equal(memefs(['unmount', m.dir]).status, 0);
       assert.equal(sh(`mtype -i ${img} ::a`), 'hello');
