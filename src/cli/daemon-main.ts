@@ -8,11 +8,14 @@ import fs from 'node:fs';
 import { mountsAsRoot } from '../fuse/mount.js';
 import { loadLibc } from '../sys/libc.js';
 import { runDaemon } from './daemon.js';
+import { lockImage } from './image-lock.js';
 import type { MountConfig } from './options.js';
 
 const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
 delete process.env.MEMEFS_CONFIG;
 process.chdir('/');
+// `ps` shows which process serves which mount.
+process.title = `memefs ${config.mountPoint}`;
 // A user's mount goes through fusermount3, whose descriptor only the FFI can receive (the command checked it loads).
 if (!mountsAsRoot()) await loadLibc();
 
@@ -23,6 +26,18 @@ function line(text: string): void {
     fs.writeSync(3, text.replace(/\n/g, ' ') + '\n');
   } catch {
     open = false; // the parent is gone
+  }
+}
+
+// One mount per image or snapshot (held until this process exits).
+const file = config.image ?? config.snapshot;
+if (file !== null && file !== undefined) {
+  try {
+    const release = lockImage(file, config.mountPoint);
+    process.on('exit', release);
+  } catch (e) {
+    line(`error ${(e as Error).message}`);
+    process.exit(1);
   }
 }
 

@@ -26,7 +26,7 @@ export interface Reporter {
  */
 export function stateDir(): string {
   const uid = process.getuid?.() ?? 0;
-  return uid === 0 ? '/run/memefs' : `/tmp/memefs-${uid}`;
+  return uid === 0 ? ROOT_STATE_DIR : `/tmp/memefs-${uid}`;
 }
 
 function ownStateDir(): boolean {
@@ -37,6 +37,8 @@ function ownStateDir(): boolean {
     return false;
   }
 }
+
+const ROOT_STATE_DIR = '/run/memefs';
 
 export function stateFile(mountPoint: string): string {
   return path.join(stateDir(), encodeURIComponent(mountPoint) + '.json');
@@ -50,13 +52,17 @@ export interface DaemonState {
   serial?: number;
 }
 
+/** The note of the daemon serving `mountPoint`: the caller's own, or else root's (readable by all, for `memefs info`). */
 export function readState(mountPoint: string): DaemonState | null {
-  if (!ownStateDir()) return null;
-  try {
-    return JSON.parse(fs.readFileSync(stateFile(mountPoint), 'utf8')) as DaemonState;
-  } catch {
-    return null;
+  const own = ownStateDir() ? [stateFile(mountPoint)] : [];
+  for (const file of new Set([...own, path.join(ROOT_STATE_DIR, encodeURIComponent(mountPoint) + '.json')])) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as DaemonState;
+    } catch {
+      /* next */
+    }
   }
+  return null;
 }
 
 /** The outcome of the last save, for `memefs save` and `memefs unmount` to report. */
@@ -68,6 +74,27 @@ export interface SaveResult {
   time: number;
   warnings: string[];
   error?: string;
+  /** After a failed final save: where the data still is (mounted again, or a rescue snapshot). */
+  kept?: string;
+}
+
+/** A rescue snapshot's name: beside the file that could not be saved, or under `dir`. */
+export function rescuePath(file: string, dir = path.dirname(file)): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.join(dir, `${path.basename(file)}.rescue-${stamp}.tar`);
+}
+
+/**
+ * Whether a daemon still runs. A daemon that has exited stays a zombie until its reaper (init,
+ * or whatever subreaper adopted it) collects it, which took 1.6-2.7 s here: a zombie counts as gone.
+ */
+export function daemonAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -89,8 +116,10 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   let serial: number | undefined;
   const writeState = (): void => {
     try {
-      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+      // Readable by every user, so `memefs info` works for whoever can see the mount.
+      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o755 });
       if (!ownStateDir()) return;
+      fs.chmodSync(path.dirname(state), 0o755);
       const tmp = `${state}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
       fs.renameSync(tmp, state);
@@ -182,12 +211,32 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     }
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+  const persistFile = config.image ?? config.snapshot ?? '';
+  let lastError: string | undefined;
+  const writeResult = (result: SaveResult): void => {
+    try {
+      fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
+      const file = saveResultFile(config.mountPoint);
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(result));
+      fs.renameSync(`${file}.tmp`, file);
+    } catch {
+      /* reported on stderr too */
+    }
+  };
+  /** Says where the data is after a failed final save, on stderr and to whoever waits in `memefs unmount`. */
+  const keep = (where: string): void => {
+    process.stderr.write(`memefs: saving ${persistFile} failed; ${where}\n`);
+    writeResult({ time: Date.now(), warnings: [], error: lastError ?? 'the save failed', kept: where });
+  };
   process.on('SIGUSR1', requestSave);
 
   worker.on('message', (m: { type: string; [k: string]: unknown }) => {
     switch (m.type) {
       case 'loaded':
+        // What the image or snapshot brought (label, case rule), for `memefs info`.
         if (typeof m.serial === 'number') serial = m.serial;
+        if (typeof m.label === 'string') config.label = m.label;
+        if (typeof m.caseInsensitive === 'boolean') config.caseInsensitive = m.caseInsensitive;
         mount();
         break;
       case 'label':
@@ -196,6 +245,15 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         if (ready) writeState();
         break;
       case 'ready':
+        if (ready) {
+          // Mounted again after a failed final save (see 'unsaved').
+          clearTimeout(readyTimer);
+          stopping = false;
+          tuneBdi(config.mountPoint);
+          writeState();
+          keep(`${config.mountPoint} is mounted again with all its data (nothing was lost): fix the problem and unmount again`);
+          break;
+        }
         ready = true;
         clearTimeout(readyTimer);
         tuneBdi(config.mountPoint);
@@ -212,15 +270,36 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         else process.stderr.write(`memefs: ${m.text as string}\n`);
         break;
       case 'saved': {
+        lastError = m.error as string | undefined;
         const result: SaveResult = { time: Date.now(), warnings: m.warnings as string[], error: m.error as string | undefined };
         for (const w of result.warnings) process.stderr.write(`memefs: ${w}\n`);
         if (result.error) process.stderr.write(`memefs: save failed: ${result.error}\n`);
+        writeResult(result);
+        break;
+      }
+      case 'unsaved': {
+        // The final save failed after the unmount: the data is only in memory. After a signal
+        // (nobody waits to hear) it goes to a rescue snapshot; else the volume is mounted again.
+        lastError = (m.error as string | undefined) ?? lastError;
+        const old = fd;
+        fd = -1;
         try {
-          fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
-          fs.writeFileSync(saveResultFile(config.mountPoint), JSON.stringify(result));
+          fs.closeSync(old);
         } catch {
-          /* reported on stderr already */
+          /* closed */
         }
+        if (stopping) worker.postMessage({ type: 'rescue', path: rescuePath(persistFile) });
+        else mount();
+        break;
+      }
+      case 'rescued':
+        keep(`the data was written to the rescue snapshot ${m.path as string} (restore it with --snapshot)`);
+        break;
+      case 'rescue-failed': {
+        process.stderr.write(`memefs: writing the rescue snapshot ${m.path as string} failed: ${m.error as string}\n`);
+        const fallback = rescuePath(persistFile, stateDir());
+        if (m.path !== fallback && path.dirname(m.path as string) !== stateDir()) worker.postMessage({ type: 'rescue', path: fallback });
+        else mount();
         break;
       }
       case 'failed':
@@ -242,7 +321,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         /* ignore */
       }
       if (!ready && !failed) reporter.result({ ok: false, error: 'stopped before the file system was ready' });
-      resolve(ready && !failed && code === 0 ? 0 : 1);
+      resolve(ready && !failed && code === 0 && lastError === undefined ? 0 : 1);
     });
   });
 }

@@ -14,12 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount } from '../fuse/mount.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
-import { readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
+import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
-  parseDuration, parseFatType, parseSize, UsageError, checkSddl, type MountConfig,
+  parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig,
 } from './options.js';
+import { TargetError } from '../formats/target.js';
+import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
 import { infoCommand, securityCommand } from './windows-commands.js';
 
@@ -55,6 +57,9 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
     config.sizeGiven = true;
   }
   for (const o of flags.option ?? []) applyMountOptions(o, config);
+  if (config.sizeGiven && config.sizeLimit !== 0 && config.sizeLimit < MIN_VOLUME_SIZE) {
+    throw new UsageError(`size ${formatSize(config.sizeLimit)} is too small: a memefs volume needs at least ${formatSize(MIN_VOLUME_SIZE)} (-s 64k)`);
+  }
   if (config.sizeLimit === 0) config.sizeLimit = Number.MAX_SAFE_INTEGER; // 0: no cap but the machine's memory
   if (flags.label !== undefined) {
     config.label = checkLabel(flags.label);
@@ -64,13 +69,16 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   if (flags.caseInsensitive) config.caseInsensitive = true;
   if (flags.sddl !== undefined) config.rootSddl = checkSddl(flags.sddl);
   if (flags.debug !== undefined) config.debugFlags = parseDebugFlags(flags.debug);
+  config.foreground = flags.foreground ?? false;
   if (flags.debugLog !== undefined) {
-    config.logFile = flags.debugLog;
+    // The daemon runs in /: a relative path means the caller's directory.
+    config.logFile = flags.debugLog === '-' ? '-' : path.resolve(flags.debugLog);
     if (flags.debug === undefined) config.debugFlags = -1;
   } else if (config.debugFlags !== 0) {
+    // Standard error of a background daemon goes nowhere.
+    if (!config.foreground) throw new UsageError('-d logs to standard error, which a background daemon does not have: add -f, or give a log file with -D FILE');
     config.logFile = '-';
   }
-  config.foreground = flags.foreground ?? false;
   if (flags.image !== undefined && flags.snapshot !== undefined) throw new UsageError('give --image or --snapshot, not both');
   if (flags.image !== undefined) config.image = path.resolve(flags.image);
   if (flags.snapshot !== undefined) config.snapshot = path.resolve(flags.snapshot);
@@ -89,6 +97,7 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
 
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
+  for (const w of checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
   if (!mountsAsRoot() && !(await loadLibc())) {
     throw new MountError(`mounting as a normal user needs fusermount3's descriptor, which only the FFI can receive, and ${libcProblem()}; mount as root instead`);
   }
@@ -175,32 +184,51 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
   unmount(entry.mountPoint, flags.lazy ?? false);
+  const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot.
+  if (flags.lazy && state && health === 'alive') {
+    // Lazy: the session ends (and the volume is saved) when the last open file closes; do not wait for that.
+    process.stdout.write(`${entry.mountPoint} detached; memefs ends${file ? ' and saves' : ''} when the last open file there is closed\n`);
+    return 0;
+  }
+  // Wait for a live daemon to finish: it saves the volume when it has an image or snapshot. If that
+  // save fails, the daemon keeps the data (mounts it again) and says so in the result file.
   if (state && health === 'alive') {
-    while (alive(state.pid)) await new Promise((r) => setTimeout(r, 50));
+    while (daemonAlive(state.pid)) {
+      await new Promise((r) => setTimeout(r, 20));
+      const r = peekSaveResult(resultFile);
+      if (r?.kept) {
+        fs.rmSync(resultFile, { force: true });
+        return reportSave(r, file);
+      }
+    }
   }
   const how = { alive: '', dead: ' (its server had died)', wedged: ' (its server did not answer: the connection was aborted)' }[health];
   process.stdout.write(`${entry.mountPoint} unmounted${how}\n`);
   const saved = readSaveResult(resultFile);
-  if (saved) return reportSave(saved, state?.config.image ?? state?.config.snapshot ?? '');
+  if (saved) return reportSave(saved, file);
   return 0;
 }
 
-function readSaveResult(file: string): SaveResult | null {
+function peekSaveResult(file: string): SaveResult | null {
   try {
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SaveResult;
-    fs.rmSync(file, { force: true });
-    return r;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SaveResult;
   } catch {
     return null;
   }
+}
+
+function readSaveResult(file: string): SaveResult | null {
+  const r = peekSaveResult(file);
+  fs.rmSync(file, { force: true });
+  return r;
 }
 
 function reportSave(r: SaveResult, target: string): number {
   for (const w of r.warnings) process.stderr.write(`memefs: warning: ${w}\n`);
   if (r.error) {
     process.stderr.write(`memefs: saving ${target} failed: ${r.error}\n`);
+    if (r.kept) process.stderr.write(`memefs: ${r.kept}\n`);
     return 1;
   }
   process.stdout.write(`saved ${target}\n`);
@@ -219,22 +247,41 @@ async function saveCommand(target: string): Promise<number> {
   process.kill(state.pid, 'SIGUSR1');
   for (;;) {
     await new Promise((r) => setTimeout(r, 50));
-    try {
-      const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as SaveResult;
-      if (r.time >= before) return reportSave(r, file);
-    } catch {
-      /* not yet */
-    }
-    if (!alive(state.pid)) throw new MountError('the daemon exited before saving');
+    const r = peekSaveResult(resultFile);
+    if (r && r.time >= before) return reportSave(r, file);
+    if (!daemonAlive(state.pid)) throw new MountError('the daemon exited before saving');
   }
 }
 
-function alive(pid: number): boolean {
+
+const MOUNT_OPTIONS_HELP = `
+Mount options (-o, comma-separated):
+  size=SIZE          as -s
+  nr_inodes=N        cap on files and directories (k/m/g); 0 = only the size limits them
+  mode=OCTAL         mode of the root [1777]
+  uid=N              owner of the root [the mounting user]
+  gid=N              group of the root [the mounting user's]
+  label=LABEL        as -l
+  fsname=NAME        as -F
+  case_insensitive   as -i (also: ci)
+  windows_names      refuse names Windows cannot hold
+  writeback          let the kernel buffer writes (faster small writes; a full disk is reported at close/fsync)
+  nowriteback        the default: every write reaches memefs before it returns
+  streams=windows    named streams also as FILE:NAME paths (streams=xattr: only as user.NAME xattrs, the default)
+  sddl=SDDL          as -S
+  allow_other        let other users in (the default for root; a user's mount needs user_allow_other in /etc/fuse.conf)
+  ro, rw             read-only or read-write
+  nodev, nosuid, noexec (and dev, suid, exec)   passed to the kernel as for any mount
+  mount(8)'s own (defaults, user, users, noauto, auto, _netdev, nofail, x-*, comment=) are accepted and ignored
+
+Commands: memefs help COMMAND shows a command's options.`;
+
+function packageVersion(): string {
   try {
-    process.kill(pid, 0);
-    return true;
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
   } catch {
-    return false;
+    return 'unknown';
   }
 }
 
@@ -256,7 +303,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-S, --sddl <sddl>', 'security descriptor of the root as SDDL (its owner, group and mode follow from it)')
     .option('-d, --debug <flags>', 'debug log flags, -1 = all')
     .option('-D, --debug-log <file>', 'debug log file, - = stderr')
-    .option('-o, --option <list>', 'tmpfs-style options: size=,nr_inodes=,mode=,uid=,gid=,allow_other,ro (mount(8)\'s own are accepted)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-o, --option <list>', 'comma-separated mount options (listed below)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('-f, --foreground', 'stay in the foreground'))
     .option('--image <file>', 'FAT12/16/32 image to load at mount and save back at unmount (created if missing)')
     .option('--snapshot <file>', 'lossless snapshot (pax tar) to load at mount and save back at unmount (created if missing)')
@@ -265,8 +312,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fat-type <12|16|32>', 'FAT type of a new image (default: what mkfs.fat picks for the size)')
     .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
     .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', MOUNT_OPTIONS_HELP)
     .enablePositionalOptions()
+    // A usage error is one line and exit 2 (in every subcommand: they inherit these settings).
+    .configureOutput({ outputError: (text, write) => write(`memefs: ${text.replace(/^error: /, '').trim()} (see memefs --help)\n`) })
     .exitOverride()
     .action(async (first: string | undefined, second: string | undefined, flags: MountFlags) => {
       program.setOptionValue('exitCode', await mountCommand(second ?? first, flags));
@@ -337,15 +387,19 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (image: string, dir: string, o: { force?: boolean }) => {
       program.setOptionValue('exitCode', await extractCommand(image, dir, o));
     });
+  // `memefs help [command]` is `memefs [command] --help`.
+  if (argv[0] === 'help') argv = [...argv.slice(1, 2), '--help'];
   try {
     await program.parseAsync(argv, { from: 'user' });
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof UsageError || e instanceof MountError) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError || e instanceof MountError || e instanceof TargetError) {
       process.stderr.write(`memefs: ${e.message}\n`);
       return e instanceof UsageError ? 2 : 1;
     }
-    throw e;
+    // Anything else is still one line for the user; MEMEFS_DEBUG=1 shows where it came from.
+    process.stderr.write(`memefs: ${process.env.MEMEFS_DEBUG ? (e as Error).stack : (e as Error).message ?? String(e)}\n`);
+    return 1;
   }
 }

@@ -63,6 +63,8 @@ export interface MountConfig {
 const GENERIC_FLAGS = new Set(['dev', 'nodev', 'suid', 'nosuid', 'exec', 'noexec']);
 /** Options meant for mount(8), fstab and systemd, not for the file system: accepted and ignored. */
 const FSTAB_ONLY = new Set(['defaults', 'user', 'users', 'nouser', 'owner', 'group', 'auto', 'noauto', '_netdev', 'nofail', 'default_permissions']);
+/** The smallest cap: the root and a few files (and the smallest FAT image). */
+export const MIN_VOLUME_SIZE = 64 * 1024;
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
 

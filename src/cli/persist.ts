@@ -5,9 +5,13 @@
  */
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
-import { loadFatIntoVolume, readImageFile, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
+import {
+  chooseLayout, geometryOf, loadFatIntoVolume, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
+} from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
-import type { MountConfig } from './options.js';
+import { resolveTarget, TargetError, type Target } from '../formats/target.js';
+import { MountError } from '../fuse/mount.js';
+import { formatSize, type MountConfig } from './options.js';
 import { sddlToBinary } from '../core/windows/sddl.js';
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
@@ -30,9 +34,8 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
   };
 }
 
-/** Reads a whole file in pieces, reporting progress. */
-function readWithProgress(path: string, phase: string, progress: ProgressReport): Uint8Array {
-  const size = fs.statSync(path).size;
+/** Reads a whole image (a file or a block device of `size` bytes) in pieces, reporting progress. */
+function readWithProgress(path: string, size: number, phase: string, progress: ProgressReport): Uint8Array {
   const out = new Uint8Array(size);
   const fd = fs.openSync(path, 'r');
   try {
@@ -58,13 +61,13 @@ export interface Loaded {
 export async function loadVolume(config: MountConfig, progress: ProgressReport): Promise<Loaded> {
   const options = volumeOptions(config);
   if (config.image !== null) {
-    if (!fs.existsSync(config.image)) {
-      if (config.sizeLimit > MAX_NEW_IMAGE) {
-        throw new Error(`${config.image} does not exist, and a new FAT image is built in memory, so it can be at most 4 GiB: give its size with -s (e.g. -s 1G)`);
-      }
+    const target = resolveTarget(config.image);
+    if (target.kind === 'new') return { volume: new Volume(options), warnings: [] };
+    if (blankDevice(target)) {
+      if (!config.sizeGiven) options.sizeLimit = target.size;
       return { volume: new Volume(options), warnings: [] };
     }
-    const image = readWithProgress(config.image, 'load', progress);
+    const image = readWithProgress(target.path, target.size, 'load', progress);
     // Without -s, the image's own size is the cap: what fits in the RAM disk fits in the image.
     if (!config.sizeGiven) options.sizeLimit = image.length;
     const volume = new Volume(options);
@@ -89,7 +92,8 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
 export async function saveVolume(volume: Volume, config: MountConfig, progress: ProgressReport): Promise<string[]> {
   if (config.image !== null) {
     progress('save', 0, 1);
-    const like = fs.existsSync(config.image) ? readImageFile(config.image) : undefined;
+    const target = resolveTarget(config.image);
+    const like = target.kind === 'new' || blankDevice(target) ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
     const result = saveVolumeAsFat(volume, {
       like,
       size: like ? undefined : volume.sizeLimit,
@@ -107,4 +111,91 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
     return [];
   }
   return [];
+}
+
+/**
+ * Checks at mount what would make a save fail later, so it is refused before
+ * anything is mounted (a save that fails at unmount would otherwise hold the
+ * only copy of the data). Returns warnings for options that do not apply.
+ */
+export function checkPersistence(config: MountConfig): string[] {
+  const file = config.image ?? config.snapshot;
+  if (file === null) return [];
+  const option = config.image !== null ? '--image' : '--snapshot';
+  let target: Target;
+  try {
+    target = resolveTarget(file);
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new MountError(`${option} ${file} is a directory: give a file`);
+    throw new MountError(e.message);
+  }
+  if (target.kind === 'new' && config.noSave) return [];
+  if (config.snapshot !== null) return [];
+  if (blankDevice(target)) {
+    if (config.sizeGiven && config.sizeLimit > target.size) {
+      throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
+    }
+    return checkNewImage({ ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
+  }
+  return target.kind === 'new' ? checkNewImage(config, file) : checkImage(config, file, target);
+}
+
+/** A block device whose first sector is all zeros has no file system yet: it gets a new image. */
+function blankDevice(target: Target): boolean {
+  if (target.kind !== 'block') return false;
+  const head = firstSector(target.path);
+  return head.every((b) => b === 0);
+}
+
+function firstSector(file: string): Uint8Array {
+  const head = new Uint8Array(512);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 512, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return head;
+}
+
+function checkNewImage(config: MountConfig, file: string): string[] {
+  const size = config.sizeLimit;
+  if (size > MAX_NEW_IMAGE) {
+    throw new MountError(config.sizeGiven
+      ? `${file} does not exist, and a new FAT image is made in memory, so it can be at most 4 GiB (asked for ${formatSize(size)} with -s)`
+      : `${file} does not exist: give the size of the new FAT image with -s (at most 4G; without -s the RAM disk would be ${formatSize(size)})`);
+  }
+  try {
+    chooseLayout(size, {
+      fatType: (config.fatType ?? undefined) as FatType | undefined,
+      sectorsPerCluster: config.clusterSize !== null ? config.clusterSize / 512 : undefined,
+    });
+  } catch (e) {
+    throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
+  }
+  return [];
+}
+
+function checkImage(config: MountConfig, file: string, target: Target): string[] {
+  const warnings: string[] = [];
+  if (target.size < 512) throw new MountError(`${file}: Not a FAT image: only ${target.size} bytes (a boot sector alone is 512)`);
+  const head = firstSector(target.path);
+  let described: number;
+  try {
+    const g = geometryOf(parseBootSector(head));
+    described = g.totalSectors * g.bytesPerSector;
+  } catch (e) {
+    throw new MountError(`${file}: Not a FAT image: ${(e as Error).message}`);
+  }
+  if (described > target.size) {
+    throw new MountError(`${file} is truncated: its boot sector describes ${described} bytes, the ${target.kind === 'block' ? 'device' : 'file'} has ${target.size}`);
+  }
+  if (config.sizeGiven && config.sizeLimit > target.size) {
+    throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than ${file} can hold (${formatSize(target.size)}): an existing image keeps its size; leave out -s to use it whole`);
+  }
+  if (config.fatType !== null || config.clusterSize !== null) {
+    warnings.push(`${file} exists: --fat-type and --cluster-size only shape a new image, and are ignored`);
+  }
+  return warnings;
 }

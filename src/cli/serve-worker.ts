@@ -5,8 +5,9 @@
  * daemon's main thread keeps signals, timers, mounting and unmounting, which
  * must never run on this thread.
  *
- * Messages to the main thread: loaded | ready | progress | warning | saved | failed.
- * From it: serve {fd} | abort. Requests to save or to do idle-time work
+ * Messages to the main thread: loaded | ready | progress | warning | saved |
+ * unsaved (the final save failed; the data is still here) | rescued | rescue-failed | failed.
+ * From it: serve {fd} (again after 'unsaved': mounted anew) | rescue {path} | abort. Requests to save or to do idle-time work
  * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
@@ -14,10 +15,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FuseServer } from '../fuse/server.js';
 import { Control } from './control.js';
 import type { MountConfig } from './options.js';
-import { loadVolume, saveVolume } from './persist.js';
+import type { Volume } from '../core/volume.js';
+import { saveSnapshot } from '../formats/snapshot/index.js';
 import { recycleBlocks } from '../core/blocks.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
 import { pageDiscarder } from '../sys/memory.js';
+import { loadVolume, saveVolume } from './persist.js';
 
 interface WorkerInput {
   config: MountConfig;
@@ -57,25 +60,53 @@ async function recycleMemory(): Promise<void> {
   if (!discard) post({ type: 'warning', text: `${libcProblem()}: freed memory returns to the system only when the mount is quiet` });
 }
 
+type Command = { type: 'serve'; fd: number } | { type: 'rescue'; path: string } | { type: 'abort' };
+const next = (): Promise<Command> => new Promise((resolve) => port.once('message', resolve));
+
 async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
-  post({ type: 'loaded', serial: volume.serial });
-
-  const start = await new Promise<{ type: string; fd?: number }>((resolve) => port.once('message', resolve));
-  if (start.type !== 'serve') return;
-  await recycleMemory();
+  post({ type: 'loaded', serial: volume.serial, label: volume.label, caseInsensitive: volume.caseInsensitive });
 
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
-  const save = async (): Promise<void> => {
+  /** Saves; returns the error message, or null when saved. */
+  const save = async (): Promise<string | null> => {
     try {
       const w = await saveVolume(volume, config, progress);
       post({ type: 'saved', warnings: w });
+      return null;
     } catch (e) {
-      post({ type: 'saved', warnings: [], error: (e as Error).message });
+      const error = (e as Error).message;
+      post({ type: 'saved', warnings: [], error });
+      return error;
     }
   };
-  const server = new FuseServer(start.fd!, volume, {
+  let command = await next();
+  if (command.type === 'serve') await recycleMemory();
+  // Serves until the connection ends; when the final save then fails, the data is kept: the main
+  // thread either mounts the volume again (a new 'serve') or has a rescue snapshot written.
+  while (command.type === 'serve') {
+    await serveConnection(volume, command.fd, persist ? save : null);
+    if (!persist) return;
+    if (await save() === null) return;
+    post({ type: 'unsaved' });
+    command = await next();
+    while (command.type === 'rescue') {
+      try {
+        await saveSnapshot(volume, command.path);
+        post({ type: 'rescued', path: command.path });
+        return;
+      } catch (e) {
+        post({ type: 'rescue-failed', path: command.path, error: (e as Error).message });
+      }
+      command = await next();
+    }
+  }
+}
+
+/** Answers the kernel on `fd` until the connection ends, saving between two requests when asked. */
+async function serveConnection(volume: Volume, fd: number, save: (() => Promise<string | null>) | null): Promise<void> {
+  const server = new FuseServer(fd, volume, {
     log: openLog(),
     onReady: () => post({ type: 'ready' }),
     onLabel: (label: string) => post({ type: 'label', label }),
@@ -95,12 +126,11 @@ async function main(): Promise<void> {
   };
   for (;;) {
     const why = server.serve(afterRequest);
-    if (why === 'closed') break;
+    if (why === 'closed') return;
     Atomics.store(control, Control.SAVE, 0);
-    if (persist) await save();
+    if (save) await save();
     else post({ type: 'saved', warnings: [], error: 'this mount has no image or snapshot to save to (or was mounted with --no-save)' });
   }
-  if (persist) await save();
 }
 
 main().catch((e: Error) => post({ type: 'failed', error: e.message }));

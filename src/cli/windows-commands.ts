@@ -8,9 +8,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { findMount, MountError } from '../fuse/mount.js';
+import path from 'node:path';
+import { findMount, listMounts, MountError } from '../fuse/mount.js';
 import { binaryToSddl, SdError, sddlToBinary } from '../core/windows/sddl.js';
-import { readState } from './daemon.js';
+import { readState, saveResultFile, type SaveResult } from './daemon.js';
 import { formatSize, UsageError } from './options.js';
 
 export interface VolumeInfo {
@@ -28,11 +29,18 @@ export interface VolumeInfo {
 }
 
 export function volumeInfo(target: string): VolumeInfo {
-  const entry = findMount(target);
-  if (!entry || !entry.fsType.startsWith('fuse.')) throw new MountError(`${target} is not a memefs mount`);
+  // The mount itself or the one a path is inside of (the innermost).
+  const abs = path.resolve(target);
+  const entry = findMount(abs) ?? listMounts().filter((m) => abs.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/')).pop();
+  if (!entry || !entry.fsType.startsWith('fuse.')) throw new MountError(`${target} is not on a memefs mount`);
   const state = readState(entry.mountPoint);
   if (!state) throw new MountError(`no running memefs daemon found for ${entry.mountPoint}`);
-  const st = fs.statfsSync(entry.mountPoint);
+  let st: fs.StatsFs;
+  try {
+    st = fs.statfsSync(entry.mountPoint);
+  } catch (e) {
+    throw new MountError(`${entry.mountPoint} does not answer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): its server may have died; clear it with memefs unmount ${entry.mountPoint}`);
+  }
   const c = state.config;
   const options: Record<string, string | number | boolean> = {
     case_insensitive: c.caseInsensitive,
@@ -41,6 +49,15 @@ export function volumeInfo(target: string): VolumeInfo {
   };
   if (c.rootSddl) options.sddl = c.rootSddl;
   if (c.inodeLimit) options.nr_inodes = c.inodeLimit;
+  if (c.image) options.image = c.image;
+  if (c.snapshot) options.snapshot = c.snapshot;
+  if (c.noSave) options.no_save = true;
+  if (c.saveInterval) options.save_interval = `${c.saveInterval}s`;
+  options.writeback = c.writeback ?? false;
+  options.transport = '/dev/fuse';
+  // A failed save leaves the mount as it was: say so here too (a background daemon has no terminal).
+  const lastSave = readSaveResult(entry.mountPoint);
+  if (lastSave?.error) options.last_save = `failed at ${new Date(lastSave.time).toISOString()}: ${lastSave.error}`;
   return {
     mountPoint: entry.mountPoint,
     type: entry.fsType,
@@ -54,6 +71,14 @@ export function volumeInfo(target: string): VolumeInfo {
     freeFiles: st.ffree,
     options,
   };
+}
+
+function readSaveResult(mountPoint: string): SaveResult | null {
+  try {
+    return JSON.parse(fs.readFileSync(saveResultFile(mountPoint), 'utf8')) as SaveResult;
+  } catch {
+    return null;
+  }
 }
 
 /** As Windows's `vol` shows it: XXXX-XXXX. */

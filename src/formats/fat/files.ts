@@ -1,76 +1,22 @@
 /**
- * Image files on the host: saving without ever leaving a half-written image
- * (write aside, flush, rename, flush the directory), packing a host directory
+ * Image files on the host: saving (through ../target.ts), packing a host directory
  * into an image, and extracting an image into a host directory without
  * writing anywhere else.
  */
-import {
-  constants, promises as fsp, closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync, statSync,
-} from 'node:fs';
-import { basename, dirname, join, relative, isAbsolute, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp, closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname, join, relative, isAbsolute, resolve } from 'node:path';
 import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatTree } from './tree.js';
 import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
-
-/** Blocks of zeros are skipped when writing, so mostly empty images stay sparse on the host. */
-const BLOCK = 64 * 1024;
-
-/** Whether every byte is zero, compared a 32-bit word at a time (7x faster than byte by byte: 0.45 s per GiB, not 3.2). */
-function isZero(b: Uint8Array): boolean {
-  const head = Math.min((4 - (b.byteOffset & 3)) & 3, b.length);
-  const words = (b.length - head) >>> 2;
-  for (let i = 0; i < head; i++) if (b[i] !== 0) return false;
-  const w = new Uint32Array(b.buffer, b.byteOffset + head, words);
-  for (let i = 0; i < words; i++) if (w[i] !== 0) return false;
-  for (let i = head + words * 4; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-function asidePath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-function existingMode(path: string): number {
-  try {
-    return statSync(path).mode & 0o7777;
-  } catch {
-    return 0o644;
-  }
-}
+import { asidePath, isZero, writeTargetFile } from '../target.js';
 
 /**
- * Replaces `path` with `bytes` atomically: the old image stays whole until the
- * new one is complete and flushed. Synchronous, so it can run at unmount time.
+ * Replaces `path` with `bytes` without ever leaving a half-written image, following
+ * symlinks, writing block devices in place and refusing other non-files (see ../target.ts).
  */
 export function saveImageFile(path: string, bytes: Uint8Array): void {
-  const aside = asidePath(path);
-  const mode = existingMode(path);
-  const fd = openSync(aside, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-  try {
-    try {
-      for (let off = 0; off < bytes.length; off += BLOCK) {
-        const block = bytes.subarray(off, Math.min(off + BLOCK, bytes.length));
-        if (isZero(block)) continue;
-        let done = 0;
-        while (done < block.length) done += writeSync(fd, block, done, block.length - done, off + done);
-      }
-      ftruncateSync(fd, bytes.length);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(aside, path);
-  } catch (e) {
-    try { unlinkSync(aside); } catch { /* already gone */ }
-    throw e;
-  }
-  // The rename itself must reach the disk too.
-  try {
-    const dfd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* some file systems do not allow fsync on directories */ }
+  writeTargetFile(path, bytes, 0o644);
 }
 
 /** Largest image read into memory (the largest typed array Node allows). */
