@@ -5,11 +5,11 @@
  * (unreadable or non-FAT input, content that does not fit, entries not extracted).
  */
 import fs from 'node:fs';
-import { dirname } from 'node:path';
 import {
   checkFat, chooseLayout, dumpBytes, dumpFat, extractImage, layoutProblem, packDirectory, readImageFile, saveImageFile,
   type DumpOptions, type ExtractResult, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
+import { resolveTarget, TargetError, type Target } from '../formats/target.js';
 import { Progress } from './progress.js';
 import { checkLabel, formatSize, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
 
@@ -148,22 +148,19 @@ function clusterWords(options: LayoutOptions): string {
 }
 
 /**
- * Where the image goes: refuses to replace what is there unless asked, and
- * anything but a regular file even then (a device or directory is never
- * turned into a file). A symlink is followed, so the file it names is replaced.
+ * Where the image goes (as every save: ../formats/target.ts): a symlink is followed, a block device
+ * is written in place, anything else but a regular file is refused, and an existing image is
+ * replaced only when asked.
  */
 function outputPath(path: string, force: boolean): string {
-  const st = fs.statSync(path, { throwIfNoEntry: false });
-  if (st === undefined) {
-    if (fs.lstatSync(path, { throwIfNoEntry: false })) throw new ToolError(`${path} is a symbolic link to nothing`);
-    const parent = dirname(path);
-    if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new ToolError(`cannot create ${path}: ${parent} is not a directory`);
-    return path;
+  let target: Target;
+  try {
+    target = resolveTarget(path);
+  } catch (e) {
+    throw new ToolError(e instanceof TargetError ? e.message.replace(/^cannot save to /, 'cannot write ') : String(e));
   }
-  if (st.isDirectory()) throw new ToolError(`${path} is a directory`);
-  if (!st.isFile()) throw new ToolError(`${path} is not a regular file; mkimage writes image files only`);
-  if (!force) throw new ToolError(`${path} already exists; --force replaces it`);
-  return fs.realpathSync(path);
+  if (target.kind !== 'new' && !force) throw new ToolError(`${path} already exists; --force replaces it`);
+  return target.path;
 }
 
 export async function mkimageCommand(dir: string, image: string, o: Record<string, string | boolean | undefined>): Promise<number> {

@@ -270,8 +270,14 @@ Mount options (-o, comma-separated):
   streams=windows    named streams also as FILE:NAME paths (streams=xattr: only as user.NAME xattrs, the default)
   sddl=SDDL          as -S
   allow_other        let other users in (the default for root; a user's mount needs user_allow_other in /etc/fuse.conf)
-  ro, rw             read-only or read-write
-  nodev, nosuid, noexec (and dev, suid, exec)   passed to the kernel as for any mount
+  ro                 read-only
+  rw                 read-write (the default)
+  nodev              no device files (passed to the kernel, as for any mount)
+  nosuid             set-user-ID and set-group-ID bits have no effect
+  noexec             no programs run from it
+  dev                device files work (the default for root)
+  suid               set-ID bits work (the default for root)
+  exec               programs may run (the default)
   mount(8)'s own (defaults, user, users, noauto, auto, _netdev, nofail, x-*, comment=) are accepted and ignored
 
 Commands: memefs help COMMAND shows a command's options.`;

@@ -85,8 +85,8 @@ test('a normal user mounts, uses, saves and unmounts through fusermount3; others
     as $U "memefs $M --snapshot $W/home/ram.tar --no-save && echo AGAIN \\$(cat $M/hello.txt) \\$(readlink $M/d/link) && memefs unmount $M" || exit 14
     # SIGTERM (systemd's stop, a shutdown) to the user's daemon: it unmounts through fusermount3 and saves.
     as $U "memefs $M --snapshot $W/home/ram.tar && echo more > $M/more.txt" || exit 15
-    kill -TERM $(pgrep -u $U -f daemon-main)
-    for i in $(seq 200); do pgrep -u $U -f daemon-main >/dev/null || break; sleep 0.1; done
+    kill -TERM $(pgrep -u $U -fx "memefs $M")  # the daemon is titled after its mount point
+    for i in $(seq 200); do pgrep -u $U -fx "memefs $M" >/dev/null || break; sleep 0.1; done
     grep -q " $M " /proc/self/mountinfo && echo STILL-MOUNTED-AFTER-TERM
     echo "TAR2 $(tar -tf $W/home/ram.tar | sort | tr '\n' ' ')"
   `);
