@@ -102,7 +102,11 @@ class Scanner {
   private readonly owners: string[] = [''];
   private readonly records: EntryRecord[] = [];
   private readonly directoryChains = new Map<string, number[]>();
+  /** Per directory: the next "~dupN" number to try for a repeated name. */
+  private dupNext = new Map<string, number>();
   private readonly maxCluster: number;
+  /** Which FAT copy is read (0 = FAT #1). */
+  private readonly fatIndex: number;
   private used = 0;
 
   constructor(
@@ -113,11 +117,10 @@ class Scanner {
   ) {
     this.maxProblems = options.maxProblems ?? 1000;
     // FAT32 may disable mirroring and name one active FAT (ExtFlags bit 7, number in bits 0-3).
-    const active = g.fatType === 32 && (bs.extFlags & 0x80) !== 0 && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
-    const fatStart = (g.reservedSectors + active * g.fatSectors) * g.bytesPerSector;
-    const fatBytes = g.fatSectors * g.bytesPerSector;
-    // A view of what the image really holds of FAT #1: entries past its end read as free.
-    this.fat = new FatTable(g.fatType, image.subarray(Math.min(fatStart, image.length), Math.min(fatStart + fatBytes, image.length)));
+    const mirrored = !(g.fatType === 32 && (bs.extFlags & 0x80) !== 0);
+    const active = !mirrored && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
+    this.fatIndex = mirrored ? chooseFatCopy(image, g) : active;
+    this.fat = fatCopy(image, g, this.fatIndex);
     this.maxCluster = Math.min(g.clusterCount + 1, this.fat.capacity - 1);
     this.claims = new Uint32Array(Math.max(0, this.maxCluster + 1));
   }
@@ -185,21 +188,27 @@ class Scanner {
     const len = g.fatSectors * g.bytesPerSector;
     const first = g.reservedSectors * g.bytesPerSector;
     if (g.fatType === 32 && (this.bs.extFlags & 0x80) !== 0) return; // not mirrored: copies may differ
-    for (let n = 1; n < g.numFats; n++) {
+    const used = this.fatIndex;
+    const at = first + used * len;
+    if (used !== 0) this.problem(`FAT #1 is damaged (its first entry does not hold the media byte); FAT #${used + 1} is used, as fsck.fat does`);
+    for (let n = 0; n < g.numFats; n++) {
       const start = first + n * len;
-      if (start >= image.length) continue;
+      if (n === used || start >= image.length) continue;
       let diff = 0;
       const end = Math.min(start + len, image.length);
-      for (let i = 0; start + i < end; i++) if (image[start + i] !== (first + i < image.length ? image[first + i] : 0)) diff++;
-      if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #1 in ${diff} bytes (FAT #1 is used)`);
+      for (let i = 0; start + i < end; i++) if (image[start + i] !== (at + i < image.length ? image[at + i] : 0)) diff++;
+      if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #${used + 1} in ${diff} bytes (FAT #${used + 1} is used)`);
     }
   }
 
   private readFsInfo(): FsInfo | null {
     const { bs, g, image } = this;
-    if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) return null;
+    if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) {
+      this.problem(`FAT32 volume has no FSInfo sector (field is 0x${bs.fsInfoSector.toString(16)}); a save writes one`);
+      return null;
+    }
     if (bs.fsInfoSector >= g.reservedSectors) {
-      this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area`);
+      this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area; a save writes one inside it`);
       return null;
     }
     const off = bs.fsInfoSector * g.bytesPerSector;
@@ -313,6 +322,7 @@ class Scanner {
     const isRoot = job.path === '/';
     const fat32 = g.fatType === 32;
     const taken = new Set<string>();
+    this.dupNext = new Map();
     let label: string | null = null;
     let lfn: PendingLfn | null = null;
     const count = Math.floor(bytes.length / ENTRY_SIZE);
@@ -442,8 +452,14 @@ class Scanner {
     if (safe === '.' || safe === '..') safe = safe.replace(/\./g, '_');
     if (safe !== name) this.problem(`${dir}: name ${JSON.stringify(name)} is not a usable file name; read as ${JSON.stringify(safe)}`);
     let unique = safe;
-    for (let n = 2; taken.has(unique.toUpperCase()); n++) unique = `${safe}~dup${n}`;
-    if (unique !== safe) this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
+    const key = safe.toUpperCase();
+    if (taken.has(key)) {
+      // Resume numbering where the last duplicate of this name stopped: thousands of copies stay linear.
+      let n = this.dupNext.get(key) ?? 2;
+      while (taken.has((unique = `${safe}~dup${n}`).toUpperCase())) n++;
+      this.dupNext.set(key, n + 1);
+      this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
+    }
     taken.add(unique.toUpperCase());
     return unique;
   }
@@ -517,6 +533,26 @@ class Scanner {
     if (lost > 0) this.problem(`${lost} allocated clusters belong to no file (${lostChains} lost chains)`);
     return free;
   }
+}
+
+/** A view of FAT copy `n` as the image holds it: entries past its end read as free. */
+function fatCopy(image: Uint8Array, g: Geometry, n: number): FatTable {
+  const start = (g.reservedSectors + n * g.fatSectors) * g.bytesPerSector;
+  const bytes = g.fatSectors * g.bytesPerSector;
+  return new FatTable(g.fatType, image.subarray(Math.min(start, image.length), Math.min(start + bytes, image.length)));
+}
+
+/**
+ * The copy to read, as fsck.fat chooses: a copy is intact when FAT[0] has
+ * every bit above the media byte set; FAT #1 unless it is damaged and
+ * another copy is not.
+ */
+export function chooseFatCopy(image: Uint8Array, g: Geometry): number {
+  const extd = g.fatType === 12 ? 0xf00 : g.fatType === 16 ? 0xff00 : 0x0fffff00;
+  const intact = (n: number) => { const t = fatCopy(image, g, n); return t.capacity >= 2 && (t.get(0) & extd) === extd; };
+  if (intact(0)) return 0;
+  for (let n = 1; n < g.numFats; n++) if (intact(n)) return n;
+  return 0;
 }
 
 function g2max(g: Geometry): number {

@@ -11,7 +11,7 @@ import {
 import { ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, ENTRY_SIZE, encodeShortEntry } from './dirent.js';
 import { toDosStamp } from './dostime.js';
 import { bootSectorFor, chooseLayout, type Layout, type LayoutOptions } from './layout.js';
-import { buildLfnSlots, lfnChecksum, lfnSlotCount } from './lfn.js';
+import { buildLfnSlots, lfnChecksum, lfnSlotCount, LFN_MAX_UNITS } from './lfn.js';
 import { fatKey, labelField, storableName } from './names.js';
 import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
 import { FatTable } from './table.js';
@@ -68,6 +68,7 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     const keys = new Set<string>();
     const taken = new Set<string>();
     const accepted: { node: FatNode; name: string; path: string }[] = [];
+    const changed: { node: FatNode; name: string; path: string }[] = [];
     for (const node of dir.node.children) {
       const path = dir.isRoot ? `/${node.name}` : `${dir.path}/${node.name}`;
       if (node.kind === 'file' && sizeOf(node.data) > MAX_FAT_FILE_SIZE) {
@@ -79,11 +80,18 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
       }
       const name = storableName(node.name);
       if (name === null) { warnings.add('names FAT cannot hold, left out', path); continue; }
-      if (name !== node.name) warnings.add('names changed to what FAT can hold', `${path} -> ${name}`);
+      // Changed names come last, so they can never take the place of a name that fits as it is.
+      if (name !== node.name) { changed.push({ node, name, path }); continue; }
       const key = fatKey(name);
       if (keys.has(key)) { warnings.add('names that differ only in case (FAT ignores case), left out', path); continue; }
       keys.add(key);
       accepted.push({ node, name, path });
+    }
+    for (const c of changed) {
+      const name = uniqueName(c.name, keys);
+      keys.add(fatKey(name));
+      warnings.add('names changed to what FAT can hold', `${c.path} -> ${name}`);
+      accepted.push({ ...c, name });
     }
     if (!dir.isRoot) dir.slots += 2;
     // Names that fit 8.3 first, so generated aliases never take them. Long names that read as a short name
@@ -94,6 +102,11 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     accepted.forEach((a, i) => {
       const b = basisName(a.name);
       if (!plain[i] && !b.lossy) reserved.set(b.base.padEnd(8, ' ') + b.ext.padEnd(3, ' '), i);
+    });
+    // Aliases the image already had are kept (loaded entries carry them): no generated alias takes one.
+    accepted.forEach((a, i) => {
+      const h = a.node.shortName;
+      if (!plain[i] && h && validHint(h) && !taken.has(h) && !reserved.has(h)) reserved.set(h, i);
     });
     accepted.forEach((a, i) => {
       const p = plain[i];
@@ -118,6 +131,18 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     }
   }
   return root;
+}
+
+/** `name`, or `name~2`, `name~3`... (before the extension) when FAT already holds a name like it. */
+function uniqueName(name: string, keys: Set<string>): string {
+  if (!keys.has(fatKey(name))) return name;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let n = 2; ; n++) {
+    const tail = `~${n}${ext}`;
+    const candidate = stem.slice(0, LFN_MAX_UNITS - tail.length).replace(/[\ud800-\udbff]$/, '') + tail;
+    if (!keys.has(fatKey(candidate))) return candidate;
+  }
 }
 
 /** An 11-character short name from an image, reusable as an alias if still valid. */
@@ -260,12 +285,17 @@ function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: 
   const free = layout.clusterCount - used;
   const nextFree = free > 0 ? used + 2 : 0xffffffff;
   const info = buildFsInfo(sector, free, nextFree);
-  const infoSector = bs.fsInfoSector || 1;
-  image.set(info, infoSector * sector);
+  // An FSInfo field of 0, 0xFFFF or outside the reserved area is repaired to sector 1 (mkfs.fat's place) when that is free.
+  const valid = (n: number) => n > 0 && n < layout.reservedSectors && n !== bs.backupBootSector;
+  const infoSector = valid(bs.fsInfoSector) ? bs.fsInfoSector : valid(1) ? 1 : 0;
+  const hasInfo = infoSector !== 0;
+  image[48] = infoSector & 0xff;
+  image[49] = infoSector >> 8;
+  if (hasInfo) image.set(info, infoSector * sector);
   const backup = bs.backupBootSector;
   if (backup > 0 && backup < layout.reservedSectors) {
     image.copyWithin(backup * sector, 0, sector);
-    if (backup + infoSector < layout.reservedSectors) image.set(info, (backup + infoSector) * sector);
+    if (hasInfo && backup + infoSector < layout.reservedSectors) image.set(info, (backup + infoSector) * sector);
   }
 }
 
