@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
-import { loadFatIntoVolume, readImageFile, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
+import { fatVolumeLimits, loadFatIntoVolume, readImageFile, saveImageFile, saveVolumeAsFat, type FatType } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import type { MountConfig } from './options.js';
 import { sddlToBinary } from '../core/windows/sddl.js';
@@ -65,8 +65,8 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
       return { volume: new Volume(options), warnings: [] };
     }
     const image = readWithProgress(config.image, 'load', progress);
-    // Without -s, the image's own size is the cap: what fits in the RAM disk fits in the image.
-    if (!config.sizeGiven) options.sizeLimit = image.length;
+    // Without -s, the image's own capacity is the cap, counted as FAT spends it: what fits in the RAM disk fits in the image.
+    if (!config.sizeGiven) Object.assign(options, fatVolumeLimits(image));
     const volume = new Volume(options);
     const result = loadFatIntoVolume(image, volume);
     if (config.labelGiven) volume.label = config.label;

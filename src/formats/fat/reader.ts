@@ -64,10 +64,15 @@ const CLAIM_NONE = 0;
 
 /** Scans an image; throws only when it is not a FAT volume at all. */
 export function scanFat(image: Uint8Array, options: ScanOptions = {}): FatScan {
+  const { bootSector, geometry } = readBootSector(image);
+  return new Scanner(image, bootSector, geometry, options).run();
+}
+
+/** The boot sector and geometry of an image; throws when it is not a FAT volume. */
+export function readBootSector(image: Uint8Array): { bootSector: BootSector; geometry: Geometry } {
   if (image.length < 512) throw new Error(`not a FAT image: only ${image.length} bytes (a boot sector alone is 512)`);
   const bootSector = parseBootSector(image);
-  const geometry = geometryOf(bootSector);
-  return new Scanner(image, bootSector, geometry, options).run();
+  return { bootSector, geometry: geometryOf(bootSector) };
 }
 
 /** The tree and the findings of an image, for loading. */
