@@ -174,3 +174,45 @@ test('thousands of identical names in one directory load, each under its own nam
     assert.ok(names.has('SAME.TXT') && names.has('SAME.TXT~dup2') && names.has(`SAME.TXT~dup${g.rootEntries}`));
   } finally { tmp.cleanup(); }
 });
+
+test("mlabel's mixed-case label loads as given, without warnings, and is saved in a long-name slot as mlabel does", () => {
+  const tmp = tempDir();
+  try {
+    const img = image(tmp.path, 1440);
+    mustRun('mlabel', ['-i', img, '::MyDisk']);
+    const { volume, result } = load(img);
+    assert.equal(volume.label, 'MyDisk');
+    assert.deepEqual(result.warnings, []);
+    saveOver(volume, img);
+    assert.match(mustRun('mlabel', ['-s', '-i', img, '::']), /Volume label is MyDisk/);
+    assert.equal(readFileSync(img).subarray(43, 54).toString('latin1'), 'MYDISK     ', 'the boot sector field fsck.fat expects');
+    assert.equal(load(img).volume.label, 'MyDisk');
+  } finally { tmp.cleanup(); }
+});
+
+test('a time in the DST gap and the stored entry bytes survive an untouched round trip', () => {
+  const tz = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  const tmp = tempDir();
+  try {
+    const img = image(tmp.path, 1440);
+    put(tmp.path, img, '/GAP.TXT', pattern(10, 8));
+    const bytes = readFileSync(img);
+    const g = scanFat(new Uint8Array(bytes)).geometry;
+    const at = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
+    assert.equal(bytes.subarray(at, at + 11).toString('latin1'), 'GAP     TXT');
+    const gapDate = ((2021 - 1980) << 9) | (3 << 5) | 14; // 2021-03-14, clocks go 02:00 -> 03:00
+    const gapTime = (2 << 11) | (30 << 5); // 02:30:00
+    for (const o of [16, 24]) bytes.writeUInt16LE(gapDate, at + o);
+    for (const o of [14, 22]) bytes.writeUInt16LE(gapTime, at + o);
+    writeFileSync(img, bytes);
+    const before = Buffer.from(bytes.subarray(at, at + 32));
+    const { volume } = load(img);
+    saveOver(volume, img);
+    const saved = readFileSync(img).subarray(at, at + 32);
+    assert.deepEqual(saved.subarray(11, 32), before.subarray(11, 32));
+  } finally {
+    tmp.cleanup();
+    if (tz === undefined) delete process.env.TZ; else process.env.TZ = tz;
+  }
+});

@@ -14,7 +14,7 @@ import { fromMs } from '../../core/time.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
-import type { FatDirectory, FatNode } from './tree.js';
+import type { FatDirectory, FatNode, StoredStamps } from './tree.js';
 
 export const FAT_DIR_MODE = 0o755;
 export const FAT_FILE_MODE = 0o644;
@@ -37,14 +37,19 @@ const NAME_ERRORS: number[] = [Errno.EEXIST, Errno.EINVAL, Errno.ENAMETOOLONG, E
  * volume, its FAT name (different when longer than the host's 255 bytes of
  * UTF-8; FAT allows 255 UTF-16 units) and its stored 8.3 alias.
  */
-interface FatOrigin { reachable: string; fatName: string; shortName?: string }
+interface FatOrigin { reachable: string; fatName: string; shortName?: string; stamps?: StoredStamps }
 const origins = new WeakMap<Inode, FatOrigin>();
 
-/** The name and alias hint to save for an entry: those it was loaded with while it keeps its name. */
-export function savedName(inode: Inode, name: string): { name: string; shortName?: string } {
+/**
+ * What to save for an entry: the name and alias it was loaded with while it
+ * keeps its name, and its stored stamps (used while its times are unchanged).
+ */
+export function savedName(inode: Inode, name: string): { name: string; hints: { shortName?: string; stamps?: StoredStamps } } {
   const o = origins.get(inode);
-  if (!o || o.reachable !== name) return { name };
-  return o.shortName === undefined ? { name: o.fatName } : { name: o.fatName, shortName: o.shortName };
+  if (!o) return { name, hints: {} };
+  const stamps = o.stamps ? { stamps: o.stamps } : {};
+  if (o.reachable !== name) return { name, hints: stamps };
+  return { name: o.fatName, hints: o.shortName === undefined ? stamps : { shortName: o.shortName, ...stamps } };
 }
 
 /** A name of at most NAME_MAX bytes for `name`: cut before the extension, with a "~N" tail (N from `n`). */
@@ -105,7 +110,10 @@ export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult
         if (isFsError(e) && e.errno === Errno.ENOSPC) throw new FsError(Errno.ENOSPC, `loading ${p}: the image does not fit the volume's size limit`);
         throw e;
       }
-      origins.set(inode, node.shortName === undefined ? { reachable: name, fatName: node.name } : { reachable: name, fatName: node.name, shortName: node.shortName });
+      const origin: FatOrigin = { reachable: name, fatName: node.name };
+      if (node.shortName !== undefined) origin.shortName = node.shortName;
+      if (node.stamps !== undefined) origin.stamps = node.stamps;
+      origins.set(inode, origin);
       if (name !== node.name) {
         warnings.push(`${path}/${node.name}: the name is longer than ${NAME_MAX} bytes; reachable as ${JSON.stringify(name)}, saved back under its FAT name unless renamed`);
       }

@@ -160,7 +160,7 @@ class Scanner {
     }
     if (rootLabel !== null) {
       tree.label = rootLabel.trimEnd();
-      if (bsLabel !== rootLabel && bs.bootSignature === 0x29) {
+      if (bsLabel !== rootLabel && bsLabel.toUpperCase() !== rootLabel.toUpperCase() && bs.bootSignature === 0x29) {
         this.problem(`volume label in the boot sector ("${bsLabel.trimEnd()}") differs from the root directory's ("${rootLabel.trimEnd()}")`);
       }
     } else if (bsLabel !== NO_NAME && bsLabel.trim() !== '') {
@@ -376,8 +376,13 @@ class Scanner {
       const e = decodeShortEntry(raw, 0, fat32);
       const name11 = name11FromBytes(e.name);
       if ((e.attr & ATTR_VOLUME_ID) !== 0 && (e.attr & ATTR_DIRECTORY) === 0) {
-        dropLfn('precede a volume label');
-        if (isRoot && label === null) label = name11;
+        // mlabel keeps a mixed-case label in a long-name slot before the label entry (and as given in the boot sector).
+        const p = lfn as PendingLfn | null;
+        const longLabel = p && p.next === 0 && p.checksum === lfnChecksum(e.name) ? unitsToName(p.units.reverse().flat()) : null;
+        const mixedCase = longLabel !== null && longLabel.toUpperCase() === name11.trimEnd();
+        if (mixedCase) lfn = null;
+        else dropLfn('precede a volume label');
+        if (isRoot && label === null) label = mixedCase ? longLabel.padEnd(11, ' ') : name11;
         else this.problem(`${job.path}: extra volume label entry "${name11.trimEnd()}" at entry ${i}`);
         this.record({ dir: job.path, index: i, kind: 'label', raw });
         continue;
@@ -478,13 +483,20 @@ class Scanner {
       accessed: fromDosStamp(e.accessDate) ?? undefined,
     };
     const attributes = e.attr & ATTR_KEPT;
+    // Kept so that an untouched round trip writes the same bytes (a local time in a DST gap reads as another hour).
+    const stamps = {
+      times: { ...times },
+      created: { date: e.createDate, time: e.createTime, tenths: e.createTenths },
+      modified: { date: e.writeDate, time: e.writeTime, tenths: 0 },
+      accessDate: e.accessDate,
+    };
     if ((e.attr & ATTR_DIRECTORY) !== 0) {
       if (e.cluster === 0 || (this.g.fatType === 32 && e.cluster === this.g.rootCluster)) {
         this.problem(`${path}: directory ${e.cluster === 0 ? 'has no cluster' : 'points at the root directory'}; read as empty`);
         this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: note ?? 'directory without its own cluster' });
-        return { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+        return { kind: 'dir', name, attributes, shortName: name11, stamps, ...times, children: [] };
       }
-      const node: FatDirectory = { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+      const node: FatDirectory = { kind: 'dir', name, attributes, shortName: name11, stamps, ...times, children: [] };
       if (this.inRange(e.cluster) && e.cluster <= this.maxCluster && this.claims[e.cluster] !== CLAIM_NONE) {
         this.problem(`${path}: directory starts at cluster ${e.cluster}, already used by ${this.owners[this.claims[e.cluster]!]}; read as empty`);
         this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: 'directory loop or cross-link' });
@@ -516,7 +528,7 @@ class Scanner {
       }
     }
     this.record({ dir: job.path, index, kind: 'short', raw, path, chain, note });
-    return { kind: 'file', name, attributes, shortName: name11, ...times, data };
+    return { kind: 'file', name, attributes, shortName: name11, stamps, ...times, data };
   }
 
   /** Free clusters per the FAT, and a problem for allocated clusters no chain reaches. */

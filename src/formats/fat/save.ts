@@ -43,8 +43,7 @@ export function volumeToFatTree(volume: Volume): { tree: FatTree; losses: string
     const { inode: dirInode, node: dirNode, path } = stack.pop()!;
     for (const entry of dirInode.dir!.entriesAfter(0)) {
       const inode = entry.inode;
-      const { name, shortName } = savedName(entry.inode, entry.name);
-      const hint = shortName === undefined ? {} : { shortName };
+      const { name, hints: hint } = savedName(entry.inode, entry.name);
       const p = `${path}/${name}`;
       const type = inode.mode & S_IFMT;
       if (type === S_IFLNK) { losses.note('symbolic links (left out)', p); continue; }

@@ -12,10 +12,10 @@ import { ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, ENTRY_SIZE, encodeShortEntry
 import { toDosStamp } from './dostime.js';
 import { bootSectorFor, chooseLayout, type Layout, type LayoutOptions } from './layout.js';
 import { buildLfnSlots, lfnChecksum, lfnSlotCount, LFN_MAX_UNITS } from './lfn.js';
-import { fatKey, labelField, storableName } from './names.js';
+import { fatKey, labelField, mixedCaseLabel, storableName } from './names.js';
 import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
 import { FatTable } from './table.js';
-import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTree } from './tree.js';
+import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTimes, type FatTree } from './tree.js';
 import { Errno, FsError } from '../../core/errno.js';
 
 export const MAX_FAT_FILE_SIZE = 0xffffffff;
@@ -217,7 +217,9 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
   const label = labelField(options.label ?? tree.label);
   if (label.changed) warnings.add('volume label changed to what FAT can hold', `"${tree.label}" -> "${label.field.trimEnd()}"`);
   const hasLabel = label.field !== NO_NAME;
+  const mixed = hasLabel ? mixedCaseLabel(options.label ?? tree.label) : null;
   const root = plan(tree, hasLabel, options, warnings);
+  if (mixed !== null) root.slots += lfnSlotCount(mixed);
 
   let layout: Layout;
   let base: BootSector;
@@ -262,7 +264,7 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
     layout.reservedSectors * layout.bytesPerSector, (layout.reservedSectors + layout.fatSectors) * layout.bytesPerSector));
   fat.set(0, (fat.eoc & ~0xff) | layout.media);
   fat.set(1, fat.eoc); // includes the clean-shutdown and no-error bits on FAT16/32
-  writeDirectory(image, geometry, fat, root, hasLabel ? label.field : null, now);
+  writeDirectory(image, geometry, fat, root, hasLabel ? { field: label.field, mixed } : null, now);
   const fatBytes = layout.fatSectors * layout.bytesPerSector;
   const fatStart = layout.reservedSectors * layout.bytesPerSector;
   for (let n = 1; n < layout.numFats; n++) image.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
@@ -300,7 +302,9 @@ function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: 
 }
 
 /** Writes one directory's entries and its files' data, then its subdirectories (iteratively). */
-function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: string | null, now: number): void {
+function writeDirectory(
+  image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: { field: string; mixed: string | null } | null, now: number,
+): void {
   const jobs: { dir: PlannedDir; parentFirst: number }[] = [{ dir: root, parentFirst: 0 }];
   while (jobs.length > 0) {
     const { dir, parentFirst } = jobs.pop()!;
@@ -309,8 +313,11 @@ function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: Pla
     const put = (entry: Uint8Array) => { bytes.set(entry, at); at += ENTRY_SIZE; };
     if (dir.isRoot && label !== null) {
       const t = toDosStamp(now);
+      // As mlabel: a mixed-case label also goes in long-name slots before the (upper-case) label entry. The boot
+      // sector keeps the upper-case field (mlabel writes it as given, which fsck.fat reports as a mismatch).
+      if (label.mixed !== null) for (const slot of buildLfnSlots(label.mixed, lfnChecksum(name11Bytes(label.field)))) put(slot);
       put(encodeShortEntry({
-        name: name11Bytes(label), attr: ATTR_VOLUME_ID, ntRes: 0, createTenths: 0, createTime: 0, createDate: 0,
+        name: name11Bytes(label.field), attr: ATTR_VOLUME_ID, ntRes: 0, createTenths: 0, createTime: 0, createDate: 0,
         accessDate: 0, writeTime: t.time, writeDate: t.date, cluster: 0, size: 0,
       }));
     }
@@ -350,9 +357,11 @@ function writeData(image: Uint8Array, offset: number, data: Uint8Array | Content
 }
 
 function shortEntry(name11: string, ntCase: number, node: FatNode, attr: number, cluster: number, size: number, now: number): Uint8Array {
-  const created = toDosStamp(node.created ?? node.modified ?? now);
-  const modified = toDosStamp(node.modified ?? now);
-  const accessed = toDosStamp(node.accessed ?? node.modified ?? now);
+  const kept = node.stamps;
+  const same = (t: keyof FatTimes) => kept !== undefined && node[t] !== undefined && node[t] === kept.times[t];
+  const created = same('created') ? kept!.created : toDosStamp(node.created ?? node.modified ?? now);
+  const modified = same('modified') ? kept!.modified : toDosStamp(node.modified ?? now);
+  const accessed = same('accessed') ? { date: kept!.accessDate } : toDosStamp(node.accessed ?? node.modified ?? now);
   return encodeShortEntry({
     name: name11Bytes(name11), attr, ntRes: ntCase, createTenths: created.tenths, createTime: created.time,
     createDate: created.date, accessDate: accessed.date, writeTime: modified.time, writeDate: modified.date, cluster, size,
