@@ -52,7 +52,8 @@ test('plain 8.3 names and NT case bits', () => {
     assert.equal(plainShortName(n), null, n);
   }
   assert.equal(readShortName(bytes('README  TXT'), 0, 0x18), 'readme.txt');
-  assert.equal(readShortName(bytes('\x05BC        '), 0, 0), 'σBC');
+  assert.equal(readShortName(bytes('\x05BC        '), 0, 0), 'ÕBC', 'code page 850 by default, as mtools');
+  assert.equal(readShortName(bytes('\x05BC        '), 0, 0, 437), 'σBC');
 });
 
 test('aliases: basis, numeric tails, then the hashed form', () => {

@@ -216,3 +216,30 @@ test('a time in the DST gap and the stored entry bytes survive an untouched roun
     if (tz === undefined) delete process.env.TZ; else process.env.TZ = tz;
   }
 });
+
+test('short names with high bytes read as code page 850 like mtools (437 on request) and keep their bytes on save', () => {
+  const tmp = tempDir();
+  try {
+    const img = image(tmp.path, 1440);
+    put(tmp.path, img, '/NAIVE.TXT', pattern(10, 9));
+    const bytes = readFileSync(img);
+    const g = scanFat(new Uint8Array(bytes)).geometry;
+    const at = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
+    assert.equal(bytes.subarray(at, at + 11).toString('latin1'), 'NAIVE   TXT');
+    bytes[at + 2] = 0xd8; // Ï in code page 850, ╪ in 437
+    bytes[at + 12] = 0x18; // NT case bits: base and extension lowercase
+    writeFileSync(img, bytes);
+    assert.match(mustRun('mdir', ['-i', img, '::/']), /naïve\.txt|NAÏVE/i);
+    const { volume } = load(img);
+    assert.deepEqual([...volume.root.dir!.entriesAfter(0)].map((e) => e.name), ['naïve.txt']);
+    const v437 = new Volume();
+    loadFatIntoVolume(new Uint8Array(bytes), v437, { codepage: 437 });
+    assert.deepEqual([...v437.root.dir!.entriesAfter(0)].map((e) => e.name), ['na╪ve.txt']);
+    saveOver(volume, img);
+    const saved = readFileSync(img);
+    // The short entry keeps its bytes (an LFN slot may now precede it); mtools still reads the same name.
+    assert.match(mustRun('mdir', ['-/', '-b', '-i', img, '::/']), /naïve\.txt/i);
+    assert.deepEqual(mtype(img, '/naïve.txt'), Buffer.from(pattern(10, 9)));
+    assert.ok(saved.includes(Buffer.from('NA\xd8VE   TXT', 'latin1')), 'the stored 8.3 bytes are kept');
+  } finally { tmp.cleanup(); }
+});

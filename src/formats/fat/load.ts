@@ -14,6 +14,7 @@ import { fromMs } from '../../core/time.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
+import type { CodePage } from './shortname.js';
 import type { FatDirectory, FatNode, StoredStamps } from './tree.js';
 
 export const FAT_DIR_MODE = 0o755;
@@ -67,8 +68,8 @@ function reachableName(name: string, n: number): string {
 }
 
 /** Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the volume fills. */
-export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult {
-  const scan = scanFat(image);
+export function loadFatIntoVolume(image: Uint8Array, volume: Volume, options: { codepage?: CodePage } = {}): LoadResult {
+  const scan = scanFat(image, options);
   const warnings = [...scan.problems];
   const result: LoadResult = { warnings, files: 0, directories: 0, bytes: 0 };
   volume.label = scan.tree.label;

@@ -18,7 +18,7 @@ import {
 } from './dirent.js';
 import { fromDosStamp } from './dostime.js';
 import { isLfnSlot, lfnChecksum, parseLfnSlot, unitsToName, LFN_LAST } from './lfn.js';
-import { name11FromBytes, displayName11, readShortName, isShortNameChar } from './shortname.js';
+import { name11FromBytes, displayName11, readShortName, isShortNameChar, type CodePage } from './shortname.js';
 import { cleanBits, FatTable } from './table.js';
 import { newRoot, type FatDirectory, type FatNode, type FatTree } from './tree.js';
 
@@ -27,6 +27,8 @@ export interface ScanOptions {
   records?: boolean;
   /** Stop listing problems after this many (the count of the rest is still given). */
   maxProblems?: number;
+  /** How high bytes in short names read (default: DEFAULT_CODEPAGE). */
+  codepage?: CodePage;
 }
 
 export type EntryKind = 'lfn' | 'short' | 'dot' | 'label' | 'deleted' | 'end';
@@ -417,7 +419,7 @@ class Scanner {
           break;
         }
       }
-      const shown = longName ?? readShortName(e.name, 0, e.ntRes);
+      const shown = longName ?? readShortName(e.name, 0, e.ntRes, this.options.codepage);
       const name = this.safeName(shown, job.path, taken, name11);
       const path = job.path === '/' ? `/${name}` : `${job.path}/${name}`;
       const node = this.entryNode(e, name, name11, path, job, jobs, i, raw, note);
