@@ -190,6 +190,15 @@ test("mlabel's mixed-case label loads as given, without warnings, and is saved i
   } finally { tmp.cleanup(); }
 });
 
+/** The image's bytes and the offset of the first FAT12/16 root entry, checked to be the short entry `name11`. */
+function firstRootEntry(img: string, name11: string): { bytes: Buffer; at: number } {
+  const bytes = readFileSync(img);
+  const g = scanFat(new Uint8Array(bytes)).geometry;
+  const at = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
+  assert.equal(bytes.subarray(at, at + 11).toString('latin1'), name11);
+  return { bytes, at };
+}
+
 test('a time in the DST gap and the stored entry bytes survive an untouched round trip', () => {
   const tz = process.env.TZ;
   process.env.TZ = 'America/New_York';
@@ -197,10 +206,7 @@ test('a time in the DST gap and the stored entry bytes survive an untouched roun
   try {
     const img = image(tmp.path, 1440);
     put(tmp.path, img, '/GAP.TXT', pattern(10, 8));
-    const bytes = readFileSync(img);
-    const g = scanFat(new Uint8Array(bytes)).geometry;
-    const at = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
-    assert.equal(bytes.subarray(at, at + 11).toString('latin1'), 'GAP     TXT');
+    const { bytes, at } = firstRootEntry(img, 'GAP     TXT');
     const gapDate = ((2021 - 1980) << 9) | (3 << 5) | 14; // 2021-03-14, clocks go 02:00 -> 03:00
     const gapTime = (2 << 11) | (30 << 5); // 02:30:00
     for (const o of [16, 24]) bytes.writeUInt16LE(gapDate, at + o);
@@ -222,10 +228,7 @@ test('short names with high bytes read as code page 850 like mtools (437 on requ
   try {
     const img = image(tmp.path, 1440);
     put(tmp.path, img, '/NAIVE.TXT', pattern(10, 9));
-    const bytes = readFileSync(img);
-    const g = scanFat(new Uint8Array(bytes)).geometry;
-    const at = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
-    assert.equal(bytes.subarray(at, at + 11).toString('latin1'), 'NAIVE   TXT');
+    const { bytes, at } = firstRootEntry(img, 'NAIVE   TXT');
     bytes[at + 2] = 0xd8; // Ï in code page 850, ╪ in 437
     bytes[at + 12] = 0x18; // NT case bits: base and extension lowercase
     writeFileSync(img, bytes);
