@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
 import {
-  chooseLayout, geometryOf, loadFatIntoVolume, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
+  chooseLayout, fatVolumeLimits, geometryOf, loadFatIntoVolume, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
 } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -68,8 +68,8 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
       return { volume: new Volume(options), warnings: [] };
     }
     const image = readWithProgress(target.path, target.size, 'load', progress);
-    // Without -s, the image's own size is the cap: what fits in the RAM disk fits in the image.
-    if (!config.sizeGiven) options.sizeLimit = image.length;
+    // Without -s, the image's own capacity is the cap, counted as FAT spends it: what fits in the RAM disk fits in the image.
+    if (!config.sizeGiven) Object.assign(options, fatVolumeLimits(image));
     const volume = new Volume(options);
     const result = loadFatIntoVolume(image, volume);
     if (config.labelGiven) volume.label = config.label;

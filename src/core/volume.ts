@@ -41,11 +41,25 @@ export interface VolumeOptions {
   streams?: 'xattr' | 'windows';
   /** Self-relative security descriptor of the root (its owner, group and mode follow from it). */
   rootSecurity?: Uint8Array;
+  /** What inodes and names count against `sizeLimit`; default: the memory they take. */
+  metadataCost?: MetadataCost;
 }
 
 /** Memory charged per inode for its metadata, and per directory entry beyond its name. */
 export const INODE_COST = 512;
 export const ENTRY_COST = 64;
+
+/**
+ * How much an inode and a directory entry count against the size limit.
+ * The default is the memory they take; a volume saved to a FAT image counts
+ * what the image needs instead (directory slots; an inode itself takes none).
+ */
+export interface MetadataCost {
+  inode: number;
+  entry(name: string): number;
+}
+
+const MEMORY_COST: MetadataCost = { inode: INODE_COST, entry: (name) => ENTRY_COST + nameByteLength(name) };
 /** As tmpfs: no practical limit, but keep nlink within 32 bits. */
 export const LINK_MAX = 0x7fffffff;
 export const XATTR_NAME_MAX = 255;
@@ -123,12 +137,14 @@ export class Volume implements Space {
   private nextIno = 1;
   private readonly keyOf: (name: string) => string;
   readonly listeners = new Set<NamespaceListener>();
+  private readonly cost: MetadataCost;
 
   constructor(options: VolumeOptions = {}) {
     this.caseInsensitive = options.caseInsensitive ?? false;
     this.windowsNames = options.windowsNames ?? false;
     this.windowsStreams = options.streams === 'windows';
     this.sizeLimit = options.sizeLimit ?? Number.MAX_SAFE_INTEGER;
+    this.cost = options.metadataCost ?? MEMORY_COST;
     this.inodeLimit = options.inodeLimit ?? 0;
     this.label = options.label ?? 'MEMEFS';
     this.serial = (Math.random() * 0x1_0000_0000) >>> 0;
@@ -164,7 +180,7 @@ export class Volume implements Space {
     const bsize = 4096;
     const blocks = Math.floor(this.sizeLimit / bsize);
     const bfree = Math.max(0, Math.floor((this.sizeLimit - this.used) / bsize));
-    const byMemory = this.inodes.size + Math.floor(Math.max(0, this.sizeLimit - this.used) / INODE_COST);
+    const byMemory = this.inodes.size + Math.floor(Math.max(0, this.sizeLimit - this.used) / Math.max(1, this.cost.inode + this.cost.entry('')));
     const files = this.inodeLimit > 0 ? Math.min(this.inodeLimit, byMemory) : byMemory;
     return { bsize, blocks, bfree, bavail: bfree, files, ffree: Math.max(0, files - this.inodes.size), namelen: 255 };
   }
@@ -195,9 +211,9 @@ export class Volume implements Space {
 
   private newInode(mode: number, uid: number, gid: number): Inode {
     if (this.inodeLimit > 0 && this.inodes.size >= this.inodeLimit) fail(Errno.ENOSPC);
-    this.reserve(INODE_COST);
+    this.reserve(this.cost.inode);
     const inode = new Inode(this.nextIno++, mode, uid, gid, now());
-    inode.charged = INODE_COST;
+    inode.charged = this.cost.inode;
     this.inodes.set(inode.ino, inode);
     return inode;
   }
@@ -281,7 +297,7 @@ export class Volume implements Space {
   }
 
   private entryCost(name: string): number {
-    return ENTRY_COST + nameByteLength(name);
+    return this.cost.entry(name);
   }
 
   /** Ownership of a new inode: the caller's, the group inherited from a set-group-ID directory. */

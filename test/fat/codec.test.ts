@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildLfnSlots, chooseLayout, FatTable, fromDosStamp, geometryOf, lfnChecksum, makeAlias, parseBootSector, parseLfnSlot,
-  plainShortName, toDosStamp, unitsToName, basisName, describeRuns, storableName, labelField, readShortName, scanFat, writeFat,
+  plainShortName, toDosStamp, unitsToName, basisName, describeRuns, storableName, labelField, mixedCaseLabel, readShortName, scanFat, writeFat,
 } from '../../src/formats/fat/index.js';
 import { fsckComplaints, mustRun, run, tempDir } from './tools.js';
 
@@ -52,7 +52,8 @@ test('plain 8.3 names and NT case bits', () => {
     assert.equal(plainShortName(n), null, n);
   }
   assert.equal(readShortName(bytes('README  TXT'), 0, 0x18), 'readme.txt');
-  assert.equal(readShortName(bytes('\x05BC        '), 0, 0), 'σBC');
+  assert.equal(readShortName(bytes('\x05BC        '), 0, 0), 'ÕBC', 'code page 850 by default, as mtools');
+  assert.equal(readShortName(bytes('\x05BC        '), 0, 0, 437), 'σBC');
 });
 
 test('aliases: basis, numeric tails, then the hashed form', () => {
@@ -84,7 +85,12 @@ test('names FAT cannot hold and the label field', () => {
   assert.equal(storableName('.'), null);
   assert.equal(storableName('x'.repeat(300) + '.txt')!.length, 255);
   assert.ok(storableName('x'.repeat(300) + '.txt')!.endsWith('.txt'));
-  assert.deepEqual(labelField('My Disk'), { field: 'MY DISK    ', changed: true });
+  // Case is not a change: a mixed-case label is kept in long-name slots, as mlabel does.
+  assert.deepEqual(labelField('My Disk'), { field: 'MY DISK    ', changed: false });
+  assert.equal(mixedCaseLabel('My Disk'), 'My Disk');
+  assert.equal(mixedCaseLabel('DATA'), null);
+  assert.deepEqual(labelField('Dätä'), { field: 'D_T_       ', changed: true });
+  assert.equal(mixedCaseLabel('Dätä'), null);
   assert.deepEqual(labelField('DATA'), { field: 'DATA       ', changed: false });
   assert.equal(labelField('').field, 'NO NAME    ');
 });

@@ -27,6 +27,7 @@ export * from './shortname.js';
 export * from './table.js';
 export * from './tree.js';
 export * from './writer.js';
+export * from './capacity.js';
 export * from './check.js';
 export * from './dump.js';
 export * from './load.js';

@@ -9,11 +9,13 @@
 import { ROOT } from '../../core/access.js';
 import { Errno, FsError, isFsError } from '../../core/errno.js';
 import { S_IFREG, type Inode } from '../../core/inode.js';
+import { NAME_MAX, nameByteLength } from '../../core/names.js';
 import { fromMs } from '../../core/time.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
-import type { FatDirectory, FatNode } from './tree.js';
+import type { CodePage } from './shortname.js';
+import type { FatDirectory, FatNode, StoredStamps } from './tree.js';
 
 export const FAT_DIR_MODE = 0o755;
 export const FAT_FILE_MODE = 0o644;
@@ -30,9 +32,44 @@ export interface LoadResult {
 /** Errors that concern one name only: the entry is left out with a warning. */
 const NAME_ERRORS: number[] = [Errno.EEXIST, Errno.EINVAL, Errno.ENAMETOOLONG, Errno.EILSEQ];
 
+/**
+ * What a loaded entry was called in the image, so that a save writes back
+ * what was not renamed as it was: the name it is reachable under in the
+ * volume, its FAT name (different when longer than the host's 255 bytes of
+ * UTF-8; FAT allows 255 UTF-16 units) and its stored 8.3 alias.
+ */
+interface FatOrigin { reachable: string; fatName: string; shortName?: string; stamps?: StoredStamps }
+const origins = new WeakMap<Inode, FatOrigin>();
+
+/**
+ * What to save for an entry: the name and alias it was loaded with while it
+ * keeps its name, and its stored stamps (used while its times are unchanged).
+ */
+export function savedName(inode: Inode, name: string): { name: string; hints: { shortName?: string; stamps?: StoredStamps } } {
+  const o = origins.get(inode);
+  if (!o) return { name, hints: {} };
+  const stamps = o.stamps ? { stamps: o.stamps } : {};
+  if (o.reachable !== name) return { name, hints: stamps };
+  return { name: o.fatName, hints: o.shortName === undefined ? stamps : { shortName: o.shortName, ...stamps } };
+}
+
+/** A name of at most NAME_MAX bytes for `name`: cut before the extension, with a "~N" tail (N from `n`). */
+function reachableName(name: string, n: number): string {
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && nameByteLength(name.slice(dot)) <= 32 ? name.slice(dot) : '';
+  const tail = `~${n}${ext}`;
+  let stem = '';
+  const budget = NAME_MAX - nameByteLength(tail);
+  for (const ch of name.slice(0, name.length - ext.length)) {
+    if (nameByteLength(stem + ch) > budget) break;
+    stem += ch;
+  }
+  return stem + tail;
+}
+
 /** Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the volume fills. */
-export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult {
-  const scan = scanFat(image);
+export function loadFatIntoVolume(image: Uint8Array, volume: Volume, options: { codepage?: CodePage } = {}): LoadResult {
+  const scan = scanFat(image, options);
   const warnings = [...scan.problems];
   const result: LoadResult = { warnings, files: 0, directories: 0, bytes: 0 };
   volume.label = scan.tree.label;
@@ -41,16 +78,24 @@ export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult
   while (stack.length > 0) {
     const { dir, inode: parent, path } = stack.pop()!;
     for (const node of dir.children) {
-      const p = `${path}/${node.name}`;
+      let name = node.name;
+      if (nameByteLength(name) > NAME_MAX) {
+        // Reachable under a shorter name; the first "~N" nobody else uses.
+        for (let n = 1; ; n++) {
+          name = reachableName(node.name, n);
+          try { volume.lookup(ROOT, parent, name); } catch { break; }
+        }
+      }
+      const p = `${path}/${name}`;
       let inode: Inode;
       try {
         if (node.kind === 'dir') {
-          inode = volume.mkdir(ROOT, parent, node.name, FAT_DIR_MODE);
+          inode = volume.mkdir(ROOT, parent, name, FAT_DIR_MODE);
           result.directories++;
           stack.push({ dir: node, inode, path: p });
         } else {
           const readOnly = (node.attributes & ATTR_READ_ONLY) !== 0;
-          inode = volume.mknod(ROOT, parent, node.name, S_IFREG | (readOnly ? FAT_READONLY_FILE_MODE : FAT_FILE_MODE));
+          inode = volume.mknod(ROOT, parent, name, S_IFREG | (readOnly ? FAT_READONLY_FILE_MODE : FAT_FILE_MODE));
           const data = node.data as Uint8Array;
           if (data.length > 0 && volume.write(inode, 0, data) !== data.length) {
             throw new FsError(Errno.ENOSPC, `${p}: the volume is full`);
@@ -65,6 +110,13 @@ export function loadFatIntoVolume(image: Uint8Array, volume: Volume): LoadResult
         }
         if (isFsError(e) && e.errno === Errno.ENOSPC) throw new FsError(Errno.ENOSPC, `loading ${p}: the image does not fit the volume's size limit`);
         throw e;
+      }
+      const origin: FatOrigin = { reachable: name, fatName: node.name };
+      if (node.shortName !== undefined) origin.shortName = node.shortName;
+      if (node.stamps !== undefined) origin.stamps = node.stamps;
+      origins.set(inode, origin);
+      if (name !== node.name) {
+        warnings.push(`${path}/${node.name}: the name is longer than ${NAME_MAX} bytes; reachable as ${JSON.stringify(name)}, saved back under its FAT name unless renamed`);
       }
       inode.dosAttributes = node.attributes & ATTR_KEPT;
       timed.push({ inode, node });

@@ -41,5 +41,12 @@ export function labelField(label: string): { field: string; changed: boolean } {
     field += c < 0x80 && (isShortNameChar(c) || c === 0x20) && ch !== '.' ? ch : '_';
   }
   field = field.slice(0, 11).padEnd(11, ' ');
-  return { field, changed: field.trimEnd() !== trimmed };
+  return { field, changed: field.trimEnd() !== trimmed.toUpperCase() };
+}
+
+/** A mixed-case label as mlabel keeps it (in long-name slots before the label entry), or null when the field says it all. */
+export function mixedCaseLabel(label: string): string | null {
+  const trimmed = label.trim();
+  const { field, changed } = labelField(label);
+  return !changed && field.trimEnd() !== trimmed ? trimmed : null;
 }

@@ -18,7 +18,7 @@ import {
 } from './dirent.js';
 import { fromDosStamp } from './dostime.js';
 import { isLfnSlot, lfnChecksum, parseLfnSlot, unitsToName, LFN_LAST } from './lfn.js';
-import { name11FromBytes, displayName11, readShortName, isShortNameChar } from './shortname.js';
+import { name11FromBytes, displayName11, readShortName, isShortNameChar, type CodePage } from './shortname.js';
 import { cleanBits, FatTable } from './table.js';
 import { newRoot, type FatDirectory, type FatNode, type FatTree } from './tree.js';
 
@@ -27,6 +27,8 @@ export interface ScanOptions {
   records?: boolean;
   /** Stop listing problems after this many (the count of the rest is still given). */
   maxProblems?: number;
+  /** How high bytes in short names read (default: DEFAULT_CODEPAGE). */
+  codepage?: CodePage;
 }
 
 export type EntryKind = 'lfn' | 'short' | 'dot' | 'label' | 'deleted' | 'end';
@@ -64,10 +66,15 @@ const CLAIM_NONE = 0;
 
 /** Scans an image; throws only when it is not a FAT volume at all. */
 export function scanFat(image: Uint8Array, options: ScanOptions = {}): FatScan {
+  const { bootSector, geometry } = readBootSector(image);
+  return new Scanner(image, bootSector, geometry, options).run();
+}
+
+/** The boot sector and geometry of an image; throws when it is not a FAT volume. */
+export function readBootSector(image: Uint8Array): { bootSector: BootSector; geometry: Geometry } {
   if (image.length < 512) throw new Error(`not a FAT image: only ${image.length} bytes (a boot sector alone is 512)`);
   const bootSector = parseBootSector(image);
-  const geometry = geometryOf(bootSector);
-  return new Scanner(image, bootSector, geometry, options).run();
+  return { bootSector, geometry: geometryOf(bootSector) };
 }
 
 /** The tree and the findings of an image, for loading. */
@@ -102,7 +109,11 @@ class Scanner {
   private readonly owners: string[] = [''];
   private readonly records: EntryRecord[] = [];
   private readonly directoryChains = new Map<string, number[]>();
+  /** Per directory: the next "~dupN" number to try for a repeated name. */
+  private dupNext = new Map<string, number>();
   private readonly maxCluster: number;
+  /** Which FAT copy is read (0 = FAT #1). */
+  private readonly fatIndex: number;
   private used = 0;
 
   constructor(
@@ -113,11 +124,10 @@ class Scanner {
   ) {
     this.maxProblems = options.maxProblems ?? 1000;
     // FAT32 may disable mirroring and name one active FAT (ExtFlags bit 7, number in bits 0-3).
-    const active = g.fatType === 32 && (bs.extFlags & 0x80) !== 0 && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
-    const fatStart = (g.reservedSectors + active * g.fatSectors) * g.bytesPerSector;
-    const fatBytes = g.fatSectors * g.bytesPerSector;
-    // A view of what the image really holds of FAT #1: entries past its end read as free.
-    this.fat = new FatTable(g.fatType, image.subarray(Math.min(fatStart, image.length), Math.min(fatStart + fatBytes, image.length)));
+    const mirrored = !(g.fatType === 32 && (bs.extFlags & 0x80) !== 0);
+    const active = !mirrored && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
+    this.fatIndex = mirrored ? chooseFatCopy(image, g) : active;
+    this.fat = fatCopy(image, g, this.fatIndex);
     this.maxCluster = Math.min(g.clusterCount + 1, this.fat.capacity - 1);
     this.claims = new Uint32Array(Math.max(0, this.maxCluster + 1));
   }
@@ -186,21 +196,27 @@ class Scanner {
     const len = g.fatSectors * g.bytesPerSector;
     const first = g.reservedSectors * g.bytesPerSector;
     if (g.fatType === 32 && (this.bs.extFlags & 0x80) !== 0) return; // not mirrored: copies may differ
-    for (let n = 1; n < g.numFats; n++) {
+    const used = this.fatIndex;
+    const at = first + used * len;
+    if (used !== 0) this.problem(`FAT #1 is damaged (its first entry does not hold the media byte); FAT #${used + 1} is used, as fsck.fat does`);
+    for (let n = 0; n < g.numFats; n++) {
       const start = first + n * len;
-      if (start >= image.length) continue;
+      if (n === used || start >= image.length) continue;
       let diff = 0;
       const end = Math.min(start + len, image.length);
-      for (let i = 0; start + i < end; i++) if (image[start + i] !== (first + i < image.length ? image[first + i] : 0)) diff++;
-      if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #1 in ${diff} bytes (FAT #1 is used)`);
+      for (let i = 0; start + i < end; i++) if (image[start + i] !== (at + i < image.length ? image[at + i] : 0)) diff++;
+      if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #${used + 1} in ${diff} bytes (FAT #${used + 1} is used)`);
     }
   }
 
   private readFsInfo(): FsInfo | null {
     const { bs, g, image } = this;
-    if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) return null;
+    if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) {
+      this.problem(`FAT32 volume has no FSInfo sector (field is 0x${bs.fsInfoSector.toString(16)}); a save writes one`);
+      return null;
+    }
     if (bs.fsInfoSector >= g.reservedSectors) {
-      this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area`);
+      this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area; a save writes one inside it`);
       return null;
     }
     const off = bs.fsInfoSector * g.bytesPerSector;
@@ -314,6 +330,7 @@ class Scanner {
     const isRoot = job.path === '/';
     const fat32 = g.fatType === 32;
     const taken = new Set<string>();
+    this.dupNext = new Map();
     let label: string | null = null;
     let lfn: PendingLfn | null = null;
     const count = Math.floor(bytes.length / ENTRY_SIZE);
@@ -362,8 +379,13 @@ class Scanner {
       const e = decodeShortEntry(raw, 0, fat32);
       const name11 = name11FromBytes(e.name);
       if ((e.attr & ATTR_VOLUME_ID) !== 0 && (e.attr & ATTR_DIRECTORY) === 0) {
-        lfn = null; // mlabel writes the label's long form in slots before it: not an error, and not a file name
-        if (isRoot && label === null) label = name11;
+        // mlabel keeps a mixed-case label in a long-name slot before the label entry (and as given in the boot sector).
+        const p = lfn as PendingLfn | null;
+        const longLabel = p && p.next === 0 && p.checksum === lfnChecksum(e.name) ? unitsToName(p.units.reverse().flat()) : null;
+        const mixedCase = longLabel !== null && longLabel.toUpperCase() === name11.trimEnd();
+        if (mixedCase) lfn = null;
+        else dropLfn('precede a volume label');
+        if (isRoot && label === null) label = mixedCase ? longLabel.padEnd(11, ' ') : name11;
         else this.problem(`${job.path}: extra volume label entry "${name11.trimEnd()}" at entry ${i}`);
         this.record({ dir: job.path, index: i, kind: 'label', raw });
         continue;
@@ -398,7 +420,7 @@ class Scanner {
           break;
         }
       }
-      const shown = longName ?? readShortName(e.name, 0, e.ntRes);
+      const shown = longName ?? readShortName(e.name, 0, e.ntRes, this.options.codepage);
       const name = this.safeName(shown, job.path, taken, name11);
       const path = job.path === '/' ? `/${name}` : `${job.path}/${name}`;
       const node = this.entryNode(e, name, name11, path, job, jobs, i, raw, note);
@@ -443,8 +465,14 @@ class Scanner {
     if (safe === '.' || safe === '..') safe = safe.replace(/\./g, '_');
     if (safe !== name) this.problem(`${dir}: name ${JSON.stringify(name)} is not a usable file name; read as ${JSON.stringify(safe)}`);
     let unique = safe;
-    for (let n = 2; taken.has(unique.toUpperCase()); n++) unique = `${safe}~dup${n}`;
-    if (unique !== safe) this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
+    const key = safe.toUpperCase();
+    if (taken.has(key)) {
+      // Resume numbering where the last duplicate of this name stopped: thousands of copies stay linear.
+      let n = this.dupNext.get(key) ?? 2;
+      while (taken.has((unique = `${safe}~dup${n}`).toUpperCase())) n++;
+      this.dupNext.set(key, n + 1);
+      this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
+    }
     taken.add(unique.toUpperCase());
     return unique;
   }
@@ -458,13 +486,20 @@ class Scanner {
       accessed: fromDosStamp(e.accessDate) ?? undefined,
     };
     const attributes = e.attr & ATTR_KEPT;
+    // Kept so that an untouched round trip writes the same bytes (a local time in a DST gap reads as another hour).
+    const stamps = {
+      times: { ...times },
+      created: { date: e.createDate, time: e.createTime, tenths: e.createTenths },
+      modified: { date: e.writeDate, time: e.writeTime, tenths: 0 },
+      accessDate: e.accessDate,
+    };
     if ((e.attr & ATTR_DIRECTORY) !== 0) {
       if (e.cluster === 0 || (this.g.fatType === 32 && e.cluster === this.g.rootCluster)) {
         this.problem(`${path}: directory ${e.cluster === 0 ? 'has no cluster' : 'points at the root directory'}; read as empty`);
         this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: note ?? 'directory without its own cluster' });
-        return { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+        return { kind: 'dir', name, attributes, shortName: name11, stamps, ...times, children: [] };
       }
-      const node: FatDirectory = { kind: 'dir', name, attributes, shortName: name11, ...times, children: [] };
+      const node: FatDirectory = { kind: 'dir', name, attributes, shortName: name11, stamps, ...times, children: [] };
       if (this.inRange(e.cluster) && e.cluster <= this.maxCluster && this.claims[e.cluster] !== CLAIM_NONE) {
         this.problem(`${path}: directory starts at cluster ${e.cluster}, already used by ${this.owners[this.claims[e.cluster]!]}; read as empty`);
         this.record({ dir: job.path, index, kind: 'short', raw, path, chain: [], note: 'directory loop or cross-link' });
@@ -496,7 +531,7 @@ class Scanner {
       }
     }
     this.record({ dir: job.path, index, kind: 'short', raw, path, chain, note });
-    return { kind: 'file', name, attributes, shortName: name11, ...times, data };
+    return { kind: 'file', name, attributes, shortName: name11, stamps, ...times, data };
   }
 
   /** Free clusters per the FAT, and a problem for allocated clusters no chain reaches. */
@@ -514,6 +549,26 @@ class Scanner {
     if (lost > 0) this.problem(`${lost} allocated clusters belong to no file (lost chains)`);
     return free;
   }
+}
+
+/** A view of FAT copy `n` as the image holds it: entries past its end read as free. */
+function fatCopy(image: Uint8Array, g: Geometry, n: number): FatTable {
+  const start = (g.reservedSectors + n * g.fatSectors) * g.bytesPerSector;
+  const bytes = g.fatSectors * g.bytesPerSector;
+  return new FatTable(g.fatType, image.subarray(Math.min(start, image.length), Math.min(start + bytes, image.length)));
+}
+
+/**
+ * The copy to read, as fsck.fat chooses: a copy is intact when FAT[0] has
+ * every bit above the media byte set; FAT #1 unless it is damaged and
+ * another copy is not.
+ */
+export function chooseFatCopy(image: Uint8Array, g: Geometry): number {
+  const extd = g.fatType === 12 ? 0xf00 : g.fatType === 16 ? 0xff00 : 0x0fffff00;
+  const intact = (n: number) => { const t = fatCopy(image, g, n); return t.capacity >= 2 && (t.get(0) & extd) === extd; };
+  if (intact(0)) return 0;
+  for (let n = 1; n < g.numFats; n++) if (intact(n)) return n;
+  return 0;
 }
 
 function g2max(g: Geometry): number {

@@ -13,7 +13,7 @@ import { toMs } from '../../core/time.js';
 import { Errno, FsError } from '../../core/errno.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
-import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE } from './load.js';
+import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE, savedName } from './load.js';
 import type { FatDirectory, FatTree } from './tree.js';
 import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
 
@@ -43,7 +43,8 @@ export function volumeToFatTree(volume: Volume): { tree: FatTree; losses: string
     const { inode: dirInode, node: dirNode, path } = stack.pop()!;
     for (const entry of dirInode.dir!.entriesAfter(0)) {
       const inode = entry.inode;
-      const p = `${path}/${entry.name}`;
+      const { name, hints: hint } = savedName(entry.inode, entry.name);
+      const p = `${path}/${name}`;
       const type = inode.mode & S_IFMT;
       if (type === S_IFLNK) { losses.note('symbolic links (left out)', p); continue; }
       if (type !== S_IFREG && type !== S_IFDIR) { losses.note('special files: devices, FIFOs, sockets (left out)', p); continue; }
@@ -52,7 +53,7 @@ export function volumeToFatTree(volume: Volume): { tree: FatTree; losses: string
       if (type === S_IFREG && (inode.mode & 0o222) === 0) attributes |= ATTR_READ_ONLY;
       const times = { created: toMs(inode.btime), modified: toMs(inode.mtime), accessed: toMs(inode.atime) };
       if (type === S_IFDIR) {
-        const node: FatDirectory = { kind: 'dir', name: entry.name, attributes, children: [], ...times };
+        const node: FatDirectory = { kind: 'dir', name, attributes, children: [], ...times, ...hint };
         dirNode.children.push(node);
         stack.push({ inode, node, path: p });
       } else {
@@ -60,7 +61,7 @@ export function volumeToFatTree(volume: Volume): { tree: FatTree; losses: string
           if (linked.has(inode)) losses.note('hard links (each extra name saved as a separate copy)', p);
           linked.add(inode);
         }
-        dirNode.children.push({ kind: 'file', name: entry.name, attributes, data: inode.data!, ...times });
+        dirNode.children.push({ kind: 'file', name, attributes, data: inode.data!, ...times, ...hint });
       }
     }
   }

@@ -10,9 +10,21 @@
 export const NT_LOWER_BASE = 0x08;
 export const NT_LOWER_EXT = 0x10;
 
-/** Code page 437, bytes 0x80..0xFF: what DOS and mtools show for high bytes in short names. */
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+/** Code pages for the high bytes (0x80..0xFF) of short names: DOS's US 437, and Western European 850. */
+export type CodePage = 437 | 850;
+
+const HIGH_HALF: Record<CodePage, string> = {
+  437:
+    'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0',
+  850:
+    'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0',
+};
+
+/**
+ * mtools 4.0.32 reads short names as code page 850 unless told otherwise (its default_codepage); Linux vfat
+ * uses 437 (CONFIG_FAT_DEFAULT_CODEPAGE). memefs follows mtools, its referee here.
+ */
+export const DEFAULT_CODEPAGE: CodePage = 850;
 
 /** Characters a short name may not contain (besides control characters and lowercase). */
 const SHORT_INVALID = new Set('"*+,./:;<=>?[\\]|');
@@ -44,15 +56,16 @@ export function displayName11(name11: string): string {
   return ext ? `${base}.${ext}` : base;
 }
 
-/** A stored short name as the name a user sees: 0x05 escape, code page 437, NT case bits. */
-export function readShortName(raw: Uint8Array, off: number, ntRes: number): string {
+/** A stored short name as the name a user sees: 0x05 escape, code page, NT case bits. */
+export function readShortName(raw: Uint8Array, off: number, ntRes: number, codepage: CodePage = DEFAULT_CODEPAGE): string {
+  const high = HIGH_HALF[codepage];
   const bytes = raw.slice(off, off + 11);
   if (bytes[0] === 0x05) bytes[0] = 0xe5;
   const decode = (from: number, to: number, lower: boolean) => {
     let s = '';
     for (let i = from; i < to; i++) {
       const c = bytes[i]!;
-      s += c >= 0x80 ? CP437_HIGH[c - 0x80]! : String.fromCharCode(c);
+      s += c >= 0x80 ? high[c - 0x80]! : String.fromCharCode(c);
     }
     s = s.replace(/ +$/, '');
     return lower ? s.toLowerCase() : s;

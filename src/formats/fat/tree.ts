@@ -3,6 +3,7 @@
  * names, attributes, times and contents, with no clusters or entries.
  * Times are epoch milliseconds (see dostime.ts for the time zone rule).
  */
+import type { DosStamp } from './dostime.js';
 
 /** File contents the writer can copy from without holding a second copy (the core's FileData fits). */
 export interface ContentSource {
@@ -25,6 +26,15 @@ interface FatNodeBase extends FatTimes {
   attributes: number;
   /** The stored short name (11 characters) when read from an image, kept as a hint for writing. */
   shortName?: string;
+  /** The stamps as read from an image and the times they were read as: written back as they were while the times are unchanged. */
+  stamps?: StoredStamps;
+}
+
+export interface StoredStamps {
+  times: FatTimes;
+  created: DosStamp;
+  modified: DosStamp;
+  accessDate: number;
 }
 
 export interface FatFile extends FatNodeBase {

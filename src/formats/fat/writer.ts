@@ -11,11 +11,11 @@ import {
 import { ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, ENTRY_SIZE, encodeShortEntry } from './dirent.js';
 import { toDosStamp } from './dostime.js';
 import { bootSectorFor, chooseLayout, layoutProblem, type Layout, type LayoutOptions } from './layout.js';
-import { buildLfnSlots, lfnChecksum, lfnSlotCount } from './lfn.js';
-import { fatKey, labelField, storableName } from './names.js';
+import { buildLfnSlots, lfnChecksum, lfnSlotCount, LFN_MAX_UNITS } from './lfn.js';
+import { fatKey, labelField, mixedCaseLabel, storableName } from './names.js';
 import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
 import { FatTable } from './table.js';
-import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTree } from './tree.js';
+import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTimes, type FatTree } from './tree.js';
 import { Errno, FsError } from '../../core/errno.js';
 
 export const MAX_FAT_FILE_SIZE = 0xffffffff;
@@ -70,6 +70,7 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     const keys = new Set<string>();
     const taken = new Set<string>();
     const accepted: { node: FatNode; name: string; path: string }[] = [];
+    const changed: { node: FatNode; name: string; path: string }[] = [];
     for (const node of dir.node.children) {
       const path = dir.isRoot ? `/${node.name}` : `${dir.path}/${node.name}`;
       if (node.kind === 'file' && sizeOf(node.data) > MAX_FAT_FILE_SIZE) {
@@ -81,11 +82,18 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
       }
       const name = storableName(node.name);
       if (name === null) { warnings.add('names FAT cannot hold, left out', path); continue; }
-      if (name !== node.name) warnings.add('names changed to what FAT can hold', `${path} -> ${name}`);
+      // Changed names come last, so they can never take the place of a name that fits as it is.
+      if (name !== node.name) { changed.push({ node, name, path }); continue; }
       const key = fatKey(name);
       if (keys.has(key)) { warnings.add('names that differ only in case (FAT ignores case), left out', path); continue; }
       keys.add(key);
       accepted.push({ node, name, path });
+    }
+    for (const c of changed) {
+      const name = uniqueName(c.name, keys);
+      keys.add(fatKey(name));
+      warnings.add('names changed to what FAT can hold', `${c.path} -> ${name}`);
+      accepted.push({ ...c, name });
     }
     if (!dir.isRoot) dir.slots += 2;
     // Names that fit 8.3 first, so generated aliases never take them. Long names that read as a short name
@@ -96,6 +104,11 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     accepted.forEach((a, i) => {
       const b = basisName(a.name);
       if (!plain[i] && !b.lossy) reserved.set(b.base.padEnd(8, ' ') + b.ext.padEnd(3, ' '), i);
+    });
+    // Aliases the image already had are kept (loaded entries carry them): no generated alias takes one.
+    accepted.forEach((a, i) => {
+      const h = a.node.shortName;
+      if (!plain[i] && h && validHint(h) && !taken.has(h) && !reserved.has(h)) reserved.set(h, i);
     });
     accepted.forEach((a, i) => {
       const p = plain[i];
@@ -120,6 +133,18 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     }
   }
   return root;
+}
+
+/** `name`, or `name~2`, `name~3`... (before the extension) when FAT already holds a name like it. */
+function uniqueName(name: string, keys: Set<string>): string {
+  if (!keys.has(fatKey(name))) return name;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let n = 2; ; n++) {
+    const tail = `~${n}${ext}`;
+    const candidate = stem.slice(0, LFN_MAX_UNITS - tail.length).replace(/[\ud800-\udbff]$/, '') + tail;
+    if (!keys.has(fatKey(candidate))) return candidate;
+  }
 }
 
 /** An 11-character short name from an image, reusable as an alias if still valid. */
@@ -194,7 +219,9 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
   const label = labelField(options.label ?? tree.label);
   if (label.changed) warnings.add('volume label changed to what FAT can hold', `"${tree.label}" -> "${label.field.trimEnd()}"`);
   const hasLabel = label.field !== NO_NAME;
+  const mixed = hasLabel ? mixedCaseLabel(options.label ?? tree.label) : null;
   const root = plan(tree, hasLabel, options, warnings);
+  if (mixed !== null) root.slots += lfnSlotCount(mixed);
 
   let layout: Layout;
   let base: BootSector;
@@ -254,7 +281,7 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
     layout.reservedSectors * layout.bytesPerSector, (layout.reservedSectors + layout.fatSectors) * layout.bytesPerSector));
   fat.set(0, (fat.eoc & ~0xff) | layout.media);
   fat.set(1, fat.eoc); // includes the clean-shutdown and no-error bits on FAT16/32
-  writeDirectory(image, geometry, fat, root, hasLabel ? label.field : null, now);
+  writeDirectory(image, geometry, fat, root, hasLabel ? { field: label.field, mixed } : null, now);
   const fatBytes = layout.fatSectors * layout.bytesPerSector;
   const fatStart = layout.reservedSectors * layout.bytesPerSector;
   for (let n = 1; n < layout.numFats; n++) image.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
@@ -277,17 +304,24 @@ function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: 
   const free = layout.clusterCount - used;
   const nextFree = free > 0 ? used + 2 : 0xffffffff;
   const info = buildFsInfo(sector, free, nextFree);
-  const infoSector = bs.fsInfoSector || 1;
-  image.set(info, infoSector * sector);
+  // An FSInfo field of 0, 0xFFFF or outside the reserved area is repaired to sector 1 (mkfs.fat's place) when that is free.
+  const valid = (n: number) => n > 0 && n < layout.reservedSectors && n !== bs.backupBootSector;
+  const infoSector = valid(bs.fsInfoSector) ? bs.fsInfoSector : valid(1) ? 1 : 0;
+  const hasInfo = infoSector !== 0;
+  image[48] = infoSector & 0xff;
+  image[49] = infoSector >> 8;
+  if (hasInfo) image.set(info, infoSector * sector);
   const backup = bs.backupBootSector;
   if (backup > 0 && backup < layout.reservedSectors) {
     image.copyWithin(backup * sector, 0, sector);
-    if (backup + infoSector < layout.reservedSectors) image.set(info, (backup + infoSector) * sector);
+    if (hasInfo && backup + infoSector < layout.reservedSectors) image.set(info, (backup + infoSector) * sector);
   }
 }
 
 /** Writes one directory's entries and its files' data, then its subdirectories (iteratively). */
-function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: string | null, now: number): void {
+function writeDirectory(
+  image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: { field: string; mixed: string | null } | null, now: number,
+): void {
   const jobs: { dir: PlannedDir; parentFirst: number }[] = [{ dir: root, parentFirst: 0 }];
   while (jobs.length > 0) {
     const { dir, parentFirst } = jobs.pop()!;
@@ -296,8 +330,11 @@ function writeDirectory(image: Uint8Array, g: Geometry, fat: FatTable, root: Pla
     const put = (entry: Uint8Array) => { bytes.set(entry, at); at += ENTRY_SIZE; };
     if (dir.isRoot && label !== null) {
       const t = toDosStamp(now);
+      // As mlabel: a mixed-case label also goes in long-name slots before the (upper-case) label entry. The boot
+      // sector keeps the upper-case field (mlabel writes it as given, which fsck.fat reports as a mismatch).
+      if (label.mixed !== null) for (const slot of buildLfnSlots(label.mixed, lfnChecksum(name11Bytes(label.field)))) put(slot);
       put(encodeShortEntry({
-        name: name11Bytes(label), attr: ATTR_VOLUME_ID, ntRes: 0, createTenths: 0, createTime: 0, createDate: 0,
+        name: name11Bytes(label.field), attr: ATTR_VOLUME_ID, ntRes: 0, createTenths: 0, createTime: 0, createDate: 0,
         accessDate: 0, writeTime: t.time, writeDate: t.date, cluster: 0, size: 0,
       }));
     }
@@ -337,9 +374,11 @@ function writeData(image: Uint8Array, offset: number, data: Uint8Array | Content
 }
 
 function shortEntry(name11: string, ntCase: number, node: FatNode, attr: number, cluster: number, size: number, now: number): Uint8Array {
-  const created = toDosStamp(node.created ?? node.modified ?? now);
-  const modified = toDosStamp(node.modified ?? now);
-  const accessed = toDosStamp(node.accessed ?? node.modified ?? now);
+  const kept = node.stamps;
+  const same = (t: keyof FatTimes) => kept !== undefined && node[t] !== undefined && node[t] === kept.times[t];
+  const created = same('created') ? kept!.created : toDosStamp(node.created ?? node.modified ?? now);
+  const modified = same('modified') ? kept!.modified : toDosStamp(node.modified ?? now);
+  const accessed = same('accessed') ? { date: kept!.accessDate } : toDosStamp(node.accessed ?? node.modified ?? now);
   return encodeShortEntry({
     name: name11Bytes(name11), attr, ntRes: ntCase, createTenths: created.tenths, createTime: created.time,
     createDate: created.date, accessDate: accessed.date, writeTime: modified.time, writeDate: modified.date, cluster, size,
