@@ -17,7 +17,7 @@ import {
   ReadIn, Rename2In, RenameIn, STATX, STATX_OUT_SIZE, SETXATTR_IN_COMPAT_SIZE, SetattrIn, SetxattrIn, Statx, StatxOut,
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { MAX_WRITE, type Request, type Session } from './session.js';
 import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
@@ -404,6 +404,7 @@ export class Bridge {
     if ((v & ~(FATTR.FH | FATTR.LOCKOWNER | FATTR.CTIME)) === 0 && !inode.isDir()) attr.killSuidSgid = true;
     const caller = attr.killSuidSgid && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : this.caller(req);
     this.volume.setattr(caller, inode, attr);
+    this.streamChangedBase(inode, attr.mtime !== undefined || attr.ctime !== undefined);
     this.replyAttr(req, inode);
   }
 
@@ -542,6 +543,7 @@ export class Bridge {
       this.volume.fillWrite(inode, a.offset, data);
       throw new FsError(Errno.ENOSPC);
     }
+    this.streamChangedBase(inode); // mtime, ARCHIVE
     WriteOut.write(this.session.out, OUT_HEADER_SIZE, { size: n });
     this.session.ok(req.unique, WriteOut.size);
     // The bytes are copied after the answer: the writer goes on with its next call while this thread
@@ -625,6 +627,7 @@ export class Bridge {
     const target = inode.target;
     this.volume.setxattr(inode, name, value, a.flags, this.caller(req));
     if (name.startsWith('system.ntfs_')) this.afterNtfsChange(inode, name, before !== (inode.mode & S_IFMT) || inode.target !== target);
+    this.streamChangedBase(inode);
     this.session.ok(req.unique);
   }
 
@@ -653,13 +656,17 @@ export class Bridge {
 
   private removexattr(req: Request): void {
     const [name] = this.name(req, IN_HEADER_SIZE);
-    this.volume.removexattr(this.node(req), name, this.caller(req));
+    const inode = this.node(req);
+    this.volume.removexattr(inode, name, this.caller(req));
+    this.streamChangedBase(inode);
     this.session.ok(req.unique);
   }
 
   private fallocate(req: Request): void {
     const a = FallocateIn.read(req.buf, IN_HEADER_SIZE);
-    this.volume.fallocate(this.node(req), a.mode, a.offset, a.length);
+    const inode = this.node(req);
+    this.volume.fallocate(inode, a.mode, a.offset, a.length);
+    this.streamChangedBase(inode);
     this.session.ok(req.unique);
   }
 
@@ -768,6 +775,32 @@ export class Bridge {
     this.notifier.send(messages, false);
   }
 
+  /**
+   * A request on a FILE:NAME stream node changed FILE itself (mode, owner, times, ACL, ARCHIVE): the
+   * kernel caches FILE's attributes under FILE's own node and enforces permissions from them, so they
+   * are dropped before the request is answered. INVAL_INODE with offset -1 takes no lock the pending
+   * request could hold (only the inode's spinlock; no pages), so the serving thread writes it itself.
+   */
+  private streamChangedBase(inode: Inode, times = false): void {
+    if (!(inode instanceof StreamInode)) return;
+    if (times && inode.base.isFile() && this.options.writebackCache) {
+      // The kernel keeps FILE's mtime and ctime itself under the writeback cache: as system.ntfs_times.
+      (this.pinnedTimes ??= new WeakSet()).add(inode.base);
+      this.forgetNames(inode.base, true);
+      return;
+    }
+    try {
+      writeSync(this.session.fd, this.invalAttrMessage(inode.base));
+    } catch { /* ENOENT: the kernel had nothing cached; ENODEV: unmounted meanwhile */ }
+  }
+
+  private invalAttrMessage(inode: Inode): Uint8Array {
+    const m = notification(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
+    // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
+    NotifyInvalInodeOut.write(m, OUT_HEADER_SIZE, { ino: inode.ino, off: -1, len: 0 });
+    return m;
+  }
+
   private invalEntryMessage(parent: number, name: string): Uint8Array {
     const bytes = encodeName(name);
     const m = notification(Notify.INVAL_ENTRY, NotifyInvalEntryOut.size + bytes.length + 1); // the name ends in NUL
@@ -792,10 +825,7 @@ export class Bridge {
   private forgetNames(inode: Inode, names: boolean): void {
     const messages: Uint8Array[] = [];
     for (const [dir, name] of names ? this.volume.namesOf(inode) : []) messages.push(this.invalEntryMessage(dir.ino, name));
-    const inval = notification(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
-    // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
-    NotifyInvalInodeOut.write(inval, OUT_HEADER_SIZE, { ino: inode.ino, off: -1, len: 0 });
-    messages.push(inval);
+    messages.push(this.invalAttrMessage(inode));
     this.notifier ??= new Notifier(this.session.fd);
     this.notifier.send(messages);
   }
