@@ -818,8 +818,11 @@ export class Bridge {
   private afterNtfsChange(inode: Inode, name: string, retyped: boolean): void {
     const times = name.startsWith('system.ntfs_times') && inode.isFile() && this.options.writebackCache;
     if (times) (this.pinnedTimes ??= new WeakSet()).add(inode);
-    if (retyped || times) this.forgetNames(inode, true);
-    else if (name.startsWith('system.ntfs_acl') || name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime')) this.forgetNames(inode, false);
+    // The kernel refetches the birth time only with a fresh inode: INVAL_INODE marks the basic
+    // attributes stale, not btime (a statx asking for btime alone is answered from the cache).
+    const birth = name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime');
+    if (retyped || times || birth) this.forgetNames(inode, true);
+    else if (name.startsWith('system.ntfs_acl')) this.forgetNames(inode, false);
   }
 
   private forgetNames(inode: Inode, names: boolean): void {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, withMount } from '../helpers/mount.js';
-import { bash, run } from './helpers.js';
+import { bash, ntTime, run, setHex, u64le } from './helpers.js';
 
 after(cleanupAll);
 
@@ -77,4 +77,24 @@ describe('a change through FILE:NAME reaches the kernel\'s view of FILE', () => 
       assert.notEqual(asOther('cat', [f]).status, 0);
     });
   });
+});
+
+describe('system.ntfs_crtime and system.ntfs_times reach a cached birth time', () => {
+  for (const [label, args] of [['default', []], ['case-insensitive', ['-i']], ['writeback cache', ['-o', 'writeback']]] as [string, string[]][]) {
+    test(`${label}: stat -c %W after the kernel cached the file and the directory`, async () => {
+      await withMount(args, ({ dir }) => {
+        const f = path.join(dir, 'f');
+        const d = path.join(dir, 'd');
+        fs.writeFileSync(f, '');
+        fs.mkdirSync(d);
+        for (const p of [f, d]) {
+          assert.notEqual(run('stat', ['-c', '%W', p]).stdout.trim(), '1000000000'); // now cached
+          assert.equal(setHex(p, 'system.ntfs_crtime', u64le(ntTime(1_000_000_000))).status, 0);
+          assert.equal(run('stat', ['-c', '%W', p]).stdout.trim(), '1000000000');
+          assert.equal(setHex(p, 'system.ntfs_times', u64le(ntTime(900_000_000))).status, 0);
+          assert.equal(run('stat', ['-c', '%W', p]).stdout.trim(), '900000000');
+        }
+      });
+    });
+  }
 });
