@@ -7,7 +7,7 @@
 import { checkAccess, checkSticky, inGroup, isOwner, permits, type Caller, W_OK, X_OK } from './access.js';
 import { FileData, type Space } from './data.js';
 import { Directory } from './directory.js';
-import { Errno, fail } from './errno.js';
+import { Errno, FsError, fail } from './errno.js';
 import {
   Inode, PERMISSION_BITS, S_IFCHR, S_IFBLK, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
   S_ISGID, S_ISUID, type Stream,
@@ -58,6 +58,16 @@ export const RENAME_WHITEOUT = 4;
 
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
+const OPTIONAL_NTFS_XATTRS = new Set(['system.ntfs_ea', 'system.ntfs_reparse_data']);
+function hasNtfsXattr(inode: Inode, name: string): boolean {
+  try {
+    getNtfsXattr(inode, name);
+    return true;
+  } catch (e) {
+    if (e instanceof FsError && e.errno === Errno.ENODATA) return false;
+    throw e;
+  }
+}
 
 export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
@@ -763,7 +773,10 @@ export class Volume implements Space {
   setxattr(inode: Inode, name: string, value: Uint8Array, flags = 0, caller?: Caller): void {
     if (inode instanceof StreamInode) inode = inode.base;
     if (name.startsWith(NTFS_PREFIX)) {
-      if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
+      // EAs and reparse data may be absent; the others always exist.
+      const exists = !OPTIONAL_NTFS_XATTRS.has(name) || hasNtfsXattr(inode, name);
+      if (exists && (flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST);
+      if (!exists && (flags & XATTR_REPLACE) !== 0) fail(Errno.ENODATA);
       setNtfsXattr(this, inode, name, value, caller);
       return;
     }
