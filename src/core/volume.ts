@@ -388,6 +388,7 @@ export class Volume implements Space {
 
   link(caller: Caller, inode: Inode, dir: Inode, name: string): void {
     if (inode.isDir()) fail(Errno.EPERM);
+    if (inode instanceof StreamInode) fail(Errno.EINVAL); // a stream has no name of its own (as ntfs-3g)
     const entries = this.checkCreate(caller, dir, name);
     if (inode.nlink >= LINK_MAX) fail(Errno.EMLINK);
     if (inode.nlink === 0 && inode.refs === 0) fail(Errno.ENOENT);

@@ -112,3 +112,14 @@ describe('XATTR_CREATE and XATTR_REPLACE on system.ntfs_ea and system.ntfs_repar
     assert.equal(errno(() => v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(0x20, 0, 0, 0), XATTR_REPLACE)), 0);
   });
 });
+
+describe('streams have no names of their own', () => {
+  test('link(f:s) is EINVAL and makes no entry', () => {
+    const v = new Volume({ streams: 'windows', sizeLimit: 1 << 30 });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    const s = v.mknod(ROOT, v.root, 'f:s', 0o100644);
+    assert.equal(errno(() => v.link(ROOT, s, v.root, 'hl')), 22);
+    assert.equal(errno(() => v.lookup(ROOT, v.root, 'hl')), 2);
+    assert.equal(v.lookup(ROOT, v.root, 'f'), f);
+  });
+});
