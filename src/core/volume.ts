@@ -786,6 +786,7 @@ export class Volume implements Space {
     if (name.startsWith('user.')) {
       const sname = name.slice(5);
       if (sname.length === 0) fail(Errno.EINVAL);
+      if (!inode.isDir()) this.checkWritable(inode); // a stream is the file's data
       const key = this.keyOf(sname);
       const existing = inode.streams?.get(key);
       if (existing && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
@@ -901,6 +902,7 @@ export class Volume implements Space {
     const key = this.keyOf(sname);
     const s = inode.streams?.get(key);
     if (s === undefined) return false;
+    if (!inode.isDir()) this.checkWritable(inode);
     inode.streams!.delete(key);
     this.uncharge(inode, ENTRY_COST + nameByteLength(s.name));
     const node = this.streamNodes.get(s);

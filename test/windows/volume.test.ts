@@ -123,3 +123,23 @@ describe('streams have no names of their own', () => {
     assert.equal(v.lookup(ROOT, v.root, 'f'), f);
   });
 });
+
+describe('READONLY protects streams', () => {
+  test('on a read-only file streams cannot be made, written or removed; clearing it allows them again', () => {
+    const v = new Volume({ streams: 'windows', sizeLimit: 1 << 30 });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    v.setxattr(f, 'user.s', enc('old'));
+    v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(1, 0, 0, 0)); // READONLY
+    const EACCES = 13;
+    assert.equal(errno(() => v.setxattr(f, 'user.s', enc('new'))), EACCES);
+    assert.equal(errno(() => v.setxattr(f, 'user.t', enc('new'))), EACCES);
+    assert.equal(errno(() => v.mknod(ROOT, v.root, 'f:new', 0o100644)), EACCES);
+    assert.equal(errno(() => v.removexattr(f, 'user.s')), EACCES);
+    assert.equal(errno(() => v.unlink(ROOT, v.root, 'f:s')), EACCES);
+    assert.deepEqual(v.listxattr(f), ['user.s']);
+    assert.equal(Buffer.from(v.findXattr(f, 'user.s')!).toString(), 'old');
+    v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(0, 0, 0, 0));
+    v.removexattr(f, 'user.s');
+    assert.deepEqual(v.listxattr(f), []);
+  });
+});
