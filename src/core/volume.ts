@@ -7,7 +7,7 @@
 import { checkAccess, checkSticky, inGroup, isOwner, permits, type Caller, W_OK, X_OK } from './access.js';
 import { FileData, type Space } from './data.js';
 import { Directory } from './directory.js';
-import { Errno, fail } from './errno.js';
+import { Errno, FsError, fail } from './errno.js';
 import {
   Inode, PERMISSION_BITS, S_IFCHR, S_IFBLK, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
   S_ISGID, S_ISUID, type Stream,
@@ -82,6 +82,16 @@ export const RENAME_WHITEOUT = 4;
 
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
+const OPTIONAL_NTFS_XATTRS = new Set(['system.ntfs_ea', 'system.ntfs_reparse_data']);
+function hasNtfsXattr(inode: Inode, name: string): boolean {
+  try {
+    getNtfsXattr(inode, name);
+    return true;
+  } catch (e) {
+    if (e instanceof FsError && e.errno === Errno.ENODATA) return false;
+    throw e;
+  }
+}
 
 export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
@@ -414,6 +424,7 @@ export class Volume implements Space {
 
   link(caller: Caller, inode: Inode, dir: Inode, name: string): void {
     if (inode.isDir() || (inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
+    if (inode instanceof StreamInode) fail(Errno.EINVAL); // a stream has no name of its own (as ntfs-3g)
     const entries = this.checkCreate(caller, dir, name);
     if (inode.nlink >= LINK_MAX) fail(Errno.EMLINK);
     if (inode.nlink === 0 && inode.refs === 0) fail(Errno.ENOENT);
@@ -836,7 +847,10 @@ export class Volume implements Space {
     }
     if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
-      if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
+      // EAs and reparse data may be absent; the others always exist.
+      const exists = !OPTIONAL_NTFS_XATTRS.has(name) || hasNtfsXattr(inode, name);
+      if (exists && (flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST);
+      if (!exists && (flags & XATTR_REPLACE) !== 0) fail(Errno.ENODATA);
       setNtfsXattr(this, inode, name, value, caller);
       return;
     }
@@ -850,6 +864,7 @@ export class Volume implements Space {
     if (name.startsWith('user.')) {
       const sname = name.slice(5);
       if (sname.length === 0) fail(Errno.EINVAL);
+      if (!inode.isDir()) this.checkWritable(inode); // a stream is the file's data
       const key = this.keyOf(sname);
       const existing = inode.streams?.get(key);
       if (existing && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
@@ -1030,6 +1045,7 @@ export class Volume implements Space {
     const key = this.keyOf(sname);
     const s = inode.streams?.get(key);
     if (s === undefined) return false;
+    if (!inode.isDir()) this.checkWritable(inode);
     inode.streams!.delete(key);
     this.uncharge(inode, ENTRY_COST + nameByteLength(s.name));
     const node = this.streamNodes.get(s);

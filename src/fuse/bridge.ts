@@ -443,6 +443,12 @@ export class Bridge {
     if ((v & ~(FATTR.FH | FATTR.LOCKOWNER | FATTR.CTIME)) === 0 && !inode.isDir()) attr.killSuidSgid = true;
     const caller = attr.killSuidSgid && (inode.mode & S_ISGID) !== 0 ? this.callerWithGroups(req) : this.caller(req);
     this.volume.setattr(caller, inode, attr);
+    if (inode instanceof StreamInode && (attr.mtime !== undefined || attr.ctime !== undefined) && inode.base.isFile() && this.options.writebackCache) {
+      // Times set through FILE:NAME: under the writeback cache the kernel keeps FILE's mtime and ctime
+      // itself, so FILE is forgotten and its times pinned, as after system.ntfs_times.
+      (this.pinnedTimes ??= new WeakSet()).add(inode.base);
+      this.forgetNames(inode.base, true);
+    }
     this.replyAttr(req, inode);
   }
 
@@ -850,6 +856,13 @@ export class Bridge {
     this.notifier.send(messages, false);
   }
 
+  private invalAttrMessage(inode: Inode): Uint8Array {
+    const m = notification(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
+    // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
+    NotifyInvalInodeOut.write(m, OUT_HEADER_SIZE, { ino: inode.ino, off: -1, len: 0 });
+    return m;
+  }
+
   private invalEntryMessage(parent: number, name: string): Uint8Array {
     const bytes = encodeName(name);
     const m = notification(Notify.INVAL_ENTRY, NotifyInvalEntryOut.size + bytes.length + 1); // the name ends in NUL
@@ -867,8 +880,11 @@ export class Bridge {
   private afterNtfsChange(inode: Inode, name: string, retyped: boolean): void {
     const times = name.startsWith('system.ntfs_times') && inode.isFile() && this.options.writebackCache;
     if (times) (this.pinnedTimes ??= new WeakSet()).add(inode);
-    if (retyped || times) this.forgetNames(inode, true);
-    else if (name.startsWith('system.ntfs_acl') || name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime')) this.forgetNames(inode, false);
+    // The kernel refetches the birth time only with a fresh inode: INVAL_INODE marks the basic
+    // attributes stale, not btime (a statx asking for btime alone is answered from the cache).
+    const birth = name.startsWith('system.ntfs_times') || name.startsWith('system.ntfs_crtime');
+    if (retyped || times || birth) this.forgetNames(inode, true);
+    else if (name.startsWith('system.ntfs_acl')) this.forgetNames(inode, false);
   }
 
   /**
@@ -890,10 +906,7 @@ export class Bridge {
   private forgetNames(inode: Inode, names: boolean): void {
     const messages: Uint8Array[] = [];
     for (const [dir, name] of names ? this.volume.namesOf(inode) : []) messages.push(this.invalEntryMessage(dir.ino, name));
-    const inval = notification(Notify.INVAL_INODE, NotifyInvalInodeOut.size);
-    // off -1: attributes only; the data did not change (and dirty pages must not be written back now).
-    NotifyInvalInodeOut.write(inval, OUT_HEADER_SIZE, { ino: inode.ino, off: -1, len: 0 });
-    messages.push(inval);
+    messages.push(this.invalAttrMessage(inode));
     this.notifier ??= new Notifier(this.session.fd);
     this.notifier.send(messages);
   }

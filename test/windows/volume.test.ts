@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { ROOT } from '../../src/core/access.js';
 import { FsError } from '../../src/core/errno.js';
 import { StreamInode } from '../../src/core/stream-node.js';
-import { Volume } from '../../src/core/volume.js';
+import { Volume, XATTR_CREATE, XATTR_REPLACE } from '../../src/core/volume.js';
+import { encodeSymlinkReparse } from '../../src/core/windows/reparse.js';
 import { binaryToSddl, sddlToBinary } from '../../src/core/windows/sddl.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -85,5 +86,60 @@ describe('system.ntfs_* through the volume', () => {
     assert.deepEqual(v.listxattr(f), ['user.a']);
     assert.equal(errno(() => v.setxattr(f, 'system.ntfs_attrib', new Uint8Array(4), 1)), 17);
     assert.equal(errno(() => v.getxattr(f, 'system.ntfs_nothing')), 95);
+  });
+});
+
+describe('XATTR_CREATE and XATTR_REPLACE on system.ntfs_ea and system.ntfs_reparse_data', () => {
+  test('as for any attribute that may be absent: CREATE refuses an existing one, REPLACE an absent one', () => {
+    const v = new Volume({ sizeLimit: 1 << 30 });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    const ENODATA = 61;
+    const EEXIST = 17;
+    const ea = Uint8Array.from(Buffer.from('00000000000303004142430078797a', 'hex')); // ABC=xyz
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_ea', ea, XATTR_REPLACE)), ENODATA);
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_ea', ea, XATTR_CREATE)), 0);
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_ea', ea, XATTR_CREATE)), EEXIST);
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_ea', ea, XATTR_REPLACE)), 0);
+
+    const d = v.mknod(ROOT, v.root, 'g', 0o100644);
+    const junction = encodeSymlinkReparse('target'); // makes g a symlink
+    assert.equal(errno(() => v.setxattr(d, 'system.ntfs_reparse_data', junction, XATTR_REPLACE)), ENODATA);
+    assert.equal(errno(() => v.setxattr(d, 'system.ntfs_reparse_data', junction, XATTR_CREATE)), 0);
+    assert.equal(errno(() => v.setxattr(d, 'system.ntfs_reparse_data', junction, XATTR_CREATE)), EEXIST);
+    assert.equal(errno(() => v.setxattr(d, 'system.ntfs_reparse_data', junction, XATTR_REPLACE)), 0);
+    // Attributes every file has: CREATE is always refused, REPLACE always allowed.
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(0x20, 0, 0, 0), XATTR_CREATE)), EEXIST);
+    assert.equal(errno(() => v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(0x20, 0, 0, 0), XATTR_REPLACE)), 0);
+  });
+});
+
+describe('streams have no names of their own', () => {
+  test('link(f:s) is EINVAL and makes no entry', () => {
+    const v = new Volume({ streams: 'windows', sizeLimit: 1 << 30 });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    const s = v.mknod(ROOT, v.root, 'f:s', 0o100644);
+    assert.equal(errno(() => v.link(ROOT, s, v.root, 'hl')), 22);
+    assert.equal(errno(() => v.lookup(ROOT, v.root, 'hl')), 2);
+    assert.equal(v.lookup(ROOT, v.root, 'f'), f);
+  });
+});
+
+describe('READONLY protects streams', () => {
+  test('on a read-only file streams cannot be made, written or removed; clearing it allows them again', () => {
+    const v = new Volume({ streams: 'windows', sizeLimit: 1 << 30 });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    v.setxattr(f, 'user.s', enc('old'));
+    v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(1, 0, 0, 0)); // READONLY
+    const EACCES = 13;
+    assert.equal(errno(() => v.setxattr(f, 'user.s', enc('new'))), EACCES);
+    assert.equal(errno(() => v.setxattr(f, 'user.t', enc('new'))), EACCES);
+    assert.equal(errno(() => v.mknod(ROOT, v.root, 'f:new', 0o100644)), EACCES);
+    assert.equal(errno(() => v.removexattr(f, 'user.s')), EACCES);
+    assert.equal(errno(() => v.unlink(ROOT, v.root, 'f:s')), EACCES);
+    assert.deepEqual(v.listxattr(f), ['user.s']);
+    assert.equal(Buffer.from(v.findXattr(f, 'user.s')!).toString(), 'old');
+    v.setxattr(f, 'system.ntfs_attrib', Uint8Array.of(0, 0, 0, 0));
+    v.removexattr(f, 'user.s');
+    assert.deepEqual(v.listxattr(f), []);
   });
 });
