@@ -66,7 +66,8 @@ function describeReceived(value: unknown): string {
 }
 
 export function invalidArgType(name: string, expected: string, value: unknown): Error {
-  return nodeError('TypeError', 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}.${describeReceived(value)}`);
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return nodeError('TypeError', 'ERR_INVALID_ARG_TYPE', `The "${name}" ${kind} must be ${expected}.${describeReceived(value)}`);
 }
 
 export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): Error {

@@ -15,7 +15,7 @@ import { toPath } from './paths.js';
 import { FileHandle, createPromises } from './promises.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
 import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
-import { SyncFs } from './sync.js';
+import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
 
 export interface FsOptions {
@@ -106,6 +106,7 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   Object.assign(fs, specialCallbacks(core));
   fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core));
   fs.rm = callbackify(core.rmAsyncForm.bind(core));
+  fs.rmdir = callbackify((path: unknown, options?: RmdirOptions) => core.rmdirForm(path, options, 'callback'));
   fs.cp = callbackify(core.cpAsyncForm.bind(core));
   // fs.close's callback is optional: without one, an error is thrown later, as Node's defaultCloseCallback does.
   const closeWithCallback = fs.close as (...args: unknown[]) => void;

@@ -15,7 +15,7 @@ import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
-  validateInteger, type Encoding,
+  validateInteger, validateRmdirOptions, warnRecursiveRmdir, type Encoding,
 } from './options.js';
 import { PathWalker, toPath } from './paths.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
@@ -44,6 +44,11 @@ export interface MkdirOptions {
 }
 export interface RmOptions {
   force?: boolean;
+  recursive?: boolean;
+  maxRetries?: number;
+  retryDelay?: number;
+}
+export interface RmdirOptions {
   recursive?: boolean;
   maxRetries?: number;
   retryDelay?: number;
@@ -276,11 +281,29 @@ export class SyncFs {
     return first;
   }
 
-  rmdirSync(path: unknown, options?: { recursive?: boolean }): void {
+  /**
+   * rmdir, with Node 20's deprecated `recursive` (DEP0147): it removes a tree
+   * only when the path is a directory, so a missing path gives ENOENT and a
+   * file ENOTDIR (and is kept). Node's three forms look differently: the sync
+   * and callback forms lstat, the promise form stats (following a symlink).
+   */
+  rmdirSync(path: unknown, options?: RmdirOptions): void {
+    this.rmdirForm(path, options, 'sync');
+  }
+
+  rmdirForm(path: unknown, options: RmdirOptions | undefined, form: 'sync' | 'callback' | 'promise'): void {
     const p = toPath(path);
-    if (options?.recursive) {
-      new Remover(this).rimraf(p);
-      return;
+    if (options?.recursive) warnRecursiveRmdir();
+    if (validateRmdirOptions(options)) {
+      const follow = form === 'promise';
+      const inode = this.walker.inode(p, follow);
+      if (inode === null) throw uvError(this.walker.errno, follow ? 'stat' : 'lstat', p);
+      if (inode.dir !== null) {
+        const remover = new Remover(this);
+        if (form === 'sync') remover.rimraf(p);
+        else remover.rimrafAsync(p);
+        return;
+      }
     }
     if (PathWalker.isRootOnly(p)) throw uvError(Errno.EBUSY, 'rmdir', p);
     this.parentOf(p, 'rmdir');

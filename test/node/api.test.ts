@@ -357,3 +357,35 @@ test('errors from argument validation', () => {
   rejects('ERR_OUT_OF_RANGE', () => fs.readSync(fs.openSync('/x', 'w+'), Buffer.alloc(2), 0, 5, 0));
   rejects('ERR_INVALID_ARG_VALUE', () => fs.readFileSync('/x', { encoding: 'nope' as BufferEncoding }));
 });
+
+test('rmdir {recursive}: a tree only for a directory; ENOENT and ENOTDIR (the file kept) in every form, DEP0147 once', async () => {
+  const warnings: Error[] = [];
+  const listen = (w: Error): void => void warnings.push(w);
+  process.on('warning', listen);
+  try {
+    const { fs } = memefs({ '/f': 'keep', '/d': { e: { g: '1' } }, '/d2': { x: 'y' } });
+    fs.symlinkSync('/d2', '/ln');
+    const is = (code: string, syscall: string) => (e: NodeJS.ErrnoException) => e.code === code && e.syscall === syscall;
+    assert.throws(() => fs.rmdirSync('/f', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    assert.throws(() => fs.rmdirSync('/nope', { recursive: true }), is('ENOENT', 'lstat'));
+    assert.throws(() => fs.rmdirSync('/ln', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    assert.throws(() => fs.rmdirSync('/d', { recursive: 1 as unknown as boolean }), { code: 'ERR_INVALID_ARG_TYPE' });
+    const viaCallback = (p: string): Promise<NodeJS.ErrnoException | null> => new Promise((resolve) => fs.rmdir(p, { recursive: true }, resolve));
+    assert.ok(is('ENOTDIR', 'rmdir')((await viaCallback('/f'))!));
+    assert.ok(is('ENOENT', 'lstat')((await viaCallback('/nope'))!));
+    await assert.rejects(fs.promises.rmdir('/f', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    await assert.rejects(fs.promises.rmdir('/nope', { recursive: true }), is('ENOENT', 'stat'));
+    assert.equal(fs.readFileSync('/f', 'utf8'), 'keep');
+    // The promise form stats (follows the link), then its rimraf unlinks the link itself, as Node's does.
+    await fs.promises.rmdir('/ln', { recursive: true });
+    assert.deepEqual(fs.readdirSync('/').sort(), ['d', 'd2', 'f']);
+    assert.equal(await viaCallback('/d'), null);
+    fs.rmdirSync('/d2', { recursive: true });
+    assert.deepEqual(fs.readdirSync('/'), ['f']);
+    await tick();
+    const dep = warnings.filter((w) => (w as NodeJS.ErrnoException).code === 'DEP0147');
+    assert.equal(dep.length, 1, 'DEP0147 is emitted once a process');
+  } finally {
+    process.off('warning', listen);
+  }
+});
