@@ -50,6 +50,8 @@ export function nodeError(kind: 'TypeError' | 'RangeError' | 'Error', code: stri
   Object.defineProperty(err, 'name', { value: `${kind} [${code}]`, configurable: true, writable: true, enumerable: false });
   err.stack; // materialise the stack with the decorated name, then restore it, as Node does
   Object.defineProperty(err, 'name', { value: kind, configurable: true, writable: true, enumerable: false });
+  // Node's own errors print their code: `TypeError [ERR_X]: ...`.
+  Object.defineProperty(err, 'toString', { value: () => `${err.name} [${code}]: ${err.message}`, configurable: true, writable: true, enumerable: false });
   return err;
 }
 

@@ -32,6 +32,14 @@ abstract class StatsBase<N extends number | bigint> {
   isCharacterDevice(): boolean { return this.typeIs(S_IFCHR); }
   isFIFO(): boolean { return this.typeIs(S_IFIFO); }
   isSocket(): boolean { return this.typeIs(S_IFSOCK); }
+
+  /** JSON carries the Date fields too (they are made lazily, on the prototype, where Node 20 has own properties). */
+  toJSON(): Record<string, unknown> {
+    const self = this as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...self };
+    for (const name of ['atime', 'mtime', 'ctime', 'birthtime']) out[name] = self[name];
+    return out;
+  }
 }
 
 /** A device number for the volume, stable for its life. */

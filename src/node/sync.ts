@@ -14,7 +14,7 @@ import { constants, O_ACCMODE } from './constants.js';
 import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
-  encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
+  assertEncoding, encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
   validateInteger, validateRmdirOptions, warnRecursiveRmdir, type Encoding,
 } from './options.js';
 import { PathWalker, toPath } from './paths.js';
@@ -612,6 +612,15 @@ export class SyncFs {
   }
 
   /** The working directory's path (stored spellings). */
+  /** process.chdir's equivalent for this fs object: a directory the caller may search. */
+  chdir(path: unknown): void {
+    const p = toPath(path);
+    const inode = this.resolve(p, true, 'chdir');
+    if (inode.dir === null) throw uvError(Errno.ENOTDIR, 'chdir', p);
+    if (!permits(this.caller, inode, X_OK)) throw uvError(Errno.EACCES, 'chdir', p);
+    this.walker.cwd = inode;
+  }
+
   cwdPath(): string {
     const names: string[] = [];
     for (let d = this.walker.cwd; d !== this.volume.root && d.parent !== null; d = d.parent) {
@@ -702,14 +711,14 @@ export class SyncFs {
       return;
     }
     const p = toPath(path);
-    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    const size = Math.max(0, validateInteger(len === undefined ? 0 : len, 'len'));
     // Node opens the file 'r+' and truncates through the descriptor.
     const inode = this.openInode(p, O_RDWR, 0o666, 'open');
     this.truncateInode(inode, size, 'ftruncate');
   }
 
   ftruncateSync(fd: unknown, len: unknown = 0): void {
-    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    const size = Math.max(0, validateInteger(len === undefined ? 0 : len, 'len'));
     const file = this.file(fd, 'ftruncate');
     if (!file.writable || file.inode.data === null) throw uvError(Errno.EINVAL, 'ftruncate');
     this.truncateInode(file.inode, size, 'ftruncate', file);
@@ -947,8 +956,10 @@ export class SyncFs {
   readFileSync(path: unknown, options?: ReadFileOptions | BufferEncoding | null): string | Buffer {
     let encoding: BufferEncoding | null | undefined;
     let flags: number = O_RDONLY;
-    if (typeof options === 'string') encoding = options;
-    else if (options !== undefined && options !== null) {
+    if (typeof options === 'string') {
+      assertEncoding(options);
+      encoding = options;
+    } else if (options !== undefined && options !== null) {
       const opts = getOptions<ReadFileOptions>(options, {});
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, O_RDONLY);
@@ -994,8 +1005,10 @@ export class SyncFs {
     let encoding: BufferEncoding | null | undefined;
     let flags: number = defaultFlags;
     let mode = 0o666;
-    if (typeof options === 'string') encoding = options;
-    else if (options !== undefined && options !== null) {
+    if (typeof options === 'string') {
+      assertEncoding(options);
+      encoding = options;
+    } else if (options !== undefined && options !== null) {
       const opts = getOptions<WriteFileOptions>(options, {});
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, defaultFlags);
