@@ -105,16 +105,23 @@ export function specialCallbacks(core: SyncFs): Record<string, (...args: unknown
       process.nextTick(cb as (found: boolean) => void, found);
     },
     read(...args: unknown[]): void {
+      // Node's read: (fd, cb), (fd, options|null, cb), (fd, buffer, options|null, cb) or (fd, buffer, offset, length, position, cb).
       const cb = takeCallback(args);
       run(cb, () => {
         let [fd, buffer, offset, length, position] = args;
-        if (buffer === undefined || (buffer !== null && typeof buffer === 'object' && !ArrayBuffer.isView(buffer))) {
-          // read(fd, cb) or read(fd, { buffer, offset, length, position }, cb)
-          const o = (buffer ?? {}) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | null };
-          buffer = o.buffer ?? Buffer.alloc(16384);
-          offset = o.offset ?? 0;
-          length = o.length ?? (buffer as ArrayBufferView).byteLength - (offset as number);
-          position = o.position ?? null;
+        if (args.length <= 3) {
+          type Params = { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | null } | null;
+          let params = null as Params;
+          if (args.length === 3) {
+            if (offset !== null && typeof offset !== 'object') throw invalidArgType('options', 'of type object', offset);
+            params = offset as Params;
+          } else if (!ArrayBuffer.isView(buffer)) {
+            params = buffer as Params;
+            buffer = params?.buffer ?? Buffer.alloc(16384);
+          }
+          offset = params?.offset ?? 0;
+          length = params?.length ?? (buffer as ArrayBufferView).byteLength - (offset as number);
+          position = params?.position ?? null;
         }
         return [core.readSync(fd, buffer, offset, length, position), buffer];
       });

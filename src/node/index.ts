@@ -15,6 +15,7 @@ import { toPath } from './paths.js';
 import { FileHandle, createPromises } from './promises.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
 import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { promisify } from 'node:util';
 import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
 
@@ -128,6 +129,18 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
     if (name.endsWith('Sync')) fs[name] = bound[name]!.bind(core);
   }
   Object.assign(fs, specialCallbacks(core));
+  // util.promisify gives these Node's result objects ({ bytesRead, buffer }...), as it does for node:fs's.
+  const results: [string, string, string][] = [['read', 'bytesRead', 'buffer'], ['write', 'bytesWritten', 'buffer'], ['readv', 'bytesRead', 'buffers'], ['writev', 'bytesWritten', 'buffers']];
+  for (const [name, count, data] of results) {
+    const f = fs[name] as (...args: unknown[]) => void;
+    Object.defineProperty(f, promisify.custom, {
+      value: (...args: unknown[]) => new Promise((resolve, reject) => {
+        f(...args, (err: Error | null, n: number, bytes: unknown) => (err ? reject(err) : resolve({ [count]: n, [data]: bytes })));
+      }),
+    });
+  }
+  const exists = fs.exists as (path: unknown, cb: (found: boolean) => void) => void;
+  Object.defineProperty(exists, promisify.custom, { value: (path: unknown) => new Promise((resolve) => exists(path, resolve)) });
   fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core), 'mkdir');
   fs.rm = callbackify(core.rmAsyncForm.bind(core), 'rm');
   fs.rmdir = callbackify((path: unknown, options?: RmdirOptions) => core.rmdirForm(path, options, 'callback'), 'rmdir');

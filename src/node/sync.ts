@@ -48,11 +48,7 @@ export interface RmOptions {
   maxRetries?: number;
   retryDelay?: number;
 }
-export interface RmdirOptions {
-  recursive?: boolean;
-  maxRetries?: number;
-  retryDelay?: number;
-}
+export type RmdirOptions = Omit<RmOptions, 'force'>;
 export interface ReaddirOptions {
   encoding?: Encoding | null;
   withFileTypes?: boolean;
@@ -611,7 +607,6 @@ export class SyncFs {
     return '/' + names.join('/');
   }
 
-  /** The working directory's path (stored spellings). */
   /** process.chdir's equivalent for this fs object: a directory the caller may search. */
   chdir(path: unknown): void {
     const p = toPath(path);
@@ -621,6 +616,7 @@ export class SyncFs {
     this.walker.cwd = inode;
   }
 
+  /** The working directory's path (stored spellings). */
   cwdPath(): string {
     const names: string[] = [];
     for (let d = this.walker.cwd; d !== this.volume.root && d.parent !== null; d = d.parent) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Volume } from '../../src/core/volume.js';
 import { createFs, memefs, type MemefsFs } from '../../src/node/index.js';
@@ -388,4 +389,27 @@ test('rmdir {recursive}: a tree only for a directory; ENOENT and ENOTDIR (the fi
   } finally {
     process.off('warning', listen);
   }
+});
+
+test("node:fs's shapes: fs.chdir/cwd, stream classes without new, promisify results, callback argument order", async () => {
+  const { fs } = memefs({ '/d/a.txt': 'abc' });
+  fs.chdir('/d');
+  assert.equal(fs.cwd(), '/d');
+  assert.equal(fs.readFileSync('a.txt', 'utf8'), 'abc');
+  assert.throws(() => fs.chdir('/d/a.txt'), { code: 'ENOTDIR', syscall: 'chdir' });
+  const ReadStream = fs.ReadStream as unknown as (path: string, options?: unknown) => NodeJS.ReadableStream;
+  const stream = ReadStream('/d/a.txt', null);
+  assert.ok(stream instanceof fs.ReadStream);
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  assert.equal(text, 'abc');
+  const fd = fs.openSync('/d/a.txt', 'r');
+  const { bytesRead, buffer } = await promisify(fs.read)(fd, Buffer.alloc(3), 0, 3, 0);
+  assert.equal(bytesRead, 3);
+  assert.equal(buffer.toString(), 'abc');
+  fs.closeSync(fd);
+  // Without a callback, a bad mode is named before the missing callback, as Node does.
+  assert.throws(() => (fs.fchmod as (...a: unknown[]) => void)(1, '123x'), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => (fs.close as (...a: unknown[]) => void)(0, null), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.equal(JSON.parse(JSON.stringify(fs.statSync('/d/a.txt'))).mtime, fs.statSync('/d/a.txt').mtime.toISOString());
 });
