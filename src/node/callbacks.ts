@@ -30,7 +30,7 @@ function takeCallback(args: unknown[]): Callback {
  */
 type Check = 'path' | 'fd' | 'mode' | 'id' | 'len' | 'time' | 'any';
 const CHECKS: Record<string, Check[]> = {
-  access: ['path'], appendFile: ['path', 'any', 'any'], chmod: ['path', 'mode'], chown: ['path', 'id', 'id'],
+  access: ['path', 'any'], appendFile: ['path', 'any', 'any'], chmod: ['path', 'mode'], chown: ['path', 'id', 'id'],
   close: ['fd'], copyFile: ['path', 'path', 'any'], cp: ['path', 'path', 'any'], fchmod: ['fd', 'mode'],
   fchown: ['fd', 'id', 'id'], fdatasync: ['fd'], fstat: ['fd', 'any'], fsync: ['fd'], ftruncate: ['fd', 'len'],
   futimes: ['fd', 'time', 'time'], lchown: ['path', 'id', 'id'], link: ['path', 'path'], lstat: ['path', 'any'],
