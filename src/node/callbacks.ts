@@ -5,6 +5,8 @@
  * synchronously, as Node's validation does; system errors go to the callback.
  */
 import { invalidArgType } from './errors.js';
+import { parseMode, toUnixTimestamp, validateFd, validateId, validateInteger } from './options.js';
+import { toPath } from './paths.js';
 import type { SyncFs } from './sync.js';
 
 type Callback = (err: Error | null, ...results: unknown[]) => void;
@@ -21,20 +23,64 @@ function takeCallback(args: unknown[]): Callback {
   return cb as Callback;
 }
 
-/** Wraps a sync function returning one result into fn(...args, cb(err, result)). */
-export function callbackify(fn: (...args: never[]) => unknown): (...args: unknown[]) => void {
+/**
+ * What Node checks before it looks at the callback, by argument position: a
+ * call with a bad argument and no callback fails on the argument, as Node's.
+ * `path` also covers a second path; `any` is not checked.
+ */
+type Check = 'path' | 'fd' | 'mode' | 'id' | 'len' | 'time' | 'any';
+const CHECKS: Record<string, Check[]> = {
+  access: ['path', 'any'], appendFile: ['path', 'any', 'any'], chmod: ['path', 'mode'], chown: ['path', 'id', 'id'],
+  close: ['fd'], copyFile: ['path', 'path', 'any'], cp: ['path', 'path', 'any'], fchmod: ['fd', 'mode'],
+  fchown: ['fd', 'id', 'id'], fdatasync: ['fd'], fstat: ['fd', 'any'], fsync: ['fd'], ftruncate: ['fd', 'len'],
+  futimes: ['fd', 'time', 'time'], lchown: ['path', 'id', 'id'], link: ['path', 'path'], lstat: ['path', 'any'],
+  lutimes: ['path', 'time', 'time'], mkdir: ['path', 'any'], mkdtemp: ['any', 'any'], open: ['path', 'any', 'any'],
+  opendir: ['path', 'any'], readdir: ['path', 'any'], readFile: ['any', 'any'], readlink: ['path', 'any'],
+  rename: ['path', 'path'], rm: ['path', 'any'], rmdir: ['path', 'any'], stat: ['path', 'any'], statfs: ['path', 'any'],
+  symlink: ['path', 'path', 'any'], truncate: ['any', 'len'], unlink: ['path'], utimes: ['path', 'time', 'time'],
+  writeFile: ['any', 'any', 'any'],
+};
+
+function precheck(checks: Check[], args: unknown[]): void {
+  checks.forEach((check, i) => {
+    const value = args[i];
+    if (check === 'path') toPath(value, i === 0 ? 'path' : 'dest');
+    else if (check === 'fd') validateFd(value);
+    else if (check === 'mode') parseMode(value, 'mode');
+    else if (check === 'id') validateId(value, i === 1 ? 'uid' : 'gid');
+    else if (check === 'len' && value !== undefined) validateInteger(value, 'len');
+    else if (check === 'time') toUnixTimestamp(value, i === 1 ? 'atime' : 'mtime');
+  });
+}
+
+/**
+ * Wraps a sync function returning one result into fn(...args, cb(err, result)).
+ * The callback sits where Node's does: the last argument when it is a function
+ * (optional arguments left out), else the argument after the last one.
+ */
+export function callbackify(fn: (...args: never[]) => unknown, name?: string, cbName = 'cb'): (...args: unknown[]) => void {
+  const checks = name === undefined ? undefined : CHECKS[name];
   return function (...args: unknown[]): void {
-    const cb = takeCallback(args);
+    let cb: unknown;
+    if (checks === undefined) cb = args.pop();
+    else {
+      const last = args.length - 1;
+      const at = last >= 0 && last <= checks.length && typeof args[last] === 'function' ? last : checks.length;
+      cb = args[at];
+      args.length = Math.min(args.length, at);
+      if (typeof cb !== 'function') precheck(checks, args);
+    }
+    if (typeof cb !== 'function') throw invalidArgType(cbName, 'of type function', cb);
     let result: unknown;
     try {
       result = (fn as (...a: unknown[]) => unknown)(...args);
     } catch (e) {
       if (isArgumentError(e)) throw e;
-      process.nextTick(cb, e as Error);
+      process.nextTick(cb as Callback, e as Error);
       return;
     }
-    if (result === undefined) process.nextTick(cb, null);
-    else process.nextTick(cb, null, result);
+    if (result === undefined) process.nextTick(cb as Callback, null);
+    else process.nextTick(cb as Callback, null, result);
   };
 }
 
@@ -59,16 +105,23 @@ export function specialCallbacks(core: SyncFs): Record<string, (...args: unknown
       process.nextTick(cb as (found: boolean) => void, found);
     },
     read(...args: unknown[]): void {
+      // Node's read: (fd, cb), (fd, options|null, cb), (fd, buffer, options|null, cb) or (fd, buffer, offset, length, position, cb).
       const cb = takeCallback(args);
       run(cb, () => {
         let [fd, buffer, offset, length, position] = args;
-        if (buffer === undefined || (buffer !== null && typeof buffer === 'object' && !ArrayBuffer.isView(buffer))) {
-          // read(fd, cb) or read(fd, { buffer, offset, length, position }, cb)
-          const o = (buffer ?? {}) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | null };
-          buffer = o.buffer ?? Buffer.alloc(16384);
-          offset = o.offset ?? 0;
-          length = o.length ?? (buffer as ArrayBufferView).byteLength - (offset as number);
-          position = o.position ?? null;
+        if (args.length <= 3) {
+          type Params = { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | null } | null;
+          let params = null as Params;
+          if (args.length === 3) {
+            if (offset !== null && typeof offset !== 'object') throw invalidArgType('options', 'of type object', offset);
+            params = offset as Params;
+          } else if (!ArrayBuffer.isView(buffer)) {
+            params = buffer as Params;
+            buffer = params?.buffer ?? Buffer.alloc(16384);
+          }
+          offset = params?.offset ?? 0;
+          length = params?.length ?? (buffer as ArrayBufferView).byteLength - (offset as number);
+          position = params?.position ?? null;
         }
         return [core.readSync(fd, buffer, offset, length, position), buffer];
       });

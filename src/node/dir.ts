@@ -31,6 +31,8 @@ export class Dir {
   private readonly recursive: boolean;
 
   constructor(private readonly volume: Volume, inode: Inode, path: string, options: OpenDirOptions) {
+    // Node's Dir takes a native handle; made without one, it says so.
+    if (!volume) throw nodeError('TypeError', 'ERR_MISSING_ARGS', 'The "handle" argument must be specified');
     this.path = path;
     this.encoding = options.encoding;
     this.recursive = options.recursive === true;

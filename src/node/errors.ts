@@ -50,6 +50,8 @@ export function nodeError(kind: 'TypeError' | 'RangeError' | 'Error', code: stri
   Object.defineProperty(err, 'name', { value: `${kind} [${code}]`, configurable: true, writable: true, enumerable: false });
   err.stack; // materialise the stack with the decorated name, then restore it, as Node does
   Object.defineProperty(err, 'name', { value: kind, configurable: true, writable: true, enumerable: false });
+  // Node's own errors print their code: `TypeError [ERR_X]: ...`.
+  Object.defineProperty(err, 'toString', { value: () => `${err.name} [${code}]: ${err.message}`, configurable: true, writable: true, enumerable: false });
   return err;
 }
 
@@ -66,7 +68,8 @@ function describeReceived(value: unknown): string {
 }
 
 export function invalidArgType(name: string, expected: string, value: unknown): Error {
-  return nodeError('TypeError', 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}.${describeReceived(value)}`);
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return nodeError('TypeError', 'ERR_INVALID_ARG_TYPE', `The "${name}" ${kind} must be ${expected}.${describeReceived(value)}`);
 }
 
 export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): Error {

@@ -10,12 +10,13 @@ import { constants } from './constants.js';
 import { Dir } from './dir.js';
 import { notSupported, uvError } from './errors.js';
 import { exportJson, loadJson, type JsonTree, type ToJsonOptions } from './json.js';
-import { validateFunction } from './options.js';
+import { assertEncoding, getOptions, toUnixTimestamp, validateFunction } from './options.js';
 import { toPath } from './paths.js';
 import { FileHandle, createPromises } from './promises.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
 import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
-import { SyncFs } from './sync.js';
+import { promisify } from 'node:util';
+import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
 
 export interface FsOptions {
@@ -42,6 +43,10 @@ export interface MemefsExtras {
   fromJSON(tree: JsonTree, base?: string): void;
   /** The files under `path` as a plain object (files with content, empty directories null). */
   toJSON(path?: string, options?: ToJsonOptions): Record<string, string | Buffer | null>;
+  /** Sets the directory relative paths start from (process.chdir's equivalent; the process's own is untouched). */
+  chdir(path: string): void;
+  /** The working directory's path (process.cwd's equivalent). */
+  cwd(): string;
 }
 
 const SIMPLE_CALLS = [
@@ -53,6 +58,26 @@ const SIMPLE_CALLS = [
 
 function defaultId(get: (() => number) | undefined): number {
   return typeof get === 'function' ? get() : 0;
+}
+
+type StreamCtor<T> = new (core: SyncFs, path: unknown, options?: never) => T;
+type StreamOverCore<T> = { new (path: unknown, options?: unknown): T; (path: unknown, options?: unknown): T; prototype: T };
+
+/**
+ * fs.ReadStream / fs.WriteStream of one fs object: as Node's, callable with or
+ * without `new`, options as an encoding string or an object (or null), and
+ * subclassable (`class X extends fs.ReadStream`); instances are instances of
+ * the exported class.
+ */
+function streamClass<T>(Class: StreamCtor<T>, core: SyncFs): StreamOverCore<T> {
+  function Stream(this: unknown, path: unknown, options?: unknown): T {
+    const opts = getOptions<object>(options, {});
+    return Reflect.construct(Class, [core, path, opts], new.target ?? Stream) as T;
+  }
+  Stream.prototype = Class.prototype;
+  Object.setPrototypeOf(Stream, Class);
+  Object.defineProperty(Stream, 'name', { value: Class.name });
+  return Stream as unknown as StreamOverCore<T>;
 }
 
 /** One watch hub per volume, so every fs object over a volume hears the others' changes. */
@@ -98,19 +123,32 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   for (const name of SIMPLE_CALLS) {
     const sync = bound[`${name}Sync`]!.bind(core);
     fs[`${name}Sync`] = sync;
-    fs[name] = callbackify(sync);
+    fs[name] = callbackify(sync, name, name === 'opendir' ? 'callback' : 'cb');
   }
   for (const name of ['exists', 'read', 'readSync', 'readv', 'readvSync', 'write', 'writeSync', 'writev', 'writevSync', 'existsSync']) {
     if (name.endsWith('Sync')) fs[name] = bound[name]!.bind(core);
   }
   Object.assign(fs, specialCallbacks(core));
-  fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core));
-  fs.rm = callbackify(core.rmAsyncForm.bind(core));
-  fs.cp = callbackify(core.cpAsyncForm.bind(core));
+  // util.promisify gives these Node's result objects ({ bytesRead, buffer }...), as it does for node:fs's.
+  const results: [string, string, string][] = [['read', 'bytesRead', 'buffer'], ['write', 'bytesWritten', 'buffer'], ['readv', 'bytesRead', 'buffers'], ['writev', 'bytesWritten', 'buffers']];
+  for (const [name, count, data] of results) {
+    const f = fs[name] as (...args: unknown[]) => void;
+    Object.defineProperty(f, promisify.custom, {
+      value: (...args: unknown[]) => new Promise((resolve, reject) => {
+        f(...args, (err: Error | null, n: number, bytes: unknown) => (err ? reject(err) : resolve({ [count]: n, [data]: bytes })));
+      }),
+    });
+  }
+  const exists = fs.exists as (path: unknown, cb: (found: boolean) => void) => void;
+  Object.defineProperty(exists, promisify.custom, { value: (path: unknown) => new Promise((resolve) => exists(path, resolve)) });
+  fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core), 'mkdir');
+  fs.rm = callbackify(core.rmAsyncForm.bind(core), 'rm');
+  fs.rmdir = callbackify((path: unknown, options?: RmdirOptions) => core.rmdirForm(path, options, 'callback'), 'rmdir');
+  fs.cp = callbackify(core.cpAsyncForm.bind(core), 'cp');
   // fs.close's callback is optional: without one, an error is thrown later, as Node's defaultCloseCallback does.
   const closeWithCallback = fs.close as (...args: unknown[]) => void;
   fs.close = (fd: unknown, callback?: (err: Error | null) => void) =>
-    closeWithCallback(fd, callback ?? ((err: Error | null) => {
+    closeWithCallback(fd, callback !== undefined ? callback : ((err: Error | null) => {
       if (err) throw err;
     }));
 
@@ -126,6 +164,7 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
       options = {};
     }
     const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : options ?? {};
+    if (opts.encoding !== undefined && opts.encoding !== null) assertEncoding(opts.encoding);
     const p = toPath(path, 'filename');
     const inode = core.walker.inode(p, true);
     if (inode === null) throw uvError(core.walker.errno, 'watch', p);
@@ -170,10 +209,10 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   };
 
   // ---- streams ----
-  fs.createReadStream = (path: unknown, options?: ReadStreamOptions | BufferEncoding) =>
-    new ReadStream(core, path, typeof options === 'string' ? { encoding: options } : options);
-  fs.createWriteStream = (path: unknown, options?: WriteStreamOptions | BufferEncoding) =>
-    new WriteStream(core, path, typeof options === 'string' ? { encoding: options } : options);
+  const ReadStreamOverCore = streamClass(ReadStream, core);
+  const WriteStreamOverCore = streamClass(WriteStream, core);
+  fs.createReadStream = (path: unknown, options?: ReadStreamOptions | BufferEncoding | null) => new ReadStreamOverCore(path, options);
+  fs.createWriteStream = (path: unknown, options?: WriteStreamOptions | BufferEncoding | null) => new WriteStreamOverCore(path, options);
 
   fs.openAsBlob = async (path: unknown, options?: { type?: string }) =>
     new Blob([core.readFileSync(path) as Buffer], { type: options?.type ?? '' });
@@ -196,11 +235,11 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.Dir = Dir;
-  fs.ReadStream = ReadStream;
-  fs.WriteStream = WriteStream;
-  fs.FileReadStream = ReadStream;
-  fs.FileWriteStream = WriteStream;
-  fs._toUnixTimestamp = (time: unknown) => Number(time instanceof Date ? time.getTime() / 1000 : time);
+  fs.ReadStream = ReadStreamOverCore;
+  fs.WriteStream = WriteStreamOverCore;
+  fs.FileReadStream = ReadStreamOverCore;
+  fs.FileWriteStream = WriteStreamOverCore;
+  fs._toUnixTimestamp = (time: unknown) => toUnixTimestamp(time, 'time');
   // Linux has no lchmod: node:fs leaves it undefined there, and so do we.
   fs.lchmod = undefined;
   fs.lchmodSync = undefined;
@@ -218,6 +257,8 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   Object.defineProperty(fs, 'volume', { value: vol, enumerable: false });
   fs.fromJSON = (tree: JsonTree, base = '/') => loadJson(core, tree, base);
   fs.toJSON = (path = '/', opts?: ToJsonOptions) => exportJson(core, path, opts);
+  fs.chdir = (path: unknown) => core.chdir(path);
+  fs.cwd = () => core.cwdPath();
   return fs as unknown as MemefsFs;
 }
 

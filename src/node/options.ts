@@ -112,3 +112,27 @@ export function toBytes(data: unknown, encoding: BufferEncoding | null | undefin
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw invalidArgType(name, 'of type string or an instance of Buffer, TypedArray, or DataView', data);
 }
+
+/** Node's validateRmdirOptions: an object (when given) with a boolean `recursive` and retry numbers; says whether recursive. */
+export function validateRmdirOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'of type object', options);
+  const o = { recursive: false, retryDelay: 100, maxRetries: 0, ...(options as object) };
+  if (typeof o.recursive !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', o.recursive);
+  validateInteger(o.retryDelay, 'options.retryDelay', 0, 2147483647);
+  validateInteger(o.maxRetries, 'options.maxRetries', 0, 4294967295);
+  return o.recursive;
+}
+
+let recursiveRmdirWarned = false;
+
+/** DEP0147, once per process as Node gives it (and not under --no-deprecation). */
+export function warnRecursiveRmdir(): void {
+  if (recursiveRmdirWarned || process.noDeprecation) return;
+  recursiveRmdirWarned = true;
+  process.emitWarning(
+    'In future versions of Node.js, fs.rmdir(path, { recursive: true }) will be removed. Use fs.rm(path, { recursive: true }) instead',
+    'DeprecationWarning',
+    'DEP0147',
+  );
+}

@@ -201,7 +201,7 @@ export function createPromises(core: SyncFs, hooks: PromisesApiHooks): Record<st
     realpath: async (path: unknown, options?: Parameters<SyncFs['realpathSync']>[1]) => core.realpathNativeSync(path, options),
     rename: async (from: unknown, to: unknown) => core.renameSync(from, to),
     rm: async (path: unknown, options?: Parameters<SyncFs['rmSync']>[1]) => core.rmAsyncForm(path, options),
-    rmdir: async (path: unknown, options?: Parameters<SyncFs['rmdirSync']>[1]) => core.rmdirSync(path, options),
+    rmdir: async (path: unknown, options?: Parameters<SyncFs['rmdirSync']>[1]) => core.rmdirForm(path, options, 'promise'),
     stat: async (path: unknown, options?: { bigint?: boolean }) => core.statSync(path, options),
     statfs: async (path: unknown, options?: { bigint?: boolean }) => core.statfsSync(path, options),
     symlink: async (target: unknown, path: unknown, type?: string | null) => core.symlinkSync(target, path, type),

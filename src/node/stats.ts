@@ -32,6 +32,14 @@ abstract class StatsBase<N extends number | bigint> {
   isCharacterDevice(): boolean { return this.typeIs(S_IFCHR); }
   isFIFO(): boolean { return this.typeIs(S_IFIFO); }
   isSocket(): boolean { return this.typeIs(S_IFSOCK); }
+
+  /** JSON carries the Date fields too (they are made lazily, on the prototype, where Node 20 has own properties). */
+  toJSON(): Record<string, unknown> {
+    const self = this as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...self };
+    for (const name of ['atime', 'mtime', 'ctime', 'birthtime']) out[name] = self[name];
+    return out;
+  }
 }
 
 /** A device number for the volume, stable for its life. */
@@ -65,14 +73,26 @@ function lazyDates(proto: object, msField: (name: string) => string): void {
   }
 }
 
+const STATS_FIELDS = ['dev', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'blksize', 'ino', 'size', 'blocks', 'atimeMs', 'mtimeMs', 'ctimeMs', 'birthtimeMs'];
+
 export class Stats extends StatsBase<number> {
   declare atime: Date;
   declare mtime: Date;
   declare ctime: Date;
   declare birthtime: Date;
-  constructor(inode: Inode, dev: number) {
+  constructor(inode: Inode, dev: number);
+  /** Node's public constructor: the fields in order, times in milliseconds. */
+  constructor(...fields: number[]);
+  constructor(first?: unknown, second?: unknown) {
     super();
-    this.dev = dev;
+    if (typeof first !== 'object' || first === null) {
+      const self = this as unknown as Record<string, unknown>;
+      const fields = arguments; // no rest array on the hot path (statSync) above
+      STATS_FIELDS.forEach((name, i) => (self[name] = fields[i]));
+      return;
+    }
+    const inode = first as Inode;
+    this.dev = second as number;
     this.mode = inode.mode;
     this.nlink = inode.nlink;
     this.uid = inode.uid;

@@ -14,8 +14,8 @@ import { constants, O_ACCMODE } from './constants.js';
 import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
-  encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
-  validateInteger, type Encoding,
+  assertEncoding, encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
+  validateInteger, validateRmdirOptions, warnRecursiveRmdir, type Encoding,
 } from './options.js';
 import { PathWalker, toPath } from './paths.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
@@ -48,6 +48,7 @@ export interface RmOptions {
   maxRetries?: number;
   retryDelay?: number;
 }
+export type RmdirOptions = Omit<RmOptions, 'force'>;
 export interface ReaddirOptions {
   encoding?: Encoding | null;
   withFileTypes?: boolean;
@@ -276,11 +277,29 @@ export class SyncFs {
     return first;
   }
 
-  rmdirSync(path: unknown, options?: { recursive?: boolean }): void {
+  /**
+   * rmdir, with Node 20's deprecated `recursive` (DEP0147): it removes a tree
+   * only when the path is a directory, so a missing path gives ENOENT and a
+   * file ENOTDIR (and is kept). Node's three forms look differently: the sync
+   * and callback forms lstat, the promise form stats (following a symlink).
+   */
+  rmdirSync(path: unknown, options?: RmdirOptions): void {
+    this.rmdirForm(path, options, 'sync');
+  }
+
+  rmdirForm(path: unknown, options: RmdirOptions | undefined, form: 'sync' | 'callback' | 'promise'): void {
     const p = toPath(path);
-    if (options?.recursive) {
-      new Remover(this).rimraf(p);
-      return;
+    if (options?.recursive) warnRecursiveRmdir();
+    if (validateRmdirOptions(options)) {
+      const follow = form === 'promise';
+      const inode = this.walker.inode(p, follow);
+      if (inode === null) throw uvError(this.walker.errno, follow ? 'stat' : 'lstat', p);
+      if (inode.dir !== null) {
+        const remover = new Remover(this);
+        if (form === 'sync') remover.rimraf(p);
+        else remover.rimrafAsync(p);
+        return;
+      }
     }
     if (PathWalker.isRootOnly(p)) throw uvError(Errno.EBUSY, 'rmdir', p);
     this.parentOf(p, 'rmdir');
@@ -588,6 +607,15 @@ export class SyncFs {
     return '/' + names.join('/');
   }
 
+  /** process.chdir's equivalent for this fs object: a directory the caller may search. */
+  chdir(path: unknown): void {
+    const p = toPath(path);
+    const inode = this.resolve(p, true, 'chdir');
+    if (inode.dir === null) throw uvError(Errno.ENOTDIR, 'chdir', p);
+    if (!permits(this.caller, inode, X_OK)) throw uvError(Errno.EACCES, 'chdir', p);
+    this.walker.cwd = inode;
+  }
+
   /** The working directory's path (stored spellings). */
   cwdPath(): string {
     const names: string[] = [];
@@ -679,14 +707,14 @@ export class SyncFs {
       return;
     }
     const p = toPath(path);
-    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    const size = Math.max(0, validateInteger(len === undefined ? 0 : len, 'len'));
     // Node opens the file 'r+' and truncates through the descriptor.
     const inode = this.openInode(p, O_RDWR, 0o666, 'open');
     this.truncateInode(inode, size, 'ftruncate');
   }
 
   ftruncateSync(fd: unknown, len: unknown = 0): void {
-    const size = Math.max(0, validateInteger(len ?? 0, 'len'));
+    const size = Math.max(0, validateInteger(len === undefined ? 0 : len, 'len'));
     const file = this.file(fd, 'ftruncate');
     if (!file.writable || file.inode.data === null) throw uvError(Errno.EINVAL, 'ftruncate');
     this.truncateInode(file.inode, size, 'ftruncate', file);
@@ -924,8 +952,10 @@ export class SyncFs {
   readFileSync(path: unknown, options?: ReadFileOptions | BufferEncoding | null): string | Buffer {
     let encoding: BufferEncoding | null | undefined;
     let flags: number = O_RDONLY;
-    if (typeof options === 'string') encoding = options;
-    else if (options !== undefined && options !== null) {
+    if (typeof options === 'string') {
+      assertEncoding(options);
+      encoding = options;
+    } else if (options !== undefined && options !== null) {
       const opts = getOptions<ReadFileOptions>(options, {});
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, O_RDONLY);
@@ -971,8 +1001,10 @@ export class SyncFs {
     let encoding: BufferEncoding | null | undefined;
     let flags: number = defaultFlags;
     let mode = 0o666;
-    if (typeof options === 'string') encoding = options;
-    else if (options !== undefined && options !== null) {
+    if (typeof options === 'string') {
+      assertEncoding(options);
+      encoding = options;
+    } else if (options !== undefined && options !== null) {
       const opts = getOptions<WriteFileOptions>(options, {});
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, defaultFlags);

@@ -141,7 +141,7 @@ export class StatWatcher<S extends { mtimeMs: number | bigint; ctimeMs: number |
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.emit('stop');
+    process.nextTick(() => this.emit('stop')); // as Node's: on the next tick, not inside stop()
   }
 
   ref(): this {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Volume } from '../../src/core/volume.js';
 import { createFs, memefs, type MemefsFs } from '../../src/node/index.js';
@@ -356,4 +357,59 @@ test('errors from argument validation', () => {
   rejects('ERR_INVALID_ARG_VALUE', () => fs.openSync('/x', 'bogus'));
   rejects('ERR_OUT_OF_RANGE', () => fs.readSync(fs.openSync('/x', 'w+'), Buffer.alloc(2), 0, 5, 0));
   rejects('ERR_INVALID_ARG_VALUE', () => fs.readFileSync('/x', { encoding: 'nope' as BufferEncoding }));
+});
+
+test('rmdir {recursive}: a tree only for a directory; ENOENT and ENOTDIR (the file kept) in every form, DEP0147 once', async () => {
+  const warnings: Error[] = [];
+  const listen = (w: Error): void => void warnings.push(w);
+  process.on('warning', listen);
+  try {
+    const { fs } = memefs({ '/f': 'keep', '/d': { e: { g: '1' } }, '/d2': { x: 'y' } });
+    fs.symlinkSync('/d2', '/ln');
+    const is = (code: string, syscall: string) => (e: NodeJS.ErrnoException) => e.code === code && e.syscall === syscall;
+    assert.throws(() => fs.rmdirSync('/f', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    assert.throws(() => fs.rmdirSync('/nope', { recursive: true }), is('ENOENT', 'lstat'));
+    assert.throws(() => fs.rmdirSync('/ln', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    assert.throws(() => fs.rmdirSync('/d', { recursive: 1 as unknown as boolean }), { code: 'ERR_INVALID_ARG_TYPE' });
+    const viaCallback = (p: string): Promise<NodeJS.ErrnoException | null> => new Promise((resolve) => fs.rmdir(p, { recursive: true }, resolve));
+    assert.ok(is('ENOTDIR', 'rmdir')((await viaCallback('/f'))!));
+    assert.ok(is('ENOENT', 'lstat')((await viaCallback('/nope'))!));
+    await assert.rejects(fs.promises.rmdir('/f', { recursive: true }), is('ENOTDIR', 'rmdir'));
+    await assert.rejects(fs.promises.rmdir('/nope', { recursive: true }), is('ENOENT', 'stat'));
+    assert.equal(fs.readFileSync('/f', 'utf8'), 'keep');
+    // The promise form stats (follows the link), then its rimraf unlinks the link itself, as Node's does.
+    await fs.promises.rmdir('/ln', { recursive: true });
+    assert.deepEqual(fs.readdirSync('/').sort(), ['d', 'd2', 'f']);
+    assert.equal(await viaCallback('/d'), null);
+    fs.rmdirSync('/d2', { recursive: true });
+    assert.deepEqual(fs.readdirSync('/'), ['f']);
+    await tick();
+    const dep = warnings.filter((w) => (w as NodeJS.ErrnoException).code === 'DEP0147');
+    assert.equal(dep.length, 1, 'DEP0147 is emitted once a process');
+  } finally {
+    process.off('warning', listen);
+  }
+});
+
+test("node:fs's shapes: fs.chdir/cwd, stream classes without new, promisify results, callback argument order", async () => {
+  const { fs } = memefs({ '/d/a.txt': 'abc' });
+  fs.chdir('/d');
+  assert.equal(fs.cwd(), '/d');
+  assert.equal(fs.readFileSync('a.txt', 'utf8'), 'abc');
+  assert.throws(() => fs.chdir('/d/a.txt'), { code: 'ENOTDIR', syscall: 'chdir' });
+  const ReadStream = fs.ReadStream as unknown as (path: string, options?: unknown) => NodeJS.ReadableStream;
+  const stream = ReadStream('/d/a.txt', null);
+  assert.ok(stream instanceof fs.ReadStream);
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  assert.equal(text, 'abc');
+  const fd = fs.openSync('/d/a.txt', 'r');
+  const { bytesRead, buffer } = await promisify(fs.read)(fd, Buffer.alloc(3), 0, 3, 0);
+  assert.equal(bytesRead, 3);
+  assert.equal(buffer.toString(), 'abc');
+  fs.closeSync(fd);
+  // Without a callback, a bad mode is named before the missing callback, as Node does.
+  assert.throws(() => (fs.fchmod as (...a: unknown[]) => void)(1, '123x'), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => (fs.close as (...a: unknown[]) => void)(0, null), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.equal(JSON.parse(JSON.stringify(fs.statSync('/d/a.txt'))).mtime, fs.statSync('/d/a.txt').mtime.toISOString());
 });

@@ -83,6 +83,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: call('readFile', path, opt(fc.constantFrom('utf8' as const))) },
   { weight: 6, arbitrary: call('mkdir', path, opt(fc.record({ recursive: fc.boolean(), mode }, { requiredKeys: [] }))) },
   { weight: 2, arbitrary: call('rmdir', path) },
+  // The deprecated recursive rmdir (DEP0147): a tree only for a directory; ENOENT, ENOTDIR (the file kept) otherwise.
+  { weight: 2, arbitrary: call('rmdir', path, fc.constant({ recursive: true })) },
   { weight: 2, arbitrary: call('unlink', path) },
   { weight: 3, arbitrary: call('rename', path, path) },
   { weight: 2, arbitrary: call('link', path, path) },
