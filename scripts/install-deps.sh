@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: the FUSE tools, dosfstools and mtools (FAT oracles), attr, fio,
-# rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests).
+# rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests); samba, smbclient
+# and libnss-wrapper (the --share tests: a private smbd, a real SMB client, users without /etc/passwd).
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)
@@ -10,6 +11,9 @@ command -v getfattr >/dev/null || need+=(attr)
 command -v fio >/dev/null || need+=(fio)
 command -v rsync >/dev/null || need+=(rsync)
 command -v python3 >/dev/null || need+=(python3)
+command -v smbd >/dev/null || need+=(samba)
+command -v smbclient >/dev/null || need+=(smbclient)
+ls /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so >/dev/null 2>&1 || need+=(libnss-wrapper)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "memefs tests need: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2

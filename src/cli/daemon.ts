@@ -11,6 +11,7 @@ import { detachMount, findMount, mountDevice, MountError, openDevice, tuneBdi, u
 import { Control, CONTROL_SLOTS } from './control.js';
 import { oneCpuForAll } from './cpus.js';
 import type { MountConfig } from './options.js';
+import { type Share, startShare } from './share.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
 export interface Reporter {
@@ -82,11 +83,20 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
    */
   const polled = !oneCpuForAll();
   let serial: number | undefined;
+  /** The SMB share's Samba (--share): started once the mount is ready, stopped before unmounting. */
+  let share: Share | null = null;
+  const stopShare = async (): Promise<void> => {
+    const s = share;
+    share = null;
+    if (s) await s.stop();
+  };
   const writeState = (): void => {
     try {
       fs.mkdirSync(path.dirname(state), { recursive: true, mode: 0o700 });
       const tmp = `${state}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
+      // The share's passwords stay with Samba: the note does not keep them.
+      const noted = { ...config, share: config.share && { ...config.share, users: config.share.users.map((u) => ({ name: u.name, password: '' })) } };
+      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config: noted, serial } satisfies DaemonState));
       fs.renameSync(tmp, state);
     } catch {
       /* the note is a convenience; unmounting works without it */
@@ -114,7 +124,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     if (!ready) reporter.result({ ok: false, error: message });
     else process.stderr.write(`memefs: ${message}\n`);
     detach();
-    void worker.terminate();
+    void stopShare().then(() => worker.terminate());
   };
   const mount = (): void => {
     try {
@@ -162,12 +172,15 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     }
     stopping = true;
     if (config.foreground) process.stderr.write(`memefs: ${signal}: unmounting ${config.mountPoint}\n`);
-    try {
-      unmount(config.mountPoint, false);
-    } catch {
-      // Busy: take the name away now; the session ends when the last open file closes.
-      detachMount(config.mountPoint);
-    }
+    // Samba first: its open files would keep the mount busy.
+    void stopShare().then(() => {
+      try {
+        unmount(config.mountPoint, false);
+      } catch {
+        // Busy: take the name away now; the session ends when the last open file closes.
+        detachMount(config.mountPoint);
+      }
+    });
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
   process.on('SIGUSR1', requestSave);
@@ -190,7 +203,18 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         if (!polled) watchQuiet();
-        reporter.result({ ok: true });
+        if (!config.share) {
+          reporter.result({ ok: true });
+          break;
+        }
+        startShare(config.share, config).then((s) => {
+          share = s;
+          if (stopping || failed) void stopShare();
+          else reporter.result({ ok: true });
+        }, (e: Error) => {
+          reporter.result({ ok: false, error: e.message });
+          fail(e.message);
+        });
         break;
       case 'progress':
         if (!ready) reporter.progress(m.phase as string, m.done as number, m.total as number);
@@ -219,7 +243,8 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   worker.on('error', (e) => fail(`serving thread failed: ${e.stack ?? e}`));
 
   return new Promise((resolve) => {
-    worker.on('exit', (code) => {
+    worker.on('exit', async (code) => {
+      await stopShare(); // the serving thread ended: Samba has nothing left to serve
       clearTimeout(readyTimer);
       clearInterval(saveTimer);
       clearInterval(quietTimer);

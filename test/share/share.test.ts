@@ -1,0 +1,175 @@
+/**
+ * The RAM disk as an SMB share (--share), driven by a real SMB client
+ * (smbclient) against the private Samba that memefs starts.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { cleanupAll, isMounted, MEMEFS, memefs, mount, tempDir, type Mounted } from '../helpers/mount.js';
+
+after(cleanupAll);
+
+/** A port nobody listens on now (the kernel picks it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The smbd processes serving this mount's share (found by their private smb.conf). */
+function smbdPids(confDir: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(confDir));
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+function shareDirs(): string[] {
+  return fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('memefs-share-')).map((d) => path.join(os.tmpdir(), d));
+}
+
+interface Shared extends Mounted {
+  port: number;
+  client(cmds: string, user?: string): { status: number; out: string };
+}
+
+async function share(args: string[] = []): Promise<Shared> {
+  const port = await freePort();
+  const m = mount(['--share', 'ram', '--share-port', String(port), '--share-users', 'alice:s3cret,bob:other', ...args]);
+  return {
+    ...m,
+    port,
+    client(cmds, user = 'alice%s3cret') {
+      const r = spawnSync('smbclient', ['-p', String(port), '//127.0.0.1/ram', '-U', user, '-c', cmds], { encoding: 'utf8', timeout: 30_000 });
+      return { status: r.status ?? -1, out: r.stdout + r.stderr };
+    },
+  };
+}
+
+async function withShare(args: string[], fn: (s: Shared) => Promise<void> | void): Promise<void> {
+  const s = await share(args);
+  try {
+    await fn(s);
+  } finally {
+    s.unmount();
+  }
+}
+
+describe('memefs --share', () => {
+  test('put and get through SMB see the RAM disk; wrong passwords and guests are refused', async () => {
+    const local = tempDir('share-local-');
+    await withShare([], (s) => {
+      fs.writeFileSync(path.join(s.dir, 'from-linux.txt'), 'written on Linux\n');
+      fs.writeFileSync(path.join(local, 'up.txt'), 'sent over SMB\n');
+      const r = s.client(`get from-linux.txt ${local}/got.txt; put ${local}/up.txt up.txt; mkdir sub; ls`);
+      assert.equal(r.status, 0, r.out);
+      assert.equal(fs.readFileSync(path.join(local, 'got.txt'), 'utf8'), 'written on Linux\n');
+      assert.equal(fs.readFileSync(path.join(s.dir, 'up.txt'), 'utf8'), 'sent over SMB\n');
+      assert.ok(fs.statSync(path.join(s.dir, 'sub')).isDirectory());
+      assert.equal(s.client('ls', 'bob%other').status, 0, 'the second user');
+      const wrong = s.client('ls', 'alice%nope');
+      assert.notEqual(wrong.status, 0);
+      assert.match(wrong.out, /LOGON_FAILURE/);
+      const guest = spawnSync('smbclient', ['-p', String(s.port), '//127.0.0.1/ram', '-N', '-c', 'ls'], { encoding: 'utf8' });
+      assert.notEqual(guest.status, 0, 'no guest access');
+    });
+  });
+
+  test('named streams are one copy: user.NAME on Linux is stream NAME in SMB, both ways', async () => {
+    const local = tempDir('share-streams-');
+    await withShare(['-o', 'streams=windows'], (s) => {
+      const f = path.join(s.dir, 'f.txt');
+      fs.writeFileSync(f, 'main');
+      assert.equal(spawnSync('setfattr', ['-n', 'user.fromlinux', '-v', 'linux data', f]).status, 0);
+      const info = s.client('allinfo f.txt');
+      assert.equal(info.status, 0, info.out);
+      assert.match(info.out, /stream: \[:fromlinux:\$DATA\]/);
+      fs.writeFileSync(path.join(local, 's'), 'smb data');
+      const put = s.client(`put ${local}/s f.txt:fromsmb`);
+      assert.equal(put.status, 0, put.out);
+      const got = spawnSync('getfattr', ['--only-values', '-n', 'user.fromsmb', f]);
+      assert.equal(got.status, 0, String(got.stderr));
+      // vfs_streams_xattr keeps one NUL after a stream's bytes (it reads the xattr's length minus one).
+      assert.equal(got.stdout.toString('latin1'), 'smb data\0');
+      assert.equal(fs.readFileSync(`${f}:fromsmb`, 'latin1'), 'smb data\0', 'the same bytes as FILE:NAME');
+    });
+  });
+
+  test('a case-insensitive volume (-i) answers SMB lookups in any case', async () => {
+    const local = tempDir('share-ci-');
+    await withShare(['-i'], (s) => {
+      fs.writeFileSync(path.join(s.dir, 'Mixed Case.TXT'), 'folded');
+      const r = s.client(`get "mixed case.txt" ${local}/got; allinfo "MIXED CASE.txt"`);
+      assert.equal(r.status, 0, r.out);
+      assert.equal(fs.readFileSync(path.join(local, 'got'), 'utf8'), 'folded');
+      fs.writeFileSync(path.join(local, 'up'), 'replaced');
+      assert.equal(s.client(`put ${local}/up "MIXED CASE.TXT"`).status, 0);
+      assert.deepEqual(fs.readdirSync(s.dir), ['Mixed Case.TXT'], 'the same file, its case kept');
+      assert.equal(fs.readFileSync(path.join(s.dir, 'Mixed Case.TXT'), 'utf8'), 'replaced');
+    });
+  });
+
+  test('unmounting stops Samba and removes its folder, even with a client connected', async () => {
+    const before = new Set(shareDirs());
+    const s = await share();
+    try {
+      const dirs = shareDirs().filter((d) => !before.has(d));
+      assert.equal(dirs.length, 1, 'one private Samba folder');
+      const conf = dirs[0]!;
+      assert.ok(fs.existsSync(path.join(conf, 'smb.conf')));
+      assert.ok(smbdPids(conf).length >= 1, 'smbd runs');
+      assert.equal(s.client('ls').status, 0);
+      const r = memefs(['unmount', s.dir]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(isMounted(s.dir), false);
+      assert.deepEqual(smbdPids(conf), [], 'no smbd left');
+      assert.equal(fs.existsSync(conf), false, 'its folder is gone');
+    } finally {
+      s.unmount();
+    }
+  });
+
+  test('a Samba that fails to start fails the mount with its message, leaving nothing behind', async () => {
+    const bin = tempDir('fake-smbd-');
+    // A stand-in smbd that fails the way a broken installation does (the real one is tested above).
+    fs.writeFileSync(path.join(bin, 'smbd'), '#!/bin/sh\necho "smbd: Failed to load config: broken on purpose" >&2\nexit 1\n', { mode: 0o755 });
+    const dir = tempDir('mnt-');
+    const before = new Set(shareDirs());
+    const port = await freePort();
+    const r = spawnSync(process.execPath, [MEMEFS, dir, '--share', 'ram', '--share-port', String(port), '--share-users', 'alice:x'], {
+      encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Samba stopped at start \(exit 1\): smbd: Failed to load config: broken on purpose/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.equal(isMounted(dir), false, 'nothing mounted');
+    assert.deepEqual(shareDirs().filter((d) => !before.has(d)), [], 'no Samba folder left');
+  });
+
+  test('bad share options are one-line usage errors (exit 2)', () => {
+    const dir = tempDir('mnt-');
+    for (const [args, msg] of [
+      [['--share', 'ram'], /--share needs --share-users/],
+      [['--share', 'ram', '--share-users', 'alice'], /user alice needs a password/],
+      [['--share', 'ram', '--share-users', 'a:1,A:2'], /given twice/],
+      [['--share', 'ram', '--share-users', 'a:1', '--share-port', '70000'], /not a port number/],
+      [['--share', 'a/b', '--share-users', 'a:1'], /share name "a\/b"/],
+      [['--share-port', '4450'], /go with --share NAME/],
+    ] as const) {
+      const r = memefs([dir, ...args]);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.match(r.stderr, msg);
+      assert.equal(isMounted(dir), false);
+    }
+  });
+});
