@@ -13,7 +13,7 @@ command -v rsync >/dev/null || need+=(rsync)
 command -v python3 >/dev/null || need+=(python3)
 command -v smbd >/dev/null || need+=(samba)
 command -v smbclient >/dev/null || need+=(smbclient)
-ls /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so >/dev/null 2>&1 || need+=(libnss-wrapper)
+[ -n "$(ls /usr/lib/*/libnss_wrapper.so /usr/lib64/libnss_wrapper.so 2>/dev/null)" ] || need+=(libnss-wrapper)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "memefs tests need: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
