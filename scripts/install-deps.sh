@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: the FUSE tools, dosfstools and mtools (FAT oracles), attr, fio,
 # rsync and python3 (xattr copies and ioctl calls in the Windows-semantics tests); samba, smbclient
-# and libnss-wrapper (the --share tests: a private smbd, a real SMB client, users without /etc/passwd).
+# libnss-wrapper and iproute2 (the --share tests: a private smbd, a real SMB client, users without
+# /etc/passwd, smbcacls on port 445 in a network namespace of its own).
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)
@@ -13,6 +14,7 @@ command -v rsync >/dev/null || need+=(rsync)
 command -v python3 >/dev/null || need+=(python3)
 command -v smbd >/dev/null || need+=(samba)
 command -v smbclient >/dev/null || need+=(smbclient)
+command -v ip >/dev/null || need+=(iproute2)
 [ -n "$(ls /usr/lib/*/libnss_wrapper.so /usr/lib64/libnss_wrapper.so 2>/dev/null)" ] || need+=(libnss-wrapper)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -17,6 +17,7 @@ import { compare, now, type Timespec } from './time.js';
 import { StreamInode } from './stream-node.js';
 import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_READONLY } from './windows/attributes.js';
 import { NTFS_PREFIX, getNtfsXattr, removeNtfsXattr, setNtfsXattr } from './windows/ntfs-xattrs.js';
+import { SAMBA_DOSATTRIB, getDosAttrib, setDosAttrib } from './windows/samba-xattrs.js';
 
 export interface VolumeOptions {
   /** Case-insensitive, case-preserving names. */
@@ -741,6 +742,7 @@ export class Volume implements Space {
   findXattr(inode: Inode, name: string): Uint8Array | undefined {
     if (inode instanceof StreamInode) inode = inode.base; // a stream's metadata is its file's
     if (name.startsWith(NTFS_PREFIX)) return getNtfsXattr(inode, name);
+    if (name === SAMBA_DOSATTRIB) return getDosAttrib(inode);
     checkXattrName(name);
     if (name.startsWith('user.')) {
       const s = this.stream(inode, name.slice(5));
@@ -765,6 +767,11 @@ export class Volume implements Space {
     if (name.startsWith(NTFS_PREFIX)) {
       if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // these always exist
       setNtfsXattr(this, inode, name, value, caller);
+      return;
+    }
+    if (name === SAMBA_DOSATTRIB) {
+      if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // always there, like system.ntfs_attrib
+      setDosAttrib(this, inode, value, caller);
       return;
     }
     checkXattrName(name);
@@ -811,6 +818,7 @@ export class Volume implements Space {
       removeNtfsXattr(this, inode, name, caller);
       return;
     }
+    if (name === SAMBA_DOSATTRIB) fail(Errno.EPERM); // memefs's own attributes: they can be changed, not removed
     checkXattrName(name);
     if (name.startsWith('user.')) {
       if (!this.dropStream(inode, name.slice(5))) fail(Errno.ENODATA);

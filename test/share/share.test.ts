@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanupAll, isMounted, MEMEFS, memefs, mount, tempDir, type Mounted } from '../helpers/mount.js';
+import { cleanupAll, daemonPid, forceUnmount, isMounted, MEMEFS, memefs, mount, tempDir, type Mounted } from '../helpers/mount.js';
 
 after(cleanupAll);
 
@@ -102,6 +102,58 @@ describe('memefs --share', () => {
       assert.equal(got.stdout.toString('latin1'), 'smb data\0');
       assert.equal(fs.readFileSync(`${f}:fromsmb`, 'latin1'), 'smb data\0', 'the same bytes as FILE:NAME');
     });
+  });
+
+  test('DOS attributes and creation time are one copy: system.ntfs_attrib and statx on Linux, allinfo and setmode in SMB', async () => {
+    const local = tempDir('share-attrs-');
+    fs.writeFileSync(path.join(local, 'up'), 'up');
+    await withShare([], (s) => {
+      const f = path.join(s.dir, 'lin.txt');
+      fs.writeFileSync(f, 'x');
+      assert.equal(spawnSync('setfattr', ['-n', 'system.ntfs_attrib', '-v', '0x06000000', f]).status, 0); // HIDDEN|SYSTEM
+      const info = s.client('allinfo lin.txt');
+      assert.match(info.out, /attributes: HS \(6\)/, info.out);
+      const r = s.client(`mkdir d; setmode d +h; put ${local}/up up.txt; setmode up.txt +r; utimes up.txt 2020:01:02-03:04:05 -1 -1 -1`);
+      assert.equal(r.status, 0, r.out);
+      const attrib = (p: string): string => spawnSync('getfattr', ['--only-values', '-n', 'system.ntfs_attrib', p]).stdout.toString('hex');
+      assert.equal(attrib(path.join(s.dir, 'd')), '12000000', 'DIRECTORY|HIDDEN');
+      assert.equal(attrib(path.join(s.dir, 'up.txt')), '21000000', 'ARCHIVE|READONLY');
+      const birth = spawnSync('stat', ['-c', '%W', path.join(s.dir, 'up.txt')], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(birth, String(Date.UTC(2020, 0, 2, 3, 4, 5) / 1000), 'creation time set over SMB is the birth time');
+      // The name Samba uses is memefs's metadata, not a second copy: it is not listed and not a stream.
+      assert.doesNotMatch(spawnSync('getfattr', ['-d', '-m', '-', f], { encoding: 'utf8' }).stdout, /DOSATTRIB/);
+      assert.doesNotMatch(s.client('allinfo lin.txt').out, /DOSATTRIB/);
+    });
+  });
+
+  test('smbcacls shows the security descriptor and sets one that memefs security shows', async () => {
+    // smbcacls only speaks to port 445: give the share a network namespace of its own, where 445 is free.
+    const dir = tempDir('mnt-');
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, MEMEFS, dir,
+      '--share', 'ram', '--share-port', '445', '--share-users', 'alice:s3cret'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    try {
+      const cacls = (...args: string[]): string => {
+        const c = spawnSync('nsenter', ['-t', String(daemonPid(dir)), '-n', 'smbcacls', '//127.0.0.1/ram', 'f.txt', '-U', 'alice%s3cret', '--sddl', ...args], { encoding: 'utf8', timeout: 30_000 });
+        assert.equal(c.status, 0, c.stderr);
+        return c.stdout.trim();
+      };
+      fs.writeFileSync(path.join(dir, 'f.txt'), 'x');
+      fs.chmodSync(path.join(dir, 'f.txt'), 0o640);
+      // rw- r-- ---: Samba maps the mode itself (and lists "others" as an empty ACE for Everyone).
+      assert.match(cacls(), /^O:S-1-22-1-0G:S-1-22-2-0D:P\(A;;0x0012019f;;;S-1-22-1-0\)\(A;;0x00120089;;;S-1-22-2-0\)/);
+      cacls('-S', 'D:P(A;;FA;;;S-1-22-1-0)(A;;FA;;;S-1-22-2-0)(A;;FR;;;WD)');
+      assert.equal(fs.statSync(path.join(dir, 'f.txt')).mode & 0o777, 0o774);
+      const sec = memefs(['security', path.join(dir, 'f.txt')]);
+      assert.equal(sec.status, 0, sec.stderr);
+      // What memefs shows is its descriptor of that mode: the same as for a file given rwxrwxr-- on Linux.
+      fs.writeFileSync(path.join(dir, 'g.txt'), 'x');
+      fs.chmodSync(path.join(dir, 'g.txt'), 0o774);
+      assert.equal(sec.stdout, memefs(['security', path.join(dir, 'g.txt')]).stdout);
+      assert.match(sec.stdout, /\(A;;FR;;;WD\)/, 'Everyone: read');
+    } finally {
+      forceUnmount(dir);
+    }
   });
 
   test('a case-insensitive volume (-i) answers SMB lookups in any case', async () => {
