@@ -1,0 +1,45 @@
+/** Samba's user.DOSATTRIB as a view of memefs's own attributes and creation time, in the volume core. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ROOT } from '../../src/core/access.js';
+import { FsError } from '../../src/core/errno.js';
+import { Volume } from '../../src/core/volume.js';
+
+const errno = (fn: () => unknown): number => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FsError) return e.errno;
+    throw e;
+  }
+  return 0;
+};
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+test('user.DOSATTRIB reads and writes system.ntfs_attrib and system.ntfs_crtime, stores nothing, lists nothing', () => {
+  const v = new Volume({ sizeLimit: 1 << 30 });
+  const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+  v.setxattr(f, 'system.ntfs_attrib', Buffer.from('06000000', 'hex'));
+  const blob = v.getxattr(f, 'user.DOSATTRIB');
+  const crtime = hex(v.getxattr(f, 'system.ntfs_crtime'));
+  assert.equal(hex(blob), '0000050005000000' + '11000000' + '06000000' + crtime);
+  // What Samba 4.17 wrote for ARCHIVE with a creation time (seen on disk): taken apart into memefs's fields.
+  v.setxattr(f, 'user.DOSATTRIB', Buffer.from('000005000500000011000000200000007ebd6424fe83dd01', 'hex'));
+  assert.equal(hex(v.getxattr(f, 'system.ntfs_attrib')), '20000000');
+  assert.equal(hex(v.getxattr(f, 'system.ntfs_crtime')), '7ebd6424fe83dd01');
+  assert.deepEqual(v.listxattr(f), []);
+  const d = v.mkdir(ROOT, v.root, 'd', 0o755);
+  v.setxattr(d, 'user.DOSATTRIB', Buffer.from('000005000500000001000000120000000000000000000000', 'hex')); // DIRECTORY|HIDDEN, no time
+  assert.equal(hex(v.getxattr(d, 'system.ntfs_attrib')), '12000000');
+});
+
+test('user.DOSATTRIB refuses other blob versions, unknown bits, creation and removal', () => {
+  const v = new Volume({ sizeLimit: 1 << 30 });
+  const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+  assert.equal(errno(() => v.setxattr(f, 'user.DOSATTRIB', Buffer.from('0x20\0'))), 22, 'Samba 3 hex string');
+  assert.equal(errno(() => v.setxattr(f, 'user.DOSATTRIB', Buffer.from('000004000400000001000000200000000000000000000000', 'hex'))), 22);
+  assert.equal(errno(() => v.setxattr(f, 'user.DOSATTRIB', Buffer.from('000005000500000001000000000000400000000000000000', 'hex'))), 22, 'unknown attribute bit');
+  assert.equal(errno(() => v.setxattr(f, 'user.DOSATTRIB', v.getxattr(f, 'user.DOSATTRIB'), 1 /* XATTR_CREATE */)), 17);
+  assert.equal(errno(() => v.removexattr(f, 'user.DOSATTRIB')), 1);
+  assert.equal(hex(v.getxattr(f, 'system.ntfs_attrib')), '20000000', 'unchanged');
+});
