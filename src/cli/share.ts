@@ -87,6 +87,8 @@ export function smbConf(dir: string, share: ShareConfig, mount: SharedMount, own
     '  printing = bsd',
     '  printcap name = /dev/null',
     '  disable spoolss = yes',
+    // smbd would otherwise start samba-dcerpcd on demand, which outlives smbd; the share needs no RPC services.
+    '  rpc start on demand helpers = no',
     '',
     `[${share.name}]`,
     `  path = ${mount.mountPoint}`,
@@ -139,8 +141,9 @@ export async function startShare(share: ShareConfig, mount: SharedMount): Promis
       const r = spawnSync('smbpasswd', ['-c', conf, '-a', '-s', u.name], { env, input: `${u.password}\n${u.password}\n`, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`Samba refused user ${u.name}: ${oneLine(r.stderr + r.stdout)}`);
     }
+    // A process group of its own: smbd signals its whole group when it stops, which must not reach the daemon.
     const child = spawn('smbd', ['--foreground', '--no-process-group', '--debug-stdout', '-d', '1', '-s', conf], {
-      env, stdio: ['ignore', 'pipe', 'pipe'],
+      env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     });
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-8192)));
@@ -200,15 +203,26 @@ function waitListening(child: ChildProcess, port: number, output: () => string):
   });
 }
 
-/** SIGTERM, then SIGKILL if smbd has not gone; resolves when it has exited (its children go with it). */
+/** SIGTERM to smbd's process group, then SIGKILL if smbd has not gone; resolves when it has exited. */
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    signal('SIGKILL'); // a helper it left
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const kill = setTimeout(() => signal('SIGKILL'), STOP_TIMEOUT_MS);
     child.once('exit', () => {
       clearTimeout(kill);
+      signal('SIGKILL'); // its children, should one still linger
       resolve();
     });
-    child.kill('SIGTERM');
+    signal('SIGTERM');
   });
 }

@@ -22,11 +22,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The smbd processes serving this mount's share (found by their private smb.conf). */
+/** The Samba processes (smbd and any helper) of this mount's share, found by their private smb.conf. */
 function smbdPids(confDir: string): number[] {
   return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(confDir));
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.includes(confDir));
     } catch {
       return false;
     }
