@@ -129,9 +129,11 @@ describe('memefs --share', () => {
   test('smbcacls shows the security descriptor and sets one that memefs security shows', async () => {
     // smbcacls only speaks to port 445: give the share a network namespace of its own, where 445 is free.
     const dir = tempDir('mnt-');
+    const before = new Set(shareDirs());
     const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, MEMEFS, dir,
       '--share', 'ram', '--share-port', '445', '--share-users', 'alice:s3cret'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
+    const conf = shareDirs().filter((d) => !before.has(d))[0]!;
     try {
       const cacls = (...args: string[]): string => {
         const c = spawnSync('nsenter', ['-t', String(daemonPid(dir)), '-n', 'smbcacls', '//127.0.0.1/ram', 'f.txt', '-U', 'alice%s3cret', '--sddl', ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -154,6 +156,7 @@ describe('memefs --share', () => {
     } finally {
       forceUnmount(dir);
     }
+    assert.deepEqual(smbdPids(conf), [], 'no Samba process left (smbcacls asks for RPC services too)');
   });
 
   test('a case-insensitive volume (-i) answers SMB lookups in any case', async () => {
