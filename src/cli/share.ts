@@ -60,9 +60,8 @@ function which(cmd: string): boolean {
 
 /**
  * The share's smb.conf. Loopback only; no guest; SMB2 and later. Streams are
- * vfs_streams_xattr with its prefix set to `user.` and no `:$DATA` suffix, so
- * stream NAME is the xattr user.NAME: the same place memefs keeps stream NAME
- * (see docs/share.md for what this cannot line up).
+ * vfs_streams_xattr with its default names, user.DosStream.NAME:$DATA, which
+ * the volume answers from stream NAME (Volume's sambaStreams; docs/share.md).
  */
 export function smbConf(dir: string, share: ShareConfig, mount: SharedMount, owner: string): string {
   return [
@@ -99,8 +98,6 @@ export function smbConf(dir: string, share: ShareConfig, mount: SharedMount, own
     '  ea support = yes',
     '  store dos attributes = yes',
     '  vfs objects = streams_xattr',
-    '  streams_xattr:prefix = user.',
-    '  streams_xattr:store_stream_type = no',
     // A case-insensitive volume folds names itself: Samba can then look names up directly.
     ...(mount.caseInsensitive ? ['  case sensitive = yes', '  preserve case = yes', '  short preserve case = yes'] : []),
     '',

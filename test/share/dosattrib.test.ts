@@ -43,3 +43,19 @@ test('user.DOSATTRIB refuses other blob versions, unknown bits, creation and rem
   assert.equal(errno(() => v.removexattr(f, 'user.DOSATTRIB')), 1);
   assert.equal(hex(v.getxattr(f, 'system.ntfs_attrib')), '20000000', 'unchanged');
 });
+
+test('with sambaStreams, user.DosStream.NAME:$DATA is stream NAME with Samba\'s NUL; without, an ordinary stream', () => {
+  const v = new Volume({ sizeLimit: 1 << 30, sambaStreams: true });
+  const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+  v.setxattr(f, 'user.DosStream.s:$DATA', Buffer.from('abc\0'));
+  assert.equal(Buffer.from(v.getxattr(f, 'user.s')).toString('latin1'), 'abc');
+  v.setxattr(f, 'user.t', Buffer.from('xyz'));
+  assert.equal(Buffer.from(v.getxattr(f, 'user.DosStream.t:$DATA')).toString('latin1'), 'xyz\0');
+  assert.deepEqual(v.listxattr(f).sort(), ['user.DosStream.s:$DATA', 'user.DosStream.t:$DATA', 'user.s', 'user.t']);
+  v.removexattr(f, 'user.DosStream.s:$DATA');
+  assert.equal(errno(() => v.getxattr(f, 'user.s')), 61);
+  const plain = new Volume({ sizeLimit: 1 << 30 });
+  const g = plain.mknod(ROOT, plain.root, 'g', 0o100644);
+  plain.setxattr(g, 'user.DosStream.s:$DATA', Buffer.from('abc\0'));
+  assert.deepEqual(plain.listxattr(g), ['user.DosStream.s:$DATA']);
+});

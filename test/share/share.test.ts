@@ -92,15 +92,23 @@ describe('memefs --share', () => {
       assert.equal(spawnSync('setfattr', ['-n', 'user.fromlinux', '-v', 'linux data', f]).status, 0);
       const info = s.client('allinfo f.txt');
       assert.equal(info.status, 0, info.out);
-      assert.match(info.out, /stream: \[:fromlinux:\$DATA\]/);
+      assert.match(info.out, /stream: \[:fromlinux:\$DATA\], 10 bytes/, 'every byte');
+      const back = s.client(`get f.txt:fromlinux ${local}/back`);
+      assert.equal(back.status, 0, back.out);
+      assert.equal(fs.readFileSync(path.join(local, 'back'), 'utf8'), 'linux data');
       fs.writeFileSync(path.join(local, 's'), 'smb data');
       const put = s.client(`put ${local}/s f.txt:fromsmb`);
       assert.equal(put.status, 0, put.out);
       const got = spawnSync('getfattr', ['--only-values', '-n', 'user.fromsmb', f]);
       assert.equal(got.status, 0, String(got.stderr));
-      // vfs_streams_xattr keeps one NUL after a stream's bytes (it reads the xattr's length minus one).
-      assert.equal(got.stdout.toString('latin1'), 'smb data\0');
-      assert.equal(fs.readFileSync(`${f}:fromsmb`, 'latin1'), 'smb data\0', 'the same bytes as FILE:NAME');
+      assert.equal(got.stdout.toString('latin1'), 'smb data', 'no NUL: Samba\'s terminator is not part of the stream');
+      assert.equal(fs.readFileSync(`${f}:fromsmb`, 'latin1'), 'smb data', 'the same bytes as FILE:NAME');
+      // One copy: Samba's name for the stream is a view, the stream is stored once.
+      const names = spawnSync('getfattr', ['-d', '-m', '-', '--absolute-names', f], { encoding: 'utf8' }).stdout;
+      assert.match(names, /user\.fromsmb="smb data"/);
+      assert.match(names, /user\.DosStream\.fromsmb:\$DATA/);
+      assert.equal(spawnSync('setfattr', ['-x', 'user.fromsmb', f]).status, 0);
+      assert.doesNotMatch(s.client('allinfo f.txt').out, /fromsmb/, 'removed on Linux: gone in SMB');
     });
   });
 

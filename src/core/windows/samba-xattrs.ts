@@ -45,3 +45,18 @@ export function setDosAttrib(host: NtfsHost, inode: Inode, value: Uint8Array, ca
   if (flags & ATTRIB_VALID) setNtfsXattr(host, inode, 'system.ntfs_attrib', u32le(v.getUint32(12, true) & ~0x10), caller);
   if (flags & CREATE_TIME_VALID && v.getBigUint64(16, true) !== 0n) setNtfsXattr(host, inode, 'system.ntfs_crtime', value.slice(16, 24), caller);
 }
+
+/** vfs_streams_xattr's default names: stream NAME is `user.DosStream.NAME:$DATA`. */
+const STREAM_PREFIX = 'user.DosStream.';
+const STREAM_SUFFIX = ':$DATA';
+
+export function sambaStreamXattr(stream: string): string {
+  return STREAM_PREFIX + stream + STREAM_SUFFIX;
+}
+
+/** The stream a Samba stream xattr name stands for, or null. */
+export function sambaStreamName(xattr: string): string | null {
+  if (!xattr.startsWith(STREAM_PREFIX) || !xattr.endsWith(STREAM_SUFFIX)) return null;
+  const name = xattr.slice(STREAM_PREFIX.length, -STREAM_SUFFIX.length);
+  return name === '' || name.includes(':') ? null : name;
+}
