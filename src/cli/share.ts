@@ -31,7 +31,7 @@ export interface ShareConfig {
 }
 
 /** What the daemon needs to know about the mount it shares. */
-export interface SharedMount {
+export interface ShareSource {
   mountPoint: string;
   caseInsensitive: boolean;
 }
@@ -41,7 +41,6 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** A running Samba; stop() ends it and removes its folder. */
 export interface Share {
-  pid: number;
   stop(): Promise<void>;
 }
 
@@ -63,7 +62,7 @@ function which(cmd: string): boolean {
  * vfs_streams_xattr with its default names, user.DosStream.NAME:$DATA, which
  * the volume answers from stream NAME (Volume's sambaStreams; docs/share.md).
  */
-export function smbConf(dir: string, share: ShareConfig, mount: SharedMount, owner: string): string {
+function smbConf(dir: string, share: ShareConfig, mount: ShareSource, owner: string): string {
   return [
     '[global]',
     '  server role = standalone server',
@@ -105,7 +104,7 @@ export function smbConf(dir: string, share: ShareConfig, mount: SharedMount, own
 }
 
 /** Starts Samba for the mount; rejects with Samba's own message if it does not come up. */
-export async function startShare(share: ShareConfig, mount: SharedMount): Promise<Share> {
+export async function startShare(share: ShareConfig, mount: ShareSource): Promise<Share> {
   for (const cmd of ['smbd', 'smbpasswd']) {
     if (!which(cmd)) throw new Error(`--share needs Samba's ${cmd} (Debian: apt-get install samba)`);
   }
@@ -147,7 +146,6 @@ export async function startShare(share: ShareConfig, mount: SharedMount): Promis
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (output = (output + d).slice(-8192)));
     await waitListening(child, share.port, () => output);
     return {
-      pid: child.pid!,
       stop: async () => {
         await stopChild(child);
         cleanup();
