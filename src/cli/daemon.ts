@@ -11,6 +11,7 @@ import {
 } from '../fuse/mount.js';
 import { Control, CONTROL_SLOTS } from './control.js';
 import type { MountConfig } from './options.js';
+import { type Share, startShare } from './share.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
 export interface Reporter {
@@ -114,6 +115,13 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   let saveTimer: NodeJS.Timeout | undefined;
   let quietTimer: NodeJS.Timeout | undefined;
   let serial: number | undefined;
+  /** The SMB share's Samba (--share): started once the mount is ready, stopped before unmounting. */
+  let share: Share | null = null;
+  const stopShare = async (): Promise<void> => {
+    const s = share;
+    share = null;
+    if (s) await s.stop();
+  };
   const writeState = (): void => {
     try {
       // Readable by every user, so `memefs info` works for whoever can see the mount.
@@ -121,7 +129,9 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
       if (!ownStateDir()) return;
       fs.chmodSync(path.dirname(state), 0o755);
       const tmp = `${state}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config, serial } satisfies DaemonState));
+      // The share's passwords stay with Samba: the note does not keep them.
+      const noted = { ...config, share: config.share && { ...config.share, users: config.share.users.map((u) => ({ name: u.name, password: '' })) } };
+      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config: noted, serial } satisfies DaemonState));
       fs.renameSync(tmp, state);
     } catch {
       /* the note is a convenience; unmounting works without it */
@@ -149,7 +159,7 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     if (!ready) reporter.result({ ok: false, error: message });
     else process.stderr.write(`memefs: ${message}\n`);
     detach();
-    void worker.terminate();
+    void stopShare().then(() => worker.terminate());
   };
   const mount = (): void => {
     try {
@@ -203,12 +213,15 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
     }
     stopping = true;
     if (config.foreground) process.stderr.write(`memefs: ${signal}: unmounting ${config.mountPoint}\n`);
-    try {
-      unmount(config.mountPoint, false);
-    } catch {
-      // Busy: take the name away now; the session ends when the last open file closes.
-      detachMount(config.mountPoint);
-    }
+    // Samba first: its open files would keep the mount busy.
+    void stopShare().then(() => {
+      try {
+        unmount(config.mountPoint, false);
+      } catch {
+        // Busy: take the name away now; the session ends when the last open file closes.
+        detachMount(config.mountPoint);
+      }
+    });
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
   const persistFile = config.image ?? config.snapshot ?? '';
@@ -260,7 +273,18 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         watchQuiet();
-        reporter.result({ ok: true });
+        if (!config.share) {
+          reporter.result({ ok: true });
+          break;
+        }
+        startShare(config.share, config).then((s) => {
+          share = s;
+          if (stopping || failed) void stopShare();
+          else reporter.result({ ok: true });
+        }, (e: Error) => {
+          reporter.result({ ok: false, error: e.message });
+          fail(e.message);
+        });
         break;
       case 'progress':
         if (!ready) reporter.progress(m.phase as string, m.done as number, m.total as number);
@@ -310,7 +334,8 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
   worker.on('error', (e) => fail(`serving thread failed: ${e.stack ?? e}`));
 
   return new Promise((resolve) => {
-    worker.on('exit', (code) => {
+    worker.on('exit', async (code) => {
+      await stopShare(); // the serving thread ended: Samba has nothing left to serve
       clearTimeout(readyTimer);
       clearInterval(saveTimer);
       clearInterval(quietTimer);

@@ -18,7 +18,7 @@ import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } fr
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
-  parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig,
+  parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig, checkShareName, parsePort, parseShareUsers,
 } from './options.js';
 import { TargetError } from '../formats/target.js';
 import { checkPersistence } from './persist.js';
@@ -43,6 +43,9 @@ interface MountFlags {
   clusterSize?: string;
   skipTooBig?: boolean;
   sddl?: string;
+  share?: string;
+  sharePort?: string;
+  shareUsers?: string;
 }
 
 function buildConfig(positional: string | undefined, flags: MountFlags): MountConfig {
@@ -92,6 +95,12 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   if (config.image === null && (config.fatType !== null || config.clusterSize !== null || config.skipTooBig)) {
     throw new UsageError('--fat-type, --cluster-size and --skip-too-big go with --image');
   }
+  if (flags.share !== undefined) {
+    if (flags.shareUsers === undefined) throw new UsageError('--share needs --share-users user:password,... (no guest access)');
+    config.share = { name: checkShareName(flags.share), port: flags.sharePort === undefined ? 445 : parsePort(flags.sharePort, '--share-port'), users: parseShareUsers(flags.shareUsers) };
+  } else if (flags.sharePort !== undefined || flags.shareUsers !== undefined) {
+    throw new UsageError('--share-port and --share-users go with --share NAME');
+  }
   return config;
 }
 
@@ -108,7 +117,8 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
     const size = st.blocks * st.bsize;
     return `memefs mounted at ${config.mountPoint} (size ${size >= Number.MAX_SAFE_INTEGER - 4096 ? 'unlimited' : formatSize(size)}` +
       `${config.caseInsensitive ? ', case-insensitive' : ''}${config.image ? `, image ${config.image}` : ''}` +
-      `${config.snapshot ? `, snapshot ${config.snapshot}` : ''}${config.noSave ? ', not saved' : ''})`;
+      `${config.snapshot ? `, snapshot ${config.snapshot}` : ''}${config.noSave ? ', not saved' : ''})` +
+      `${config.share ? `, shared as \\\\127.0.0.1\\${config.share.name} on port ${config.share.port}` : ''}`;
   };
 
   const child = startDaemon(config);
@@ -183,7 +193,9 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const state = readState(entry.mountPoint);
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
-  unmount(entry.mountPoint, flags.lazy ?? false);
+  // A shared mount: its daemon stops Samba (whose open files would keep the mount busy), then unmounts.
+  if (state?.config.share && health === 'alive') process.kill(state.pid, 'SIGTERM');
+  else unmount(entry.mountPoint, flags.lazy ?? false);
   const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
   if (flags.lazy && state && health === 'alive') {
@@ -318,6 +330,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fat-type <12|16|32>', 'FAT type of a new image (default: what mkfs.fat picks for the size)')
     .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
     .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
+    .option('--share <name>', 'also export the RAM disk over SMB as \\\\HOST\\NAME (a private Samba on loopback)')
+    .option('--share-port <port>', 'TCP port of the SMB share [445]')
+    .option('--share-users <list>', 'who may use the share: user:password,... (required with --share)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', MOUNT_OPTIONS_HELP)
     .enablePositionalOptions()

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { SdError, sddlToBinary } from '../core/windows/sddl.js';
+import type { ShareConfig, ShareUser } from './share.js';
 
 export class UsageError extends Error {}
 
@@ -57,6 +58,8 @@ export interface MountConfig {
   readOnly: boolean;
   /** Generic mount flags passed on to the kernel: nodev, nosuid, noexec (and dev, suid, exec). */
   mountFlags: string[];
+  /** Export the mount over SMB with a private Samba (--share). */
+  share: ShareConfig | null;
 }
 
 /** Generic flags mount(8) and mount.fuse3 pass to a helper; memefs hands them to the kernel. */
@@ -215,6 +218,7 @@ export function defaultConfig(mountPoint: string): MountConfig {
     allowOther: null,
     readOnly: false,
     mountFlags: [],
+    share: null,
   };
 }
 
@@ -245,4 +249,35 @@ export function formatSize(bytes: number): string {
     i++;
   }
   return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** A share name Samba and Windows accept: up to 80 characters, none of the reserved ones. */
+export function checkShareName(name: string): string {
+  if (name.length === 0 || name.length > 80 || /[\x00-\x1f"/\\[\]:|<>+=;,*?%]/.test(name)) {
+    throw new UsageError(`share name ${JSON.stringify(name)} must be 1 to 80 characters, without control characters or " / \\ [ ] : | < > + = ; , * ? %`);
+  }
+  if (['global', 'homes', 'printers', 'ipc$'].includes(name.toLowerCase())) throw new UsageError(`share name ${JSON.stringify(name)} is reserved by Samba`);
+  return name;
+}
+
+export function parsePort(text: string, what: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new UsageError(`${what} ${JSON.stringify(text)} is not a port number (1 to 65535)`);
+  return n;
+}
+
+/** "alice:secret,bob:pw": users are split at commas, each name from its password at the first colon. */
+export function parseShareUsers(text: string): ShareUser[] {
+  const users: ShareUser[] = [];
+  for (const item of text.split(',')) {
+    const colon = item.indexOf(':');
+    const name = colon < 0 ? item : item.slice(0, colon);
+    const password = colon < 0 ? '' : item.slice(colon + 1);
+    if (!/^[a-z_][a-z0-9_.-]{0,31}$/i.test(name)) throw new UsageError(`--share-users: ${JSON.stringify(name)} is not a user name (letters, digits, _ . -; up to 32)`);
+    if (password === '') throw new UsageError(`--share-users: user ${name} needs a password (${name}:PASSWORD)`);
+    if (/[\n\r]/.test(password)) throw new UsageError(`--share-users: the password of ${name} has a line break`);
+    if (users.some((u) => u.name.toLowerCase() === name.toLowerCase())) throw new UsageError(`--share-users: user ${name} is given twice`);
+    users.push({ name, password });
+  }
+  return users;
 }

@@ -30,6 +30,7 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
     label: config.label,
     windowsNames: config.windowsNames,
     streams: config.streams,
+    sambaStreams: Boolean(config.share),
     rootSecurity: config.rootSddl ? sddlToBinary(config.rootSddl) : undefined,
   };
 }

@@ -18,6 +18,7 @@ import { StreamInode } from './stream-node.js';
 import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_READONLY } from './windows/attributes.js';
 import { ACL_ACCESS, ACL_DEFAULT, aclMode, chmodAcl, encodeAcl, inheritAcl, isAclName, isEquivalentToMode, parseAcl } from './acl.js';
 import { NTFS_PREFIX, getNtfsXattr, removeNtfsXattr, setNtfsXattr } from './windows/ntfs-xattrs.js';
+import { SAMBA_DOSATTRIB, getDosAttrib, sambaStreamName, sambaStreamXattr, setDosAttrib } from './windows/samba-xattrs.js';
 
 export interface VolumeOptions {
   /** Case-insensitive, case-preserving names. */
@@ -39,6 +40,11 @@ export interface VolumeOptions {
    * 'windows' (also as `FILE:NAME`, as ntfs-3g's streams_interface=windows; ':' then cannot be in names).
    */
   streams?: 'xattr' | 'windows';
+  /**
+   * Also answer Samba's vfs_streams_xattr names for streams, `user.DosStream.NAME:$DATA` (the stream's
+   * bytes and the NUL Samba keeps after them), and list them: set for a mount shared with --share.
+   */
+  sambaStreams?: boolean;
   /** Self-relative security descriptor of the root (its owner, group and mode follow from it). */
   rootSecurity?: Uint8Array;
   /** What inodes and names count against `sizeLimit`; default: the memory they take. */
@@ -135,6 +141,7 @@ export class Volume implements Space {
   readonly windowsNames: boolean;
   /** `FILE:NAME` reaches named stream NAME of FILE. */
   readonly windowsStreams: boolean;
+  readonly sambaStreams: boolean;
   sizeLimit: number;
   inodeLimit: number;
   label: string;
@@ -153,6 +160,7 @@ export class Volume implements Space {
     this.caseInsensitive = options.caseInsensitive ?? false;
     this.windowsNames = options.windowsNames ?? false;
     this.windowsStreams = options.streams === 'windows';
+    this.sambaStreams = options.sambaStreams ?? false;
     this.sizeLimit = options.sizeLimit ?? Number.MAX_SAFE_INTEGER;
     this.cost = options.metadataCost ?? MEMORY_COST;
     this.inodeLimit = options.inodeLimit ?? 0;
@@ -820,6 +828,12 @@ export class Volume implements Space {
   findXattr(inode: Inode, name: string): Uint8Array | undefined {
     if (inode instanceof StreamInode) inode = inode.base; // a stream's metadata is its file's
     if (name.startsWith(NTFS_PREFIX)) return getNtfsXattr(inode, name);
+    if (name === SAMBA_DOSATTRIB) return getDosAttrib(inode);
+    const samba = this.sambaStreams ? sambaStreamName(name) : null;
+    if (samba !== null) {
+      const v = this.findXattr(inode, 'user.' + samba);
+      return v && Buffer.concat([v, new Uint8Array(1)]);
+    }
     checkXattrName(name);
     if (name.startsWith('user.')) {
       const s = this.stream(inode, name.slice(5));
@@ -835,6 +849,7 @@ export class Volume implements Space {
     if (inode instanceof StreamInode) inode = inode.base;
     const names: string[] = [];
     if (inode.streams) for (const s of inode.streams.values()) names.push('user.' + s.name);
+    if (inode.streams && this.sambaStreams) for (const s of inode.streams.values()) names.push(sambaStreamXattr(s.name));
     if (inode.xattrs) for (const k of inode.xattrs.keys()) names.push(k);
     return names;
   }
@@ -852,6 +867,17 @@ export class Volume implements Space {
       if (exists && (flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST);
       if (!exists && (flags & XATTR_REPLACE) !== 0) fail(Errno.ENODATA);
       setNtfsXattr(this, inode, name, value, caller);
+      return;
+    }
+    if (name === SAMBA_DOSATTRIB) {
+      if ((flags & XATTR_CREATE) !== 0) fail(Errno.EEXIST); // always there, like system.ntfs_attrib
+      setDosAttrib(this, inode, value, caller);
+      return;
+    }
+    const samba = this.sambaStreams ? sambaStreamName(name) : null;
+    if (samba !== null) {
+      // Samba writes the stream's bytes and a NUL: the stream is the bytes.
+      this.setxattr(inode, 'user.' + samba, value.length > 0 && value[value.length - 1] === 0 ? value.subarray(0, -1) : value, flags, caller);
       return;
     }
     checkXattrName(name);
@@ -963,6 +989,12 @@ export class Volume implements Space {
     if ((inode.fileFlags & FIXED) !== 0) fail(Errno.EPERM);
     if (name.startsWith(NTFS_PREFIX)) {
       removeNtfsXattr(this, inode, name, caller);
+      return;
+    }
+    if (name === SAMBA_DOSATTRIB) fail(Errno.EPERM); // memefs's own attributes: they can be changed, not removed
+    const samba = this.sambaStreams ? sambaStreamName(name) : null;
+    if (samba !== null) {
+      this.removexattr(inode, 'user.' + samba, caller);
       return;
     }
     checkXattrName(name);
