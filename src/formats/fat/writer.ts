@@ -99,7 +99,7 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     // Names that fit 8.3 first, so generated aliases never take them. Long names that read as a short name
     // (like "Foo~1.txt") are reserved for their own entry: short and long names share one namespace.
     const plain = accepted.map((a) => plainShortName(a.name));
-    accepted.forEach((a, i) => { if (plain[i]) taken.add(plain[i]!.name11); });
+    for (const p of plain) if (p) taken.add(p.name11);
     const reserved = new Map<string, number>();
     accepted.forEach((a, i) => {
       const b = basisName(a.name);
