@@ -19,7 +19,7 @@ import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTi
 import { Errno, FsError } from '../../core/errno.js';
 
 export const MAX_FAT_FILE_SIZE = 0xffffffff;
-const MAX_DIR_ENTRIES = 65536;
+export const MAX_DIR_ENTRIES = 65536;
 /** The largest fixed root a FAT12/16 boot sector can declare, in whole sectors. */
 const MAX_ROOT_ENTRIES = 65520;
 
