@@ -8,6 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, forceUnmount, isMounted, mount, sh, tempDir } from '../helpers/mount.js';
 import { fsckComplaints, mustRun } from './tools.js';
+import { ROOT } from '../../src/core/access.js';
+import { S_IFREG, type Inode } from '../../src/core/inode.js';
+import { Volume } from '../../src/core/volume.js';
+import { fatVolumeLimits, loadFatIntoVolume, saveVolumeAsFat } from '../../src/formats/fat/index.js';
 
 after(cleanupAll);
 
@@ -162,4 +166,71 @@ test('a new image with --cluster-size is full when its clusters are: the save fi
   assert.equal(fs.statSync(image).size, 2 << 20);
   assert.deepEqual(listed(image, '/d'), present.sort());
   assert.equal(mtoolsFree(image), 0);
+});
+
+test('what the volume charges is what the save spends, through renames, links, truncates and labels', () => {
+  const dir = tempDir('fat-cap-');
+  for (const mkfs of ['-F 16 -s 4 -C IMG 16384', '-F 32 -s 1 -C IMG 40000', '-F 12 -s 8 -C IMG 8192']) {
+    const image = path.join(dir, 'x.img');
+    fs.rmSync(image, { force: true });
+    sh(`mkfs.fat ${mkfs.replace('IMG', image)} >/dev/null`);
+    const bytes = new Uint8Array(fs.readFileSync(image));
+    const limits = fatVolumeLimits(bytes);
+    const volume = new Volume(limits);
+    loadFatIntoVolume(bytes, volume);
+    const cluster = limits.metadataCost.blockSize!;
+    let seed = 7;
+    const random = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const dirs: Inode[] = [volume.root];
+    const files: { dir: Inode; name: string }[] = [];
+    let serial = 0;
+    const newName = () => (random(2) === 0 ? `F${serial++}.TXT` : `A longer name ${serial++} with ${'x'.repeat(random(40))}.data`);
+    for (let round = 0; round < 6; round++) {
+      for (let op = 0; op < 150; op++) {
+        const d = dirs[random(dirs.length)]!;
+        const f = files.length > 0 ? files[random(files.length)]! : null;
+        const k = random(10);
+        if (k === 0) {
+          dirs.push(volume.mkdir(ROOT, d, newName(), 0o755));
+        } else if (k <= 3 || f === null) {
+          const name = newName();
+          const inode = volume.mknod(ROOT, d, name, S_IFREG | 0o644);
+          volume.write(inode, 0, new Uint8Array(random(3) === 0 ? 0 : random(20000)));
+          files.push({ dir: d, name });
+        } else if (k === 4) {
+          const inode = volume.lookup(ROOT, f.dir, f.name);
+          volume.setattr(ROOT, inode, { size: random(30000) });
+        } else if (k === 5) {
+          const name = newName();
+          volume.rename(ROOT, f.dir, f.name, d, name);
+          files.splice(files.indexOf(f), 1, { dir: d, name });
+        } else if (k === 6) {
+          const name = newName();
+          volume.link(ROOT, volume.lookup(ROOT, f.dir, f.name), d, name);
+          files.push({ dir: d, name });
+        } else if (k === 7) {
+          volume.unlink(ROOT, f.dir, f.name);
+          files.splice(files.indexOf(f), 1);
+        } else if (k === 8) {
+          const g = files[random(files.length)]!;
+          if (volume.lookup(ROOT, g.dir, g.name) !== volume.lookup(ROOT, f.dir, f.name)) { // links to one file: rename does nothing
+            volume.rename(ROOT, f.dir, f.name, g.dir, g.name);
+            files.splice(files.indexOf(f), 1);
+          }
+        } else {
+          volume.label = ['', 'DATA', 'MyDisk', 'x'][random(4)]!;
+        }
+      }
+      const saved = saveVolumeAsFat(volume, { like: bytes });
+      fs.writeFileSync(image, saved.image);
+      const free = mtoolsFree(image);
+      const total = limits.sizeLimit;
+      assert.equal(volume.used, total - free, `${mkfs}, round ${round}: charged ${volume.used}, the image uses ${total - free} (${cluster}-byte clusters)`);
+      assert.equal(volume.statfs().bfree * cluster, free);
+    }
+    // Everything removed: back to the empty volume's charge (FAT32: its root's cluster).
+    for (const f of files) volume.unlink(ROOT, f.dir, f.name);
+    for (const d of dirs.slice(1).reverse()) volume.rmdir(ROOT, d.parent!, volume.namesOf(d)[0]![1]);
+    assert.equal(volume.used, mkfs.includes('-F 32') ? cluster : 0);
+  }
 });
