@@ -73,7 +73,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
     const limits = fatVolumeLimits(image);
     Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
     const volume = new Volume(options);
-    const result = loadFatIntoVolume(image, volume);
+    const result = loadFatIntoVolume(image, volume, { codepage: config.codepage });
     if (config.labelGiven) volume.label = config.label;
     return { volume, warnings: result.warnings };
   }
@@ -100,6 +100,7 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
       like,
       size: like ? undefined : newImageSize(config, target),
       ...layoutOptions(config),
+      codepage: config.codepage,
       skipTooBig: config.skipTooBig,
     });
     saveImageFile(config.image, result.image);
