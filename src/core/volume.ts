@@ -575,12 +575,9 @@ export class Volume implements Space {
       if (source.name !== toName && (flags & RENAME_EXCHANGE) === 0) {
         this.checkNewName(toName);
         const old = source.name;
-        if (this.cost.directory) {
-          this.resizeDir(fromDir, this.entryCost(toName) - this.entryCost(old));
-        } else {
-          this.charge(inode, this.entryCost(toName));
-          this.uncharge(inode, this.entryCost(old));
-        }
+        const delta = this.entryCost(toName) - this.entryCost(old);
+        if (this.cost.directory) this.resizeDir(fromDir, delta);
+        else this.charge(inode, delta);
         fromEntries.remove(old);
         toEntries.add(toName, inode);
         this.touchDir(fromDir);

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { cleanupAll, forceUnmount, isMounted, mount, sh, tempDir } from '../helpers/mount.js';
 import { fsckComplaints, mustRun } from './tools.js';
 import { ROOT } from '../../src/core/access.js';
+import { Errno } from '../../src/core/errno.js';
 import { S_IFREG, type Inode } from '../../src/core/inode.js';
-import { Volume } from '../../src/core/volume.js';
+import { FALLOC_FL_KEEP_SIZE, Volume } from '../../src/core/volume.js';
 import { fatVolumeLimits, loadFatIntoVolume, saveVolumeAsFat } from '../../src/formats/fat/index.js';
 
 after(cleanupAll);
@@ -233,4 +234,38 @@ test('what the volume charges is what the save spends, through renames, links, t
     for (const d of dirs.slice(1).reverse()) volume.rmdir(ROOT, d.parent!, volume.namesOf(d)[0]![1]);
     assert.equal(volume.used, mkfs.includes('-F 32') ? cluster : 0);
   }
+});
+
+test('copy_file_range, fallocate and the label are counted as the image will spend them', () => {
+  const dir = tempDir('fat-cap-');
+  const image = path.join(dir, 'floppy.img');
+  sh(`mkfs.fat -C ${image} 1440 >/dev/null`);
+  const limits = fatVolumeLimits(new Uint8Array(fs.readFileSync(image)));
+  const volume = new Volume({ ...limits, label: '' });
+  const cluster = 512;
+  const total = limits.sizeLimit / cluster;
+  const a = volume.mknod(ROOT, volume.root, 'A.BIN', S_IFREG | 0o644);
+  volume.write(a, 0, new Uint8Array(1000));
+  assert.equal(volume.used, 2 * cluster);
+  // fallocate that grows the size counts whole clusters; one past the end with KEEP_SIZE cannot be counted.
+  volume.fallocate(a, 0, 0, 1500);
+  assert.equal(volume.used, 3 * cluster);
+  assert.throws(() => volume.fallocate(a, FALLOC_FL_KEEP_SIZE, 0, 2000), { errno: Errno.EOPNOTSUPP });
+  volume.fallocate(a, FALLOC_FL_KEEP_SIZE, 0, 1500); // within the size: nothing to count
+  // A copy into a file that would pass the last cluster is short, and ends exactly there.
+  const b = volume.mknod(ROOT, volume.root, 'B.BIN', S_IFREG | 0o644);
+  volume.setattr(ROOT, b, { size: (total - 3) * cluster - 100 });
+  assert.equal(volume.copyRange(a, 0, b, (total - 3) * cluster - 100, 1500), 100);
+  assert.equal(volume.statfs().bfree, 0);
+  assert.throws(() => volume.copyRange(a, 0, b, b.data!.size, 1), { code: 'ENOSPC' });
+  assert.throws(() => volume.write(b, b.data!.size, new Uint8Array(1)), { code: 'ENOSPC' });
+  // Names fill the root's 224 slots; the label takes one (two in mixed case, as mlabel writes it).
+  volume.setattr(ROOT, b, { size: 0 });
+  for (let i = 0; i < 221; i++) volume.mknod(ROOT, volume.root, `F${i}`, S_IFREG | 0o644);
+  volume.label = 'DATA';
+  assert.throws(() => { volume.label = 'MyDisk'; }, { code: 'ENOSPC' });
+  assert.equal(volume.label, 'DATA');
+  assert.throws(() => volume.mknod(ROOT, volume.root, 'ONE.TXT', S_IFREG | 0o644), { code: 'ENOSPC' });
+  volume.label = '';
+  volume.mknod(ROOT, volume.root, 'ONE.TXT', S_IFREG | 0o644);
 });
