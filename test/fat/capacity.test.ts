@@ -269,3 +269,25 @@ test('copy_file_range, fallocate and the label are counted as the image will spe
   volume.label = '';
   volume.mknod(ROOT, volume.root, 'ONE.TXT', S_IFREG | 0o644);
 });
+
+test('a loaded image is charged what it uses: the load goes through the same counting', () => {
+  const dir = tempDir('fat-cap-');
+  const src = path.join(dir, 'src');
+  for (let d = 0; d < 4; d++) {
+    fs.mkdirSync(path.join(src, `dir ${d}`, 'SUB'), { recursive: true });
+    for (let f = 0; f < 40; f++) {
+      fs.writeFileSync(path.join(src, `dir ${d}`, f % 2 ? `F${f}.BIN` : `a long name ${f}.data`), Buffer.alloc(f * 997 + d));
+    }
+    fs.writeFileSync(path.join(src, `dir ${d}`, 'SUB', 'X.TXT'), 'x');
+  }
+  for (const mkfs of ['-F 16 -s 4 -C IMG 16384', '-F 32 -s 1 -C IMG 40000']) {
+    const image = path.join(dir, 'x.img');
+    fs.rmSync(image, { force: true });
+    sh(`mkfs.fat ${mkfs.replace('IMG', image)} >/dev/null && MTOOLS_SKIP_CHECK=1 mcopy -s -i ${image} '${src}'/* ::/`);
+    const bytes = new Uint8Array(fs.readFileSync(image));
+    const limits = fatVolumeLimits(bytes);
+    const volume = new Volume(limits);
+    loadFatIntoVolume(bytes, volume);
+    assert.equal(volume.used, limits.sizeLimit - mtoolsFree(image), mkfs);
+  }
+});
