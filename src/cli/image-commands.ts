@@ -11,7 +11,7 @@ import {
 } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
 import { Progress } from './progress.js';
-import { checkLabel, formatSize, parseClusterSize, parseFatType, parseSize, UsageError } from './options.js';
+import { checkLabel, formatSize, parseClusterSize, parseCodePage, parseFatType, parseSize, UsageError } from './options.js';
 
 /** A failure that is not the command line's fault: one line, exit 1. */
 class ToolError extends Error {}
@@ -54,6 +54,7 @@ export interface DumpFlags {
   sector?: string;
   cluster?: string;
   count?: string;
+  codepage?: string;
 }
 
 function parseNumber(text: string, what: string): number {
@@ -71,13 +72,14 @@ export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<
   const sector = flags.sector !== undefined ? parseNumber(flags.sector, '--sector') : undefined;
   const cluster = flags.cluster !== undefined ? parseNumber(flags.cluster, '--cluster') : undefined;
   if (count !== undefined && (count < 1 || (sector === undefined && cluster === undefined))) throw new UsageError('--count is 1 or more, with --sector or --cluster');
+  const codepage = flags.codepage !== undefined ? parseCodePage(flags.codepage) : undefined;
   return oneLine('dump', async () => {
     const image = readImage(path);
     if (sector !== undefined || cluster !== undefined) {
       process.stdout.write(dumpBytes(image, { sector, cluster, count }));
       return 0;
     }
-    const options: DumpOptions = { hex: flags.raw === true };
+    const options: DumpOptions = { hex: flags.raw === true, codepage };
     const report = dumpFat(image, options);
     process.stdout.write(report.endsWith('\n') ? report : report + '\n');
     return checkFat(image).length === 0 ? 0 : 1;
@@ -170,6 +172,7 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
     sectorsPerCluster: typeof o.clusterSize === 'string' ? parseClusterSize(o.clusterSize) / 512 : undefined,
     label: typeof o.label === 'string' ? checkLabel(o.label) : undefined,
   };
+  const codepage = typeof o.codepage === 'string' ? parseCodePage(o.codepage) : undefined;
   checkLayout(size, layout);
   return oneLine('mkimage', async () => {
     let st: fs.Stats | null = null;
@@ -181,6 +184,7 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
       const result = await packDirectory(dir, {
         ...layout,
         size,
+        codepage,
         skipTooBig: o.skipTooBig === true,
         onProgress: (done, total) => progress.update('pack', done, total),
       });
@@ -195,13 +199,14 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
   });
 }
 
-export async function extractCommand(image: string, dir: string, o: { force?: boolean } = {}): Promise<number> {
+export async function extractCommand(image: string, dir: string, o: { force?: boolean; codepage?: string } = {}): Promise<number> {
+  const codepage = o.codepage !== undefined ? parseCodePage(o.codepage) : undefined;
   return oneLine('extract', async () => {
     const bytes = readImage(image);
     const progress = new Progress(process.stderr);
     let result: ExtractResult;
     try {
-      result = await extractImage(bytes, dir, { force: o.force === true, onProgress: (done, total) => progress.update('extract', done, total) });
+      result = await extractImage(bytes, dir, { force: o.force === true, codepage, onProgress: (done, total) => progress.update('extract', done, total) });
     } catch (e) {
       // The reader's one refusal: something that is not FAT at all.
       throw /^not a (valid )?FAT/.test(message(e)) ? new ToolError(`${image}: ${message(e)}`) : e;

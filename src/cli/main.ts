@@ -17,10 +17,11 @@ import { libcProblem, loadLibc } from '../sys/libc.js';
 import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
 import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
-  applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
+  applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseCodePage, parseDebugFlags,
   parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig, checkShareName, parsePort, parseShareUsers,
 } from './options.js';
 import { TargetError } from '../formats/target.js';
+import { DEFAULT_CODEPAGE } from '../formats/fat/shortname.js';
 import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
 import { infoCommand, securityCommand } from './windows-commands.js';
@@ -41,6 +42,7 @@ interface MountFlags {
   saveInterval?: string;
   fatType?: string;
   clusterSize?: string;
+  codepage?: string;
   skipTooBig?: boolean;
   sddl?: string;
   share?: string;
@@ -90,10 +92,11 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   if (flags.saveInterval !== undefined) config.saveInterval = parseDuration(flags.saveInterval, '--save-interval');
   if (flags.fatType !== undefined) config.fatType = parseFatType(flags.fatType);
   if (flags.clusterSize !== undefined) config.clusterSize = parseClusterSize(flags.clusterSize);
+  if (flags.codepage !== undefined) config.codepage = parseCodePage(flags.codepage);
   config.skipTooBig = flags.skipTooBig ?? false;
   if (!persistent && (config.noSave || config.saveInterval > 0)) throw new UsageError('--no-save and --save-interval go with --image or --snapshot');
-  if (config.image === null && (config.fatType !== null || config.clusterSize !== null || config.skipTooBig)) {
-    throw new UsageError('--fat-type, --cluster-size and --skip-too-big go with --image');
+  if (config.image === null && (config.fatType !== null || config.clusterSize !== null || config.skipTooBig || flags.codepage !== undefined)) {
+    throw new UsageError('--fat-type, --cluster-size, --codepage and --skip-too-big go with --image');
   }
   if (flags.share !== undefined) {
     if (flags.shareUsers === undefined) throw new UsageError('--share needs --share-users user:password,... (no guest access)');
@@ -330,6 +333,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fat-type <12|16|32>', 'FAT type of a new image (default: what mkfs.fat picks for the size)')
     .option('--cluster-size <bytes>', 'cluster size of a new image (default: what mkfs.fat picks)')
     .option('--skip-too-big', 'leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save')
+    .option('--codepage <437|850>', `code page of non-ASCII bytes in the image's 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
     .option('--share <name>', 'also export the RAM disk over SMB as \\\\HOST\\NAME (a private Samba on loopback)')
     .option('--share-port <port>', 'TCP port of the SMB share [445]')
     .option('--share-users <list>', 'who may use the share: user:password,... (required with --share)')
@@ -382,7 +386,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--sector <n>', 'print only a hexdump of sector N')
     .option('--cluster <n>', 'print only a hexdump of data cluster N')
     .option('--count <n>', 'with --sector or --cluster: this many of them [1]')
-    .action(async (image: string, o: { raw?: boolean; sector?: string; cluster?: string; count?: string }) => {
+    .option('--codepage <437|850>', `code page of non-ASCII bytes in 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
+    .action(async (image: string, o: { raw?: boolean; sector?: string; cluster?: string; count?: string; codepage?: string }) => {
       program.setOptionValue('exitCode', await dumpCommand(image, o));
     });
   program
@@ -395,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cluster-size <bytes>', 'cluster size')
     .option('-l, --label <label>', 'volume label')
     .option('--skip-too-big', 'leave out files of 4 GiB or more instead of failing')
+    .option('--codepage <437|850>', `code page for non-ASCII letters in generated 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
     .option('--force', 'replace IMAGE if it exists')
     .action(async (dir: string, image: string, o: Record<string, string | boolean | undefined>) => {
       program.setOptionValue('exitCode', await mkimageCommand(dir, image, o));
@@ -405,7 +411,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<image>')
     .argument('<dir>')
     .option('--force', 'replace files that exist in DIR (links there are replaced, never written through)')
-    .action(async (image: string, dir: string, o: { force?: boolean }) => {
+    .option('--codepage <437|850>', `code page of non-ASCII bytes in 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
+    .action(async (image: string, dir: string, o: { force?: boolean; codepage?: string }) => {
       program.setOptionValue('exitCode', await extractCommand(image, dir, o));
     });
   // `memefs help [command]` is `memefs [command] --help`.

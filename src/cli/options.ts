@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { SdError, sddlToBinary } from '../core/windows/sddl.js';
 import type { ShareConfig, ShareUser } from './share.js';
+import { CODEPAGES, DEFAULT_CODEPAGE, type CodePage } from '../formats/fat/shortname.js';
 
 export class UsageError extends Error {}
 
@@ -52,6 +53,8 @@ export interface MountConfig {
   clusterSize: number | null;
   /** Leave files of 4 GiB or more out of a FAT image (with a warning) instead of failing the save. */
   skipTooBig: boolean;
+  /** How high bytes in FAT short names read and are written. */
+  codepage: CodePage;
   /** Let other users in (-o allow_other); null: yes for root (as tmpfs), no for a user's mount (as FUSE). */
   allowOther: boolean | null;
   /** Mounted read-only (-o ro, as mount(8) passes it). */
@@ -215,6 +218,7 @@ export function defaultConfig(mountPoint: string): MountConfig {
     fatType: null,
     clusterSize: null,
     skipTooBig: false,
+    codepage: DEFAULT_CODEPAGE,
     allowOther: null,
     readOnly: false,
     mountFlags: [],
@@ -232,6 +236,12 @@ export function parseDuration(text: string, what: string): number {
 export function parseFatType(text: string): 12 | 16 | 32 {
   if (text === '12' || text === '16' || text === '32') return Number(text) as 12 | 16 | 32;
   throw new UsageError(`FAT type ${JSON.stringify(text)} must be 12, 16 or 32`);
+}
+
+export function parseCodePage(text: string): CodePage {
+  const n = Number(text);
+  if (/^\d+$/.test(text) && (CODEPAGES as number[]).includes(n)) return n as CodePage;
+  throw new UsageError(`code page ${JSON.stringify(text)} must be ${CODEPAGES.join(' or ')}`);
 }
 
 export function parseClusterSize(text: string): number {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
 import {
-  chooseLayout, fatVolumeLimits, geometryOf, loadFatIntoVolume, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
+  chooseLayout, fatVolumeLimits, geometryOf, loadFatIntoVolume, newFatVolumeLimits, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
 } from '../formats/fat/index.js';
 import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -62,17 +62,18 @@ export interface Loaded {
 export async function loadVolume(config: MountConfig, progress: ProgressReport): Promise<Loaded> {
   const options = volumeOptions(config);
   if (config.image !== null) {
+    // Counted as FAT will spend the image (clusters, root slots): what fits in the RAM disk fits in the image.
     const target = resolveTarget(config.image);
-    if (target.kind === 'new') return { volume: new Volume(options), warnings: [] };
-    if (blankDevice(target)) {
-      if (!config.sizeGiven) options.sizeLimit = target.size;
+    if (target.kind === 'new' || blankDevice(target)) {
+      if (!config.noSave) Object.assign(options, newFatVolumeLimits(newImageSize(config, target), layoutOptions(config)));
       return { volume: new Volume(options), warnings: [] };
     }
     const image = readWithProgress(target.path, target.size, 'load', progress);
-    // Without -s, the image's own capacity is the cap, counted as FAT spends it: what fits in the RAM disk fits in the image.
-    if (!config.sizeGiven) Object.assign(options, fatVolumeLimits(image));
+    // The image's capacity is the cap; -s can only lower it.
+    const limits = fatVolumeLimits(image);
+    Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
     const volume = new Volume(options);
-    const result = loadFatIntoVolume(image, volume);
+    const result = loadFatIntoVolume(image, volume, { codepage: config.codepage });
     if (config.labelGiven) volume.label = config.label;
     return { volume, warnings: result.warnings };
   }
@@ -97,9 +98,9 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
     const like = target.kind === 'new' || blankDevice(target) ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
     const result = saveVolumeAsFat(volume, {
       like,
-      size: like ? undefined : volume.sizeLimit,
-      fatType: (config.fatType ?? undefined) as FatType | undefined,
-      sectorsPerCluster: config.clusterSize !== null ? config.clusterSize / 512 : undefined,
+      size: like ? undefined : newImageSize(config, target),
+      ...layoutOptions(config),
+      codepage: config.codepage,
       skipTooBig: config.skipTooBig,
     });
     saveImageFile(config.image, result.image);
@@ -142,6 +143,18 @@ export function checkPersistence(config: MountConfig): string[] {
   return target.kind === 'new' ? checkNewImage(config, file) : checkImage(config, file, target);
 }
 
+/** The size of the image a save makes where there is none yet: -s, else the blank device's. */
+function newImageSize(config: MountConfig, target: Target): number {
+  return target.kind === 'block' && !config.sizeGiven ? target.size : config.sizeLimit;
+}
+
+function layoutOptions(config: MountConfig): { fatType?: FatType; sectorsPerCluster?: number } {
+  return {
+    fatType: (config.fatType ?? undefined) as FatType | undefined,
+    sectorsPerCluster: config.clusterSize !== null ? config.clusterSize / 512 : undefined,
+  };
+}
+
 /** A block device whose first sector is all zeros has no file system yet: it gets a new image. */
 function blankDevice(target: Target): boolean {
   if (target.kind !== 'block') return false;
@@ -168,10 +181,7 @@ function checkNewImage(config: MountConfig, file: string): string[] {
       : `${file} does not exist: give the size of the new FAT image with -s (at most 4G; without -s the RAM disk would be ${formatSize(size)})`);
   }
   try {
-    chooseLayout(size, {
-      fatType: (config.fatType ?? undefined) as FatType | undefined,
-      sectorsPerCluster: config.clusterSize !== null ? config.clusterSize / 512 : undefined,
-    });
+    chooseLayout(size, layoutOptions(config));
   } catch (e) {
     throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
   }

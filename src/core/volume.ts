@@ -59,10 +59,26 @@ export const ENTRY_COST = 64;
  * How much an inode and a directory entry count against the size limit.
  * The default is the memory they take; a volume saved to a FAT image counts
  * what the image needs instead (directory slots; an inode itself takes none).
+ *
+ * A format with its own allocation units (FAT's clusters) also sets `data`
+ * and `directory`, so that the volume fills exactly when the image would:
+ * file data then counts by its size, not by the memory it holds, and a
+ * directory's entries count together, rounded as the format rounds them.
  */
 export interface MetadataCost {
   inode: number;
   entry(name: string): number;
+  /** What a regular file of `size` bytes counts, for each of its names (a format without hard links stores copies). */
+  data?(size: number): number;
+  /**
+   * What a directory counts whose entries count `entries` bytes (with `label`, the root's include the
+   * label's); throws ENOSPC for a directory that cannot hold them. Set, entries are not charged one by one.
+   */
+  directory?(entries: number, root: boolean): number;
+  /** What the volume label takes among the root's entries. */
+  label?(label: string): number;
+  /** The allocation unit statfs reports (default 4096). */
+  blockSize?: number;
 }
 
 const MEMORY_COST: MetadataCost = { inode: INODE_COST, entry: (name) => ENTRY_COST + nameByteLength(name) };
@@ -144,7 +160,7 @@ export class Volume implements Space {
   readonly sambaStreams: boolean;
   sizeLimit: number;
   inodeLimit: number;
-  label: string;
+  private volumeLabel: string;
   /** A volume serial number, as Windows shows it. */
   readonly serial: number;
   readonly root: Inode;
@@ -155,6 +171,10 @@ export class Volume implements Space {
   private readonly keyOf: (name: string) => string;
   readonly listeners = new Set<NamespaceListener>();
   private readonly cost: MetadataCost;
+  /** What file data charges its memory to: the volume, or nothing when `cost.data` counts it by size. */
+  private readonly dataSpace: Space;
+  /** With `cost.directory`: what each directory's entries count together. */
+  private readonly entryBytes = new WeakMap<Inode, number>();
 
   constructor(options: VolumeOptions = {}) {
     this.caseInsensitive = options.caseInsensitive ?? false;
@@ -163,8 +183,9 @@ export class Volume implements Space {
     this.sambaStreams = options.sambaStreams ?? false;
     this.sizeLimit = options.sizeLimit ?? Number.MAX_SAFE_INTEGER;
     this.cost = options.metadataCost ?? MEMORY_COST;
+    this.dataSpace = this.cost.data ? { reserve: () => {}, release: () => {} } : this;
     this.inodeLimit = options.inodeLimit ?? 0;
-    this.label = options.label ?? 'MEMEFS';
+    this.volumeLabel = options.label ?? 'MEMEFS';
     this.serial = (Math.random() * 0x1_0000_0000) >>> 0;
     this.keyOf = this.caseInsensitive ? foldCase : (name) => name;
     const root = this.newInode(S_IFDIR | ((options.rootMode ?? 0o1777) & PERMISSION_BITS), options.rootUid ?? 0, options.rootGid ?? 0);
@@ -172,6 +193,7 @@ export class Volume implements Space {
     root.nlink = 2;
     root.parent = root;
     this.root = root;
+    if (this.cost.directory) this.resizeDir(root, this.labelCost(this.volumeLabel), true);
     if (options.rootSecurity) setNtfsXattr(this, root, 'system.ntfs_acl', options.rootSecurity);
   }
 
@@ -190,12 +212,38 @@ export class Volume implements Space {
     this.used -= bytes;
   }
 
+  get label(): string {
+    return this.volumeLabel;
+  }
+
+  /** Sets the label; ENOSPC when the root has no room left for it (see MetadataCost.label). */
+  set label(label: string) {
+    if (this.cost.directory) this.resizeDir(this.root, this.labelCost(label) - this.labelCost(this.volumeLabel));
+    this.volumeLabel = label;
+  }
+
+  private labelCost(label: string): number {
+    return this.cost.label?.(label) ?? 0;
+  }
+
+  /**
+   * With `cost.directory`: `dir`'s entries count `delta` bytes more (or less), charged to `dir` as the
+   * format rounds them; `fresh` for a new directory, which is charged what it costs empty first.
+   */
+  private resizeDir(dir: Inode, delta: number, fresh = false): void {
+    const cost = this.cost.directory!;
+    const root = dir === this.root;
+    const before = this.entryBytes.get(dir) ?? 0;
+    this.charge(dir, cost(before + delta, root) - (fresh ? 0 : cost(before, root)));
+    this.entryBytes.set(dir, before + delta);
+  }
+
   get inodeCount(): number {
     return this.inodes.size;
   }
 
   statfs(): StatFs {
-    const bsize = 4096;
+    const bsize = this.cost.blockSize ?? 4096;
     const blocks = Math.floor(this.sizeLimit / bsize);
     const bfree = Math.max(0, Math.floor((this.sizeLimit - this.used) / bsize));
     const byMemory = this.inodes.size + Math.floor(Math.max(0, this.sizeLimit - this.used) / Math.max(1, this.cost.inode + this.cost.entry('')));
@@ -333,7 +381,17 @@ export class Volume implements Space {
 
   private attach(dir: Inode, entries: Directory, name: string, inode: Inode): void {
     const cost = this.entryCost(name);
-    this.charge(inode, cost);
+    if (!this.cost.directory) {
+      this.charge(inode, cost);
+    } else {
+      this.resizeDir(dir, cost);
+      try {
+        if (inode.nlink > 0) this.charge(inode, this.copyCost(inode)); // one more copy of a hard-linked file
+      } catch (e) {
+        this.resizeDir(dir, -cost);
+        throw e;
+      }
+    }
     entries.add(name, inode);
     inode.nlink++;
     if (inode.isDir()) {
@@ -360,7 +418,7 @@ export class Volume implements Space {
     if ((type === S_IFCHR || type === S_IFBLK) && caller.checkPermissions && caller.uid !== 0) fail(Errno.EPERM);
     const owner = this.initialOwner(caller, dir, mode);
     const inode = this.newInode((mode & S_IFMT) | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
-    if (inode.isFile()) inode.data = new FileData(this);
+    if (inode.isFile()) inode.data = new FileData(this.dataSpace);
     inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
@@ -379,6 +437,7 @@ export class Volume implements Space {
     const inode = this.newInode(S_IFDIR | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
     inode.dir = new Directory(this.keyOf);
     try {
+      if (this.cost.directory) this.resizeDir(inode, 0, true);
       this.applyCreateAcl(dir, inode, owner.mode, umask);
       this.attach(dir, entries, name, inode);
     } catch (e) {
@@ -425,7 +484,7 @@ export class Volume implements Space {
       this.maybeFree(inode);
       throw e;
     }
-    inode.data = new FileData(this);
+    inode.data = new FileData(this.dataSpace);
     inode.refs = 1;
     return inode;
   }
@@ -477,12 +536,14 @@ export class Volume implements Space {
   /** Removes an entry and drops the inode's link (a directory loses both of its own). */
   private detach(dir: Inode, entries: Directory, name: string, inode: Inode): void {
     entries.remove(name);
-    this.uncharge(inode, this.entryCost(name));
+    if (this.cost.directory) this.resizeDir(dir, -this.entryCost(name));
+    else this.uncharge(inode, this.entryCost(name));
     if (inode.isDir()) {
       inode.nlink = 0;
       dir.nlink--;
     } else {
       inode.nlink--;
+      if (inode.nlink > 0) this.uncharge(inode, this.copyCost(inode));
     }
     const t = now();
     dir.mtime = t;
@@ -514,10 +575,11 @@ export class Volume implements Space {
       if (source.name !== toName && (flags & RENAME_EXCHANGE) === 0) {
         this.checkNewName(toName);
         const old = source.name;
+        const delta = this.entryCost(toName) - this.entryCost(old);
+        if (this.cost.directory) this.resizeDir(fromDir, delta);
+        else this.charge(inode, delta);
         fromEntries.remove(old);
         toEntries.add(toName, inode);
-        this.uncharge(inode, this.entryCost(old));
-        this.charge(inode, this.entryCost(toName));
         this.touchDir(fromDir);
         inode.ctime = now();
         for (const l of this.listeners) l.entryRemoved?.(fromDir, old, inode);
@@ -571,13 +633,24 @@ export class Volume implements Space {
     // first, so that a full volume fails the rename before anything moved.
     const whiteout = (flags & RENAME_WHITEOUT) !== 0 ? this.newInode(S_IFCHR, caller.uid, this.initialOwner(caller, fromDir, S_IFCHR).gid) : null;
     try {
-      if (whiteout !== null) this.charge(whiteout, oldCost);
-      this.charge(inode, newCost);
+      if (this.cost.directory) {
+        // The whiteout keeps the old name's place; a replaced target is given back by detach below.
+        const left = whiteout !== null ? 0 : -oldCost;
+        if (fromDir === toDir) {
+          this.resizeDir(toDir, newCost + left);
+        } else {
+          this.resizeDir(toDir, newCost);
+          this.resizeDir(fromDir, left);
+        }
+      } else {
+        if (whiteout !== null) this.charge(whiteout, oldCost);
+        this.charge(inode, newCost);
+        this.uncharge(inode, oldCost);
+      }
     } catch (e) {
       if (whiteout !== null) this.maybeFree(whiteout);
       throw e;
     }
-    this.uncharge(inode, oldCost);
 
     if (target !== undefined) this.detach(toDir, toEntries, target.name, target.inode);
     fromEntries.remove(source.name);
@@ -606,10 +679,12 @@ export class Volume implements Space {
     const costA = this.entryCost(aName);
     const costB = this.entryCost(bName);
     // aInode takes name bName and bInode takes aName.
-    this.charge(aInode, costB);
-    this.charge(bInode, costA);
-    this.uncharge(aInode, costA);
-    this.uncharge(bInode, costB);
+    if (!this.cost.directory) {
+      this.charge(aInode, costB);
+      this.charge(bInode, costA);
+      this.uncharge(aInode, costA);
+      this.uncharge(bInode, costB);
+    } // else each name stays in its directory: what they count does not change
     aEntries.replace(a, bInode, aName);
     bEntries.replace(b, aInode, bName);
     if (aDir !== bDir) {
@@ -656,7 +731,7 @@ export class Volume implements Space {
     const t = now();
     if (attr.size !== undefined && inode.data) {
       const before = inode.data.size;
-      inode.data.truncate(attr.size);
+      this.resizing(inode, attr.size, (data) => data.truncate(attr.size!));
       if (attr.size !== before || attr.mtime === undefined) {
         inode.mtime = t;
       }
@@ -739,9 +814,67 @@ export class Volume implements Space {
    */
   prepareWrite(inode: Inode, pos: number, length: number, killSuidSgid = false, caller?: Caller): number {
     if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
-    const n = this.fileData(inode).prepare(pos, length);
+    const data = this.fileData(inode);
+    let n: number;
+    if (!this.countsSize(inode)) {
+      n = data.prepare(pos, length);
+    } else {
+      const fit = this.fitting(inode, pos, length);
+      n = this.resizing(inode, pos + fit, () => data.prepare(pos, fit));
+    }
     this.modified(inode, killSuidSgid, caller);
     return n;
+  }
+
+  // With `cost.data`, a file's size counts (FAT stores every byte up to the size, holes too), and its
+  // data charges no memory: these keep the charge equal to what the size costs, before any change.
+
+  private countsSize(inode: Inode): boolean {
+    return this.cost.data !== undefined && inode.data !== null && !(inode instanceof StreamInode);
+  }
+
+  /** What `inode`'s data counts at `size`: once for each name (a hard link is saved as a copy). */
+  private sizeCost(inode: Inode, size: number): number {
+    return this.cost.data!(size) * Math.max(1, inode.nlink);
+  }
+
+  /** What one more (or one less) copy of a file costs, when size counts; else 0. */
+  private copyCost(inode: Inode): number {
+    return this.countsSize(inode) ? this.cost.data!(inode.data!.size) : 0;
+  }
+
+  /**
+   * Runs `change`, which may grow the file's size up to `end`: when size counts, what that would add is
+   * charged first (ENOSPC before anything changed), and the charge then follows the size reached.
+   */
+  private resizing<T>(inode: Inode, end: number, change: (data: FileData) => T): T {
+    const data = this.fileData(inode);
+    if (!this.countsSize(inode)) return change(data);
+    const before = this.sizeCost(inode, data.size);
+    const reserved = Math.max(0, this.sizeCost(inode, Math.max(end, data.size)) - before);
+    this.charge(inode, reserved);
+    try {
+      return change(data);
+    } finally {
+      this.uncharge(inode, before + reserved - this.sizeCost(inode, data.size));
+    }
+  }
+
+  /** How many of `length` bytes at `pos` fit, when size counts (a short write); ENOSPC if none. */
+  private fitting(inode: Inode, pos: number, length: number): number {
+    const size = inode.data!.size;
+    const room = this.sizeLimit - this.used + this.sizeCost(inode, size);
+    const fits = (n: number) => pos + n <= size || this.sizeCost(inode, pos + n) <= room;
+    if (length === 0 || fits(length)) return length;
+    let lo = 0;
+    let hi = length; // fits(lo), !fits(hi)
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    if (lo === 0) fail(Errno.ENOSPC);
+    return lo;
   }
 
   fillWrite(inode: Inode, pos: number, src: Uint8Array): void {
@@ -769,6 +902,8 @@ export class Volume implements Space {
     if ((inode.fileFlags & FS_IMMUTABLE_FL) !== 0 || ((inode.fileFlags & FS_APPEND_FL) !== 0 && (mode & ~FALLOC_FL_KEEP_SIZE) !== 0)) fail(Errno.EPERM);
     const data = this.fileData(inode);
     const keep = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
+    // Preallocating past the end cannot be counted by size, and a format like FAT keeps nothing past it.
+    if (keep && (mode & FALLOC_FL_PUNCH_HOLE) === 0 && this.countsSize(inode) && offset + length > data.size) fail(Errno.EOPNOTSUPP);
     if ((mode & FALLOC_FL_PUNCH_HOLE) !== 0) {
       if (!keep || (mode & ~(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) !== 0) fail(Errno.EOPNOTSUPP);
       data.punchHole(offset, length);
@@ -778,14 +913,16 @@ export class Volume implements Space {
     if ((mode & FALLOC_FL_ZERO_RANGE) !== 0) {
       if ((mode & ~(FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE)) !== 0) fail(Errno.EOPNOTSUPP);
       const end = offset + length;
-      data.punchHole(offset, length);
-      if (!keep && end > data.size) data.truncate(end);
+      this.resizing(inode, keep ? 0 : end, () => {
+        data.punchHole(offset, length);
+        if (!keep && end > data.size) data.truncate(end);
+      });
       this.modified(inode);
       return;
     }
     if ((mode & ~FALLOC_FL_KEEP_SIZE) !== 0) fail(Errno.EOPNOTSUPP);
     const before = data.size;
-    data.allocate(offset, length, keep);
+    this.resizing(inode, keep ? 0 : offset + length, () => data.allocate(offset, length, keep));
     if (data.size !== before) this.modified(inode);
   }
 
@@ -795,7 +932,13 @@ export class Volume implements Space {
     const from = this.fileData(src);
     const to = this.fileData(dst);
     if (src === dst && srcPos < dstPos + len && dstPos < srcPos + len) fail(Errno.EINVAL);
-    const n = to.copyFrom(from, srcPos, dstPos, len);
+    let n: number;
+    if (!this.countsSize(dst)) {
+      n = to.copyFrom(from, srcPos, dstPos, len);
+    } else {
+      const fit = this.fitting(dst, dstPos, Math.min(len, Math.max(0, from.size - srcPos)));
+      n = this.resizing(dst, dstPos + fit, () => to.copyFrom(from, srcPos, dstPos, fit));
+    }
     if (n > 0) this.modified(dst);
     this.accessed(src);
     return n;
@@ -1152,6 +1295,7 @@ export class Volume implements Space {
       inode.parent = null;
       inode.dir = null;
     }
+    if (this.countsSize(inode)) this.uncharge(inode, this.sizeCost(inode, inode.data!.size));
     inode.data?.free();
     inode.data = null;
     inode.mode = mode;

@@ -15,7 +15,7 @@ import { formatDosStamp, fromDosStamp } from './dostime.js';
 import { analyzeFat, hexView, type FatAnalysis } from './dump-fat.js';
 import { lfnChecksum, parseLfnSlot } from './lfn.js';
 import { scanFat, type EntryRecord, type FatScan } from './reader.js';
-import { displayName11, name11FromBytes, readShortName } from './shortname.js';
+import { displayName11, name11FromBytes, readShortName, type CodePage } from './shortname.js';
 import { countRuns, describeRuns } from './table.js';
 
 function row(out: string[], field: string, value: string | number, meaning = ''): void {
@@ -92,6 +92,8 @@ function describeUnits(units: number[]): string {
 export interface DumpOptions {
   /** Also print the 32 raw bytes of every directory entry. */
   hex?: boolean;
+  /** How high bytes in short names read (default: DEFAULT_CODEPAGE). */
+  codepage?: CodePage;
 }
 
 function hexBytes(b: Uint8Array): string {
@@ -155,7 +157,7 @@ function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions, fat
       if (r.kind === 'label') { out.push(`${at} volume label "${name11FromBytes(e.name)}"  written ${stamp(invalid, 'volume label', e.writeDate, e.writeTime)}`); continue; }
       if (r.kind === 'dot') { out.push(`${at} ${name.padEnd(12)} <DIR>  cluster ${e.cluster}`); continue; }
       const kind = e.attr & 0x10 ? '<DIR>' : `${e.size} bytes`;
-      const caseBits = e.ntRes & 0x18 ? ` NT case ${hex(e.ntRes, 2)} (reads "${readShortName(e.name, 0, e.ntRes)}")` : '';
+      const caseBits = e.ntRes & 0x18 ? ` NT case ${hex(e.ntRes, 2)} (reads "${readShortName(e.name, 0, e.ntRes, options.codepage)}")` : '';
       out.push(`${at} ${name.padEnd(12)} ${attributeLetters(e.attr)} ${kind}, first cluster ${e.cluster}${caseBits} -> ${r.path}${note}`);
       const who = r.path ?? name;
       out.push(`          created ${stamp(invalid, `${who} created`, e.createDate, e.createTime, e.createTenths)}, modified ${stamp(invalid, `${who} modified`, e.writeDate, e.writeTime)}, accessed ${stamp(invalid, `${who} accessed`, e.accessDate, 0)}`.replace(/ 00:00:00(?=$)/, ''));
@@ -183,7 +185,7 @@ export function dumpFat(image: Uint8Array, options: DumpOptions = {}): string {
     out.push('', `Not a FAT image: ${(e as Error).message}`);
     return out.join('\n') + '\n';
   }
-  const scan = scanFat(image, { records: true, maxProblems: 10000 });
+  const scan = scanFat(image, { records: true, maxProblems: 10000, codepage: options.codepage });
   if (geometry.fatType === 32) dumpFsInfo(out, image, bs, scan);
   dumpGeometry(out, geometry, scan);
   const fat = analyzeFat(image, scan);

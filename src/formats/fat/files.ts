@@ -7,6 +7,7 @@ import { constants, promises as fsp, closeSync, fstatSync, openSync, readSync } 
 import { dirname, join, relative, isAbsolute, resolve } from 'node:path';
 import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
+import type { CodePage } from './shortname.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatTree } from './tree.js';
 import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
 import { asidePath, isZero, writeTargetFile } from '../target.js';
@@ -137,6 +138,8 @@ export interface ExtractOptions {
   /** Replace existing files (by renaming a new file over the name: a link there is replaced, never written through). */
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** How high bytes in short names read (default: DEFAULT_CODEPAGE). */
+  codepage?: CodePage;
 }
 
 /**
@@ -192,7 +195,7 @@ function reason(e: unknown): string {
  * refused (or, with `force`, replaced by rename, never written through).
  */
 export async function extractImage(image: Uint8Array, dir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
-  const scan = scanFat(image);
+  const scan = scanFat(image, { codepage: options.codepage });
   let total = 0;
   let written = 0;
   if (options.onProgress) {

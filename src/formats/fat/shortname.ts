@@ -25,6 +25,26 @@ const HIGH_HALF: Record<CodePage, string> = {
  * uses 437 (CONFIG_FAT_DEFAULT_CODEPAGE). memefs follows mtools, its referee here.
  */
 export const DEFAULT_CODEPAGE: CodePage = 850;
+export const CODEPAGES = Object.keys(HIGH_HALF).map(Number) as CodePage[];
+
+/** The byte code page `codepage` has for `ch` (0x80..0xFF), or -1. */
+function highByte(ch: string, codepage: CodePage): number {
+  const i = HIGH_HALF[codepage].indexOf(ch);
+  return i < 0 ? -1 : 0x80 + i;
+}
+
+/**
+ * An entry's stored short name (11 byte values) that reads back as `name` by itself — a short-only entry
+ * with code-page bytes as mtools writes `été.txt` — with the NT case bits that make it so; else null.
+ */
+export function storedShortName(name11: string | undefined, name: string, codepage: CodePage): PlainShortName | null {
+  if (name11 === undefined || name11.length !== 11) return null;
+  const raw = name11Bytes(name11);
+  for (const ntCase of [0, NT_LOWER_BASE, NT_LOWER_EXT, NT_LOWER_BASE | NT_LOWER_EXT]) {
+    if (readShortName(raw, 0, ntCase, codepage) === name) return { name11, ntCase };
+  }
+  return null;
+}
 
 /** Characters a short name may not contain (besides control characters and lowercase). */
 const SHORT_INVALID = new Set('"*+,./:;<=>?[\\]|');
@@ -108,14 +128,19 @@ export function plainShortName(name: string): PlainShortName | null {
   return { name11, ntCase };
 }
 
-/** The basis name of fatgen103's algorithm, and whether making it lost information. */
-export function basisName(longName: string): { base: string; ext: string; lossy: boolean } {
+/**
+ * The basis name of fatgen103's algorithm, and whether making it lost information. A character the
+ * code page has is kept as its byte (as Windows and mtools do: `Ärger.txt` → `ÄRGER.TXT`, 0x8E).
+ */
+export function basisName(longName: string, codepage: CodePage = DEFAULT_CODEPAGE): { base: string; ext: string; lossy: boolean } {
   let lossy = false;
   let converted = '';
   for (const ch of longName.toUpperCase()) {
     const c = ch.codePointAt(0)!;
+    const high = c >= 0x80 ? highByte(ch, codepage) : -1;
     if (ch === '.' || ch === ' ') converted += ch;
     else if (c < 0x80 && isShortNameChar(c)) converted += ch;
+    else if (high >= 0 && isShortNameChar(high)) converted += String.fromCharCode(high);
     else { converted += '_'; lossy = true; }
   }
   const noSpaces = converted.replace(/ /g, '');
@@ -150,8 +175,8 @@ function nameHash(longName: string, round: number): number {
  * As Windows: the basis name alone when nothing was lost and it is free, then
  * BASIS~1..~4, then XXhhhh~1..~9 with a hash, then longer numeric tails.
  */
-export function makeAlias(longName: string, taken: { has(name11: string): boolean }): string {
-  const { base, ext, lossy } = basisName(longName);
+export function makeAlias(longName: string, taken: { has(name11: string): boolean }, codepage: CodePage = DEFAULT_CODEPAGE): string {
+  const { base, ext, lossy } = basisName(longName, codepage);
   const plain = base.padEnd(8, ' ') + ext.padEnd(3, ' ');
   if (!lossy && !taken.has(plain)) return plain;
   for (let n = 1; n <= 4; n++) {

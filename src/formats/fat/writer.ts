@@ -13,13 +13,13 @@ import { toDosStamp } from './dostime.js';
 import { bootSectorFor, chooseLayout, layoutProblem, type Layout, type LayoutOptions } from './layout.js';
 import { buildLfnSlots, lfnChecksum, lfnSlotCount, LFN_MAX_UNITS } from './lfn.js';
 import { fatKey, labelField, mixedCaseLabel, storableName } from './names.js';
-import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName } from './shortname.js';
+import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName, storedShortName, DEFAULT_CODEPAGE, type CodePage } from './shortname.js';
 import { FatTable } from './table.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTimes, type FatTree } from './tree.js';
 import { Errno, FsError } from '../../core/errno.js';
 
 export const MAX_FAT_FILE_SIZE = 0xffffffff;
-const MAX_DIR_ENTRIES = 65536;
+export const MAX_DIR_ENTRIES = 65536;
 /** The largest fixed root a FAT12/16 boot sector can declare, in whole sectors. */
 const MAX_ROOT_ENTRIES = 65520;
 
@@ -32,6 +32,8 @@ export interface WriteOptions extends LayoutOptions {
   skipTooBig?: boolean;
   /** Time for entries without times and for the label entry (epoch ms); default now. */
   now?: number;
+  /** The code page of high bytes in short names: generated aliases, names loaded as short-only entries. */
+  codepage?: CodePage;
 }
 
 export interface WriteResult {
@@ -98,11 +100,17 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
     if (!dir.isRoot) dir.slots += 2;
     // Names that fit 8.3 first, so generated aliases never take them. Long names that read as a short name
     // (like "Foo~1.txt") are reserved for their own entry: short and long names share one namespace.
-    const plain = accepted.map((a) => plainShortName(a.name));
-    for (const p of plain) if (p) taken.add(p.name11);
+    // A loaded short-only name with code-page bytes (as mtools writes `été.txt`) stays short-only while unchanged.
+    const plain = accepted.map((a) => {
+      const hint = a.node.shortName !== undefined && validHint(a.node.shortName) ? a.node.shortName : undefined;
+      const p = plainShortName(a.name) ?? storedShortName(hint, a.name, options.codepage ?? DEFAULT_CODEPAGE);
+      if (p && taken.has(p.name11)) return null;
+      if (p) taken.add(p.name11);
+      return p;
+    });
     const reserved = new Map<string, number>();
     accepted.forEach((a, i) => {
-      const b = basisName(a.name);
+      const b = basisName(a.name, options.codepage);
       if (!plain[i] && !b.lossy) reserved.set(b.base.padEnd(8, ' ') + b.ext.padEnd(3, ' '), i);
     });
     // Aliases the image already had are kept (loaded entries carry them): no generated alias takes one.
@@ -116,7 +124,7 @@ function plan(tree: FatTree, labelEntry: boolean, options: WriteOptions, warning
       let name11: string;
       if (p) name11 = p.name11;
       else if (a.node.shortName && validHint(a.node.shortName) && !unavailable.has(a.node.shortName)) name11 = a.node.shortName;
-      else name11 = makeAlias(a.name, unavailable);
+      else name11 = makeAlias(a.name, unavailable, options.codepage);
       taken.add(name11);
       const entry: PlannedEntry = {
         node: a.node, name: a.name, name11, ntCase: p ? p.ntCase : 0, lfn: !p, first: 0, clusters: 0, dir: null,
