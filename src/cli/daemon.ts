@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   detachMount, findMount, mountDevice, MountError, mountsAsRoot, mountWithFusermount, openDevice, tuneBdi, unmount,
 } from '../fuse/mount.js';
-import { Control, CONTROL_SLOTS } from './control.js';
+import { Control } from './control.js';
 import type { MountConfig } from './options.js';
-import { type Share, startShare } from './share.js';
+import type { Share } from './share.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
 export interface Reporter {
@@ -102,11 +102,12 @@ const READY_TIMEOUT_MS = 15_000;
 /** How often the main thread looks for a quiet mount when the serving thread sleeps in read(). */
 const QUIET_CHECK_MS = 250;
 
-/** Runs until the file system is unmounted; resolves with the process exit code. */
-export function runDaemon(config: MountConfig, reporter: Reporter): Promise<number> {
+/**
+ * Runs until the file system is unmounted; resolves with the process exit code. `worker` is the
+ * serving thread (serve-worker.ts), already started with `config` and the shared `control` words.
+ */
+export function runDaemon(config: MountConfig, worker: Worker, control: Int32Array, reporter: Reporter): Promise<number> {
   const state = stateFile(config.mountPoint);
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
-  const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { config, control: control.buffer } });
   let fd = -1;
   let ready = false;
   let stopping = false;
@@ -273,11 +274,13 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         watchQuiet();
-        if (!config.share) {
+        const shareConfig = config.share;
+        if (!shareConfig) {
           reporter.result({ ok: true });
           break;
         }
-        startShare(config.share, config).then((s) => {
+        // Samba's module is loaded only for a shared mount.
+        import('./share.js').then(({ startShare }) => startShare(shareConfig, config)).then((s) => {
           share = s;
           if (stopping || failed) void stopShare();
           else reporter.result({ ok: true });

@@ -15,15 +15,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount } from '../fuse/mount.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
 import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
-import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
   parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig, checkShareName, parsePort, parseShareUsers,
 } from './options.js';
 import { TargetError } from '../formats/target.js';
-import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
-import { infoCommand, securityCommand } from './windows-commands.js';
+// The other commands' modules (FAT tools, info, the checks of --image and --snapshot) are imported
+// by the command that uses them: every start of `memefs` pays for what is imported here.
 
 interface MountFlags {
   mountpoint?: string;
@@ -106,7 +105,10 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
 
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
-  for (const w of checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
+  if (config.image !== null || config.snapshot !== null) {
+    const { checkPersistence } = await import('./persist.js');
+    for (const w of await checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
+  }
   if (!mountsAsRoot() && !(await loadLibc())) {
     throw new MountError(`mounting as a normal user needs fusermount3's descriptor, which only the FFI can receive, and ${libcProblem()}; mount as root instead`);
   }
@@ -195,7 +197,7 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   fs.rmSync(resultFile, { force: true });
   // A shared mount: its daemon stops Samba (whose open files would keep the mount busy), then unmounts.
   if (state?.config.share && health === 'alive') process.kill(state.pid, 'SIGTERM');
-  else unmount(entry.mountPoint, flags.lazy ?? false);
+  else unmount(entry.mountPoint, flags.lazy ?? false, health);
   const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
   if (flags.lazy && state && health === 'alive') {
@@ -356,7 +358,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("show a mounted volume's label, serial number, size, use and options")
     .argument('<mountpoint>')
     .option('--json', 'as JSON')
-    .action((mp: string, o: { json?: boolean }) => {
+    .action(async (mp: string, o: { json?: boolean }) => {
+      const { infoCommand } = await import('./windows-commands.js');
       program.setOptionValue('exitCode', infoCommand(mp, o.json ?? false));
     });
   program
@@ -364,7 +367,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("show a file's security descriptor as SDDL, or set it from SDDL")
     .argument('<file>')
     .argument('[sddl]')
-    .action((file: string, sddl: string | undefined) => {
+    .action(async (file: string, sddl: string | undefined) => {
+      const { securityCommand } = await import('./windows-commands.js');
       program.setOptionValue('exitCode', securityCommand(file, sddl));
     });
   program
@@ -383,6 +387,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cluster <n>', 'print only a hexdump of data cluster N')
     .option('--count <n>', 'with --sector or --cluster: this many of them [1]')
     .action(async (image: string, o: { raw?: boolean; sector?: string; cluster?: string; count?: string }) => {
+      const { dumpCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await dumpCommand(image, o));
     });
   program
@@ -397,6 +402,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip-too-big', 'leave out files of 4 GiB or more instead of failing')
     .option('--force', 'replace IMAGE if it exists')
     .action(async (dir: string, image: string, o: Record<string, string | boolean | undefined>) => {
+      const { mkimageCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await mkimageCommand(dir, image, o));
     });
   program
@@ -406,6 +412,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<dir>')
     .option('--force', 'replace files that exist in DIR (links there are replaced, never written through)')
     .action(async (image: string, dir: string, o: { force?: boolean }) => {
+      const { extractCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await extractCommand(image, dir, o));
     });
   // `memefs help [command]` is `memefs [command] --help`.
