@@ -71,6 +71,22 @@ export function saveResultFile(mountPoint: string): string {
   return stateFile(mountPoint).replace(/\.json$/, '.save.json');
 }
 
+/**
+ * Where `memefs unmount` leaves its pid while it waits to report the final save: a daemon that ends
+ * cleanly removes its save result unless someone is there to read it (who then removes it).
+ */
+export function unmountWaitFile(mountPoint: string): string {
+  return stateFile(mountPoint).replace(/\.json$/, '.unmounting');
+}
+
+function unmountWaiting(mountPoint: string): boolean {
+  try {
+    return daemonAlive(Number(fs.readFileSync(unmountWaitFile(mountPoint), 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
 export interface SaveResult {
   time: number;
   warnings: string[];
@@ -349,7 +365,10 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
         /* ignore */
       }
       if (!ready && !failed) reporter.result({ ok: false, error: 'stopped before the file system was ready' });
-      resolve(ready && !failed && code === 0 && lastError === undefined ? 0 : 1);
+      const clean = ready && !failed && code === 0 && lastError === undefined;
+      // A failed save's result stays: it says where the data went (memefs info shows it).
+      if (clean && !unmountWaiting(config.mountPoint)) fs.rmSync(saveResultFile(config.mountPoint), { force: true });
+      resolve(clean ? 0 : 1);
     });
   });
 }

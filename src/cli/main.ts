@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount } from '../fuse/mount.js';
+import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount, type MountEntry } from '../fuse/mount.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
-import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
+import { daemonAlive, type DaemonState, readState, saveResultFile, stateFile, type SaveResult, unmountWaitFile } from './daemon.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseDebugFlags,
   parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig, checkShareName, parsePort, parseShareUsers,
@@ -195,12 +195,28 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const state = readState(entry.mountPoint);
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
+  const waitFile = unmountWaitFile(entry.mountPoint);
+  if (state && health === 'alive' && !flags.lazy) {
+    try {
+      fs.writeFileSync(waitFile, String(process.pid));
+    } catch {
+      /* not our state directory: the daemon may then remove a clean result before it is read */
+    }
+  }
+  try {
+    return await finishUnmount(entry, health, state, resultFile, flags.lazy ?? false);
+  } finally {
+    fs.rmSync(waitFile, { force: true });
+  }
+}
+
+async function finishUnmount(entry: MountEntry, health: ReturnType<typeof mountState>, state: DaemonState | null, resultFile: string, lazy: boolean): Promise<number> {
   // A shared mount: its daemon stops Samba (whose open files would keep the mount busy), then unmounts.
   if (state?.config.share && health === 'alive') process.kill(state.pid, 'SIGTERM');
-  else unmount(entry.mountPoint, flags.lazy ?? false, health);
+  else unmount(entry.mountPoint, lazy, health);
   const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  if (flags.lazy && state && health === 'alive') {
+  if (lazy && state && health === 'alive') {
     // Lazy: the session ends (and the volume is saved) when the last open file closes; do not wait for that.
     process.stdout.write(`${entry.mountPoint} detached; memefs ends${file ? ' and saves' : ''} when the last open file there is closed\n`);
     return 0;
