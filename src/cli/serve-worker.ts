@@ -41,8 +41,8 @@ function openLog(): ((line: string) => void) | undefined {
 }
 
 /**
- * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one still
- * holds its two end pages (8 KiB); one that could not be discarded holds all of its memory.
+ * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one holds
+ * no memory (blocks.ts); one that could not be discarded holds all of it.
  */
 const KEEP_DISCARDED = 256;
 const KEEP_HELD = 64;

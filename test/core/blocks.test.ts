@@ -87,3 +87,18 @@ test('files reuse the blocks of deleted files, and every byte reads as written',
   second.truncate(0);
   assert.equal(keptBlocks().dirty, kept, 'truncated chunks are handed back');
 });
+
+test('with discard, new blocks share one allocation 16 at a time, and are taken back like any other', () => {
+  recycleBlocks({ limit: 64, discard: (b) => (b.fill(0), true) });
+  const blocks = Array.from({ length: 17 }, () => takeBlock());
+  const first = blocks[0]!;
+  for (let i = 1; i < 16; i++) {
+    assert.equal(blocks[i]!.buffer, first.buffer);
+    assert.equal(blocks[i]!.byteOffset, first.byteOffset + i * BLOCK_SIZE, 'pages stay aligned as in the first');
+  }
+  assert.notEqual(blocks[16]!.buffer, first.buffer);
+  blocks[3]!.fill(7);
+  assert.ok(blocks[2]!.every((x) => x === 0) && blocks[4]!.every((x) => x === 0), 'blocks do not overlap');
+  for (const b of blocks) giveBlock(b);
+  assert.deepEqual(keptBlocks(), { clean: 17, dirty: 0 });
+});
