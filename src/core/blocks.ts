@@ -77,6 +77,14 @@ export function takeBlock(): Uint8Array {
   return block;
 }
 
+/**
+ * Which block of its allocation a view of block memory lies in: blocks share allocations, so the
+ * allocation (view.buffer) and this number together name a block.
+ */
+export function blockIndex(view: Uint8Array): number {
+  return Math.floor((view.byteOffset - (PAGE - MALLOC_HEADER)) / BLOCK_SIZE);
+}
+
 /** Hands back a block whose bytes nobody uses any more (ignored when it is not a block takeBlock made). */
 export function giveBlock(block: Uint8Array): void {
   if (recycling === null || block.byteLength !== BLOCK_SIZE || !ours.has(block.buffer)) return;
