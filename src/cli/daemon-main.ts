@@ -15,9 +15,9 @@ delete process.env.MEMEFS_CONFIG;
 // FUSE modules, the image) then runs on another CPU while this thread loads what mounting needs.
 const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
 const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { config, control: control.buffer } });
-// What the thread says before runDaemon listens is kept and replayed to it.
+// What the thread says (or how it ends) before runDaemon listens is kept and replayed to it.
 const early: [string, unknown][] = [];
-const holders = (['message', 'error'] as const).map((event) => {
+const holders = (['message', 'error', 'exit'] as const).map((event) => {
   const hold = (value: unknown): number => early.push([event, value]);
   worker.on(event, hold);
   return () => worker.off(event, hold);
