@@ -12,7 +12,7 @@
  * floor for any FUSE file system on this machine. The "loaded" group runs the
  * fsbench lines again with as many CPU-bound processes as CPUs, on both.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node] [--out DIR]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]
  *
  * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
  * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
@@ -39,7 +39,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'loaded', 'roundtrip', 'real', 'memory', 'node']), out: path.join(ROOT, 'bench', 'results') };
+  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'loaded', 'roundtrip', 'real', 'memory', 'node', 'mount']), out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -47,7 +47,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
     else if (a === '--out') o.out = path.resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node] [--out DIR]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -422,6 +422,34 @@ function timeCommand(cmd: string, args: string[], cwd?: string, okStatus = [0]):
   return seconds;
 }
 
+/**
+ * Mounting and unmounting an empty volume with the commands a user types (`memefs DIR`, `memefs
+ * unmount DIR`), against `mount -t tmpfs` and `umount`: seconds until each command returns.
+ */
+async function mountWorkload(o: Options, base: string): Promise<Line[]> {
+  const c: Collected = new Map();
+  const runs = Math.max(o.runs, 3);
+  for (let run = 0; run < runs; run++) {
+    for (const kind of order(run)) {
+      progress(`mount and unmount run ${run + 1}/${runs} on ${kind}`);
+      const dir = fs.mkdtempSync(path.join(base, `${kind}-`));
+      active.add(dir);
+      try {
+        const memefs = kind === 'memefs';
+        record(c, kind, 'mount (until the command returns)', 's', memefs
+          ? timeCommand(process.execPath, [MEMEFS, dir, '-s', SIZE])
+          : timeCommand('mount', ['-t', 'tmpfs', '-o', `size=${SIZE}`, 'tmpfs', dir]), false);
+        const pid = memefs ? (JSON.parse(fs.readFileSync(path.join('/run/memefs', encodeURIComponent(dir) + '.json'), 'utf8')) as { pid: number }).pid : 0;
+        record(c, kind, 'unmount (until the command returns)', 's', memefs ? timeCommand(process.execPath, [MEMEFS, 'unmount', dir]) : timeCommand('umount', [dir]), false);
+        if (pid) await waitExit(pid, 30_000);
+      } finally {
+        unmountDir(dir);
+      }
+    }
+  }
+  return toLines('mount', c);
+}
+
 async function realWorkload(o: Options, exe: string, base: string, tmp: string): Promise<{ lines: Line[]; tree: { source: string; files: number; bytes: number } }> {
   const z = sizes(o.quick);
   // The source tree, packed once on the local disk (and read once, so the archive itself comes from the page cache).
@@ -675,10 +703,11 @@ async function main(): Promise<void> {
     const realResult = o.only.has('real') ? await realWorkload(o, exe, base, tmp) : null;
     const real = realResult?.lines ?? [];
     const memory = o.only.has('memory') ? await memoryWorkload(o, exe, base) : null;
+    const mounting = o.only.has('mount') ? await mountWorkload(o, base) : [];
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
-    const all = [...fsb, ...loaded, ...roundTrip, ...real, ...(nodeApi ?? [])];
+    const all = [...fsb, ...loaded, ...roundTrip, ...real, ...mounting, ...(nodeApi ?? [])];
     const goals = targets(fsb, loaded, real, memory, nodeApi ?? []);
     const result = {
       command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
@@ -694,6 +723,8 @@ async function main(): Promise<void> {
       /** One FUSE round trip on memefs and tmpfs; references: the same on a C daemon that only answers. */
       roundTrip,
       realWork: real,
+      /** Seconds for `memefs DIR` and `memefs unmount DIR` to return, against mount -t tmpfs and umount. */
+      mount: mounting,
       tree: realResult?.tree ?? null,
       memory,
       /** The in-process node:fs API against memfs (bench/node-api.ts): ratio is memefs/memfs; tmpfs is node:fs on tmpfs. */
@@ -724,6 +755,7 @@ async function main(): Promise<void> {
         `(memefs/floor rate ${(l.memefs.median / floorRate).toFixed(3)})\n\n`;
     }
     if (real.length) text += table(real) + `\n(tree: ${realResult!.tree.source}, ${realResult!.tree.files} files, ${mb(realResult!.tree.bytes)} as tar)\n\n`;
+    if (mounting.length) text += table(mounting) + '\n\n';
     if (nodeApi?.length) {
       text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
       text += apiTable(nodeApi) + '\n\n';

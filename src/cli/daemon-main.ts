@@ -5,14 +5,26 @@
  * After "ok" the parent exits (or, with -f, waits) and this process serves.
  */
 import fs from 'node:fs';
-import { mountsAsRoot } from '../fuse/mount.js';
-import { loadLibc } from '../sys/libc.js';
-import { runDaemon } from './daemon.js';
-import { lockImage } from './image-lock.js';
+import { Worker } from 'node:worker_threads';
+import { CONTROL_SLOTS } from './control.js';
 import type { MountConfig } from './options.js';
 
 const config = JSON.parse(process.env.MEMEFS_CONFIG ?? '{}') as MountConfig;
 delete process.env.MEMEFS_CONFIG;
+// The serving thread starts before anything else is loaded: its start-up (an isolate, the volume and
+// FUSE modules, the image) then runs on another CPU while this thread loads what mounting needs.
+const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { config, control: control.buffer } });
+// What the thread says (or how it ends) before runDaemon listens is kept and replayed to it.
+const early: [string, unknown][] = [];
+const holders = (['message', 'error', 'exit'] as const).map((event) => {
+  const hold = (value: unknown): number => early.push([event, value]);
+  worker.on(event, hold);
+  return () => worker.off(event, hold);
+});
+const [{ mountsAsRoot }, { loadLibc }, { runDaemon }] = await Promise.all([
+  import('../fuse/mount.js'), import('../sys/libc.js'), import('./daemon.js'),
+]);
 process.chdir('/');
 // `ps` shows which process serves which mount.
 process.title = `memefs ${config.mountPoint}`;
@@ -33,6 +45,7 @@ function line(text: string): void {
 const file = config.image ?? config.snapshot;
 if (file !== null && file !== undefined) {
   try {
+    const { lockImage } = await import('./image-lock.js');
     const release = lockImage(file, config.mountPoint);
     process.on('exit', release);
   } catch (e) {
@@ -41,7 +54,7 @@ if (file !== null && file !== undefined) {
   }
 }
 
-const code = await runDaemon(config, {
+const running = runDaemon(config, worker, control, {
   progress: (phase, done, total) => line(`progress ${phase} ${done} ${total}`),
   warning: (text) => line(`warning ${text}`),
   result: (r) => {
@@ -50,4 +63,6 @@ const code = await runDaemon(config, {
     open = false;
   },
 });
-process.exit(code);
+for (const release of holders) release();
+for (const [event, value] of early) worker.emit(event, value);
+process.exit(await running);

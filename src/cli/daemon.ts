@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   detachMount, findMount, mountDevice, MountError, mountsAsRoot, mountWithFusermount, openDevice, tuneBdi, unmount,
 } from '../fuse/mount.js';
-import { Control, CONTROL_SLOTS } from './control.js';
+import { Control } from './control.js';
 import type { MountConfig } from './options.js';
-import { type Share, startShare } from './share.js';
+import type { Share } from './share.js';
 
 /** How a daemon tells whoever started it what happens until the mount is ready. */
 export interface Reporter {
@@ -71,6 +71,22 @@ export function saveResultFile(mountPoint: string): string {
   return stateFile(mountPoint).replace(/\.json$/, '.save.json');
 }
 
+/**
+ * Where `memefs unmount` leaves its pid while it waits to report the final save: a daemon that ends
+ * cleanly removes its save result unless someone is there to read it (who then removes it).
+ */
+export function unmountWaitFile(mountPoint: string): string {
+  return stateFile(mountPoint).replace(/\.json$/, '.unmounting');
+}
+
+function unmountWaiting(mountPoint: string): boolean {
+  try {
+    return daemonAlive(Number(fs.readFileSync(unmountWaitFile(mountPoint), 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
 export interface SaveResult {
   time: number;
   warnings: string[];
@@ -102,11 +118,12 @@ const READY_TIMEOUT_MS = 15_000;
 /** How often the main thread looks for a quiet mount when the serving thread sleeps in read(). */
 const QUIET_CHECK_MS = 250;
 
-/** Runs until the file system is unmounted; resolves with the process exit code. */
-export function runDaemon(config: MountConfig, reporter: Reporter): Promise<number> {
+/**
+ * Runs until the file system is unmounted; resolves with the process exit code. `worker` is the
+ * serving thread (serve-worker.ts), already started with `config` and the shared `control` words.
+ */
+export function runDaemon(config: MountConfig, worker: Worker, control: Int32Array, reporter: Reporter): Promise<number> {
   const state = stateFile(config.mountPoint);
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
-  const worker = new Worker(new URL('./serve-worker.js', import.meta.url), { workerData: { config, control: control.buffer } });
   let fd = -1;
   let ready = false;
   let stopping = false;
@@ -273,11 +290,13 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         writeState();
         if (config.saveInterval > 0) saveTimer = setInterval(requestSave, config.saveInterval * 1000);
         watchQuiet();
-        if (!config.share) {
+        const shareConfig = config.share;
+        if (!shareConfig) {
           reporter.result({ ok: true });
           break;
         }
-        startShare(config.share, config).then((s) => {
+        // Samba's module is loaded only for a shared mount.
+        import('./share.js').then(({ startShare }) => startShare(shareConfig, config)).then((s) => {
           share = s;
           if (stopping || failed) void stopShare();
           else reporter.result({ ok: true });
@@ -346,7 +365,10 @@ export function runDaemon(config: MountConfig, reporter: Reporter): Promise<numb
         /* ignore */
       }
       if (!ready && !failed) reporter.result({ ok: false, error: 'stopped before the file system was ready' });
-      resolve(ready && !failed && code === 0 && lastError === undefined ? 0 : 1);
+      const clean = ready && !failed && code === 0 && lastError === undefined;
+      // A failed save's result stays: it says where the data went (memefs info shows it).
+      if (clean && !unmountWaiting(config.mountPoint)) fs.rmSync(saveResultFile(config.mountPoint), { force: true });
+      resolve(clean ? 0 : 1);
     });
   });
 }

@@ -12,19 +12,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount } from '../fuse/mount.js';
+import { checkMountPoint, findMount, MountError, mountsAsRoot, mountState, unmount, type MountEntry } from '../fuse/mount.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
-import { daemonAlive, readState, saveResultFile, stateFile, type SaveResult } from './daemon.js';
-import { dumpCommand, extractCommand, mkimageCommand } from './image-commands.js';
+import { daemonAlive, type DaemonState, readState, saveResultFile, stateFile, type SaveResult, unmountWaitFile } from './daemon.js';
 import {
   applyMountOptions, checkFsName, checkLabel, defaultConfig, formatSize, parseClusterSize, parseCodePage, parseDebugFlags,
   parseDuration, parseFatType, parseSize, UsageError, checkSddl, MIN_VOLUME_SIZE, type MountConfig, checkShareName, parsePort, parseShareUsers,
 } from './options.js';
 import { TargetError } from '../formats/target.js';
 import { DEFAULT_CODEPAGE } from '../formats/fat/shortname.js';
-import { checkPersistence } from './persist.js';
 import { Progress } from './progress.js';
-import { infoCommand, securityCommand } from './windows-commands.js';
+// The other commands' modules (FAT tools, info, the checks of --image and --snapshot) are imported
+// by the command that uses them: every start of `memefs` pays for what is imported here.
 
 interface MountFlags {
   mountpoint?: string;
@@ -109,7 +108,10 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
 
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
-  for (const w of checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
+  if (config.image !== null || config.snapshot !== null) {
+    const { checkPersistence } = await import('./persist.js');
+    for (const w of await checkPersistence(config)) process.stderr.write(`memefs: warning: ${w}\n`);
+  }
   if (!mountsAsRoot() && !(await loadLibc())) {
     throw new MountError(`mounting as a normal user needs fusermount3's descriptor, which only the FFI can receive, and ${libcProblem()}; mount as root instead`);
   }
@@ -196,12 +198,28 @@ async function unmountCommand(target: string, flags: { lazy?: boolean }): Promis
   const state = readState(entry.mountPoint);
   const resultFile = saveResultFile(entry.mountPoint);
   fs.rmSync(resultFile, { force: true });
+  const waitFile = unmountWaitFile(entry.mountPoint);
+  if (state && health === 'alive' && !flags.lazy) {
+    try {
+      fs.writeFileSync(waitFile, String(process.pid));
+    } catch {
+      /* not our state directory: the daemon may then remove a clean result before it is read */
+    }
+  }
+  try {
+    return await finishUnmount(entry, health, state, resultFile, flags.lazy ?? false);
+  } finally {
+    fs.rmSync(waitFile, { force: true });
+  }
+}
+
+async function finishUnmount(entry: MountEntry, health: ReturnType<typeof mountState>, state: DaemonState | null, resultFile: string, lazy: boolean): Promise<number> {
   // A shared mount: its daemon stops Samba (whose open files would keep the mount busy), then unmounts.
   if (state?.config.share && health === 'alive') process.kill(state.pid, 'SIGTERM');
-  else unmount(entry.mountPoint, flags.lazy ?? false);
+  else unmount(entry.mountPoint, lazy, health);
   const file = state?.config.noSave ? '' : state?.config.image ?? state?.config.snapshot ?? '';
   if (health !== 'alive') fs.rmSync(stateFile(entry.mountPoint), { force: true });
-  if (flags.lazy && state && health === 'alive') {
+  if (lazy && state && health === 'alive') {
     // Lazy: the session ends (and the volume is saved) when the last open file closes; do not wait for that.
     process.stdout.write(`${entry.mountPoint} detached; memefs ends${file ? ' and saves' : ''} when the last open file there is closed\n`);
     return 0;
@@ -360,7 +378,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("show a mounted volume's label, serial number, size, use and options")
     .argument('<mountpoint>')
     .option('--json', 'as JSON')
-    .action((mp: string, o: { json?: boolean }) => {
+    .action(async (mp: string, o: { json?: boolean }) => {
+      const { infoCommand } = await import('./windows-commands.js');
       program.setOptionValue('exitCode', infoCommand(mp, o.json ?? false));
     });
   program
@@ -368,7 +387,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("show a file's security descriptor as SDDL, or set it from SDDL")
     .argument('<file>')
     .argument('[sddl]')
-    .action((file: string, sddl: string | undefined) => {
+    .action(async (file: string, sddl: string | undefined) => {
+      const { securityCommand } = await import('./windows-commands.js');
       program.setOptionValue('exitCode', securityCommand(file, sddl));
     });
   program
@@ -388,6 +408,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--count <n>', 'with --sector or --cluster: this many of them [1]')
     .option('--codepage <437|850>', `code page of non-ASCII bytes in 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
     .action(async (image: string, o: { raw?: boolean; sector?: string; cluster?: string; count?: string; codepage?: string }) => {
+      const { dumpCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await dumpCommand(image, o));
     });
   program
@@ -403,6 +424,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--codepage <437|850>', `code page for non-ASCII letters in generated 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
     .option('--force', 'replace IMAGE if it exists')
     .action(async (dir: string, image: string, o: Record<string, string | boolean | undefined>) => {
+      const { mkimageCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await mkimageCommand(dir, image, o));
     });
   program
@@ -413,6 +435,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--force', 'replace files that exist in DIR (links there are replaced, never written through)')
     .option('--codepage <437|850>', `code page of non-ASCII bytes in 8.3 names [${DEFAULT_CODEPAGE}, as mtools]`)
     .action(async (image: string, dir: string, o: { force?: boolean; codepage?: string }) => {
+      const { extractCommand } = await import('./image-commands.js');
       program.setOptionValue('exitCode', await extractCommand(image, dir, o));
     });
   // `memefs help [command]` is `memefs [command] --help`.

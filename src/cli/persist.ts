@@ -5,14 +5,15 @@
  */
 import fs from 'node:fs';
 import { Volume, type VolumeOptions } from '../core/volume.js';
-import {
-  chooseLayout, fatVolumeLimits, geometryOf, loadFatIntoVolume, newFatVolumeLimits, parseBootSector, saveImageFile, saveVolumeAsFat, type FatType,
-} from '../formats/fat/index.js';
-import { loadSnapshot, saveSnapshot } from '../formats/snapshot/index.js';
+import type { FatType } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
 import { MountError } from '../fuse/mount.js';
 import { formatSize, type MountConfig } from './options.js';
 import { sddlToBinary } from '../core/windows/sddl.js';
+
+// The FAT and snapshot formats are imported when a mount uses them: a plain RAM disk starts without them (~40 ms).
+const fatFormat = () => import('../formats/fat/index.js');
+const snapshotFormat = () => import('../formats/snapshot/index.js');
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
 
@@ -64,6 +65,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
   if (config.image !== null) {
     // Counted as FAT will spend the image (clusters, root slots): what fits in the RAM disk fits in the image.
     const target = resolveTarget(config.image);
+    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits } = await fatFormat();
     if (target.kind === 'new' || blankDevice(target)) {
       if (!config.noSave) Object.assign(options, newFatVolumeLimits(newImageSize(config, target), layoutOptions(config)));
       return { volume: new Volume(options), warnings: [] };
@@ -82,6 +84,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
     // The snapshot keeps its own label and case rule unless the command line sets them.
     if (!config.labelGiven) delete options.label;
     if (!config.caseInsensitive) delete options.caseInsensitive;
+    const { loadSnapshot } = await snapshotFormat();
     const result = await loadSnapshot(config.snapshot, options, {
       onProgress: (p) => progress('load', p.bytesDone, p.bytesTotal),
     });
@@ -94,6 +97,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
 export async function saveVolume(volume: Volume, config: MountConfig, progress: ProgressReport): Promise<string[]> {
   if (config.image !== null) {
     progress('save', 0, 1);
+    const { saveImageFile, saveVolumeAsFat } = await fatFormat();
     const target = resolveTarget(config.image);
     const like = target.kind === 'new' || blankDevice(target) ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
     const result = saveVolumeAsFat(volume, {
@@ -109,6 +113,7 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
   }
   if (config.snapshot !== null) {
     // Snapshots are lossless: nothing to warn about.
+    const { saveSnapshot } = await snapshotFormat();
     await saveSnapshot(volume, config.snapshot, { onProgress: (p) => progress('save', p.bytesDone, p.bytesTotal) });
     return [];
   }
@@ -120,7 +125,7 @@ export async function saveVolume(volume: Volume, config: MountConfig, progress: 
  * anything is mounted (a save that fails at unmount would otherwise hold the
  * only copy of the data). Returns warnings for options that do not apply.
  */
-export function checkPersistence(config: MountConfig): string[] {
+export async function checkPersistence(config: MountConfig): Promise<string[]> {
   const file = config.image ?? config.snapshot;
   if (file === null) return [];
   const option = config.image !== null ? '--image' : '--snapshot';
@@ -138,9 +143,10 @@ export function checkPersistence(config: MountConfig): string[] {
     if (config.sizeGiven && config.sizeLimit > target.size) {
       throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
     }
-    return checkNewImage({ ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
+    return checkNewImage(await fatFormat(), { ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
   }
-  return target.kind === 'new' ? checkNewImage(config, file) : checkImage(config, file, target);
+  const fat = await fatFormat();
+  return target.kind === 'new' ? checkNewImage(fat, config, file) : checkImage(fat, config, file, target);
 }
 
 /** The size of the image a save makes where there is none yet: -s, else the blank device's. */
@@ -173,7 +179,9 @@ function firstSector(file: string): Uint8Array {
   return head;
 }
 
-function checkNewImage(config: MountConfig, file: string): string[] {
+type FatFormat = Awaited<ReturnType<typeof fatFormat>>;
+
+function checkNewImage({ chooseLayout }: FatFormat, config: MountConfig, file: string): string[] {
   const size = config.sizeLimit;
   if (size > MAX_NEW_IMAGE) {
     throw new MountError(config.sizeGiven
@@ -188,7 +196,7 @@ function checkNewImage(config: MountConfig, file: string): string[] {
   return [];
 }
 
-function checkImage(config: MountConfig, file: string, target: Target): string[] {
+function checkImage({ geometryOf, parseBootSector }: FatFormat, config: MountConfig, file: string, target: Target): string[] {
   const warnings: string[] = [];
   if (target.size < 512) throw new MountError(`${file}: Not a FAT image: only ${target.size} bytes (a boot sector alone is 512)`);
   const head = firstSector(target.path);

@@ -16,7 +16,6 @@ import { FuseServer } from '../fuse/server.js';
 import { Control } from './control.js';
 import type { MountConfig } from './options.js';
 import type { Volume } from '../core/volume.js';
-import { saveSnapshot } from '../formats/snapshot/index.js';
 import { recycleBlocks } from '../core/blocks.js';
 import { libcProblem, loadLibc } from '../sys/libc.js';
 import { pageDiscarder } from '../sys/memory.js';
@@ -42,8 +41,8 @@ function openLog(): ((line: string) => void) | undefined {
 }
 
 /**
- * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one still
- * holds its two end pages (8 KiB); one that could not be discarded holds all of its memory.
+ * How many freed 256 KiB blocks are kept for reuse until the mount goes quiet: a discarded one holds
+ * no memory (blocks.ts); one that could not be discarded holds all of it.
  */
 const KEEP_DISCARDED = 256;
 const KEEP_HELD = 64;
@@ -67,6 +66,8 @@ async function main(): Promise<void> {
   const { volume, warnings } = await loadVolume(config, progress);
   for (const w of warnings) post({ type: 'warning', text: w });
   post({ type: 'loaded', serial: volume.serial, label: volume.label, caseInsensitive: volume.caseInsensitive });
+  // The FFI loads (~20-50 ms) while the main thread mounts, not after.
+  const recycling = recycleMemory();
 
   const persist = (config.image !== null || config.snapshot !== null) && !config.noSave;
   /** Saves; returns the error message, or null when saved. */
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     }
   };
   let command = await next();
-  if (command.type === 'serve') await recycleMemory();
+  await recycling;
   // Serves until the connection ends; when the final save then fails, the data is kept: the main
   // thread either mounts the volume again (a new 'serve') or has a rescue snapshot written.
   while (command.type === 'serve') {
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     command = await next();
     while (command.type === 'rescue') {
       try {
+        const { saveSnapshot } = await import('../formats/snapshot/index.js');
         await saveSnapshot(volume, command.path);
         post({ type: 'rescued', path: command.path });
         return;

@@ -43,22 +43,51 @@ const PAGE = 4096;
 const MALLOC_HEADER = 16;
 
 /**
- * A zero-filled block. A new one is a view a page into its allocation, less the C library's
- * header, so that its pages are the system's pages: a page written alone then takes one page of
- * memory, not the two it would straddle. (Should the header differ, pages straddle as before:
- * more memory per lone page, nothing else.)
+ * Blocks per allocation when freed blocks are discarded. The C library writes its header into the
+ * first page of every allocation it maps, so a block allocated alone costs a page more than the
+ * pages written into it: a file chunk holding one written page took twice the memory it is charged
+ * for. Carved 16 to an allocation, that page is shared by 16 blocks. Only with `discard`: a freed
+ * block's memory then goes back at once, though its allocation lives on while a sibling is used.
+ */
+const ARENA_BLOCKS = 16;
+let arena: { bytes: Uint8Array; used: number } | null = null;
+/** The allocations blocks are views of (giveBlock takes back only those). */
+const ours = new WeakSet<ArrayBufferLike>();
+
+/**
+ * A zero-filled block. A new one starts a page into its allocation, less the C library's header,
+ * so that its pages are the system's pages: a page written alone then takes one page of memory,
+ * not the two it would straddle. (Should the header differ, pages straddle as before: more memory
+ * per lone page, nothing else.)
  */
 export function takeBlock(): Uint8Array {
   const c = clean.pop();
   if (c !== undefined) return c;
   const d = dirty.pop();
   if (d !== undefined) return d.fill(0);
-  return new Uint8Array(BLOCK_SIZE + PAGE).subarray(PAGE - MALLOC_HEADER, PAGE - MALLOC_HEADER + BLOCK_SIZE);
+  const count = recycling?.discard === undefined ? 1 : ARENA_BLOCKS;
+  if (arena === null) {
+    const bytes = new Uint8Array(count * BLOCK_SIZE + PAGE).subarray(PAGE - MALLOC_HEADER, PAGE - MALLOC_HEADER + count * BLOCK_SIZE);
+    ours.add(bytes.buffer);
+    arena = { bytes, used: 0 };
+  }
+  const start = arena.used++ * BLOCK_SIZE;
+  const block = arena.bytes.subarray(start, start + BLOCK_SIZE);
+  if (arena.used * BLOCK_SIZE === arena.bytes.length) arena = null;
+  return block;
+}
+
+/**
+ * Which block of its allocation a view of block memory lies in: blocks share allocations, so the
+ * allocation (view.buffer) and this number together name a block.
+ */
+export function blockIndex(view: Uint8Array): number {
+  return Math.floor((view.byteOffset - (PAGE - MALLOC_HEADER)) / BLOCK_SIZE);
 }
 
 /** Hands back a block whose bytes nobody uses any more (ignored when it is not a block takeBlock made). */
 export function giveBlock(block: Uint8Array): void {
-  if (recycling === null || block.byteLength !== BLOCK_SIZE || block.buffer.byteLength !== BLOCK_SIZE + PAGE) return;
+  if (recycling === null || block.byteLength !== BLOCK_SIZE || !ours.has(block.buffer)) return;
   // Discarded even when not kept: the memory goes back now, and the collector takes the rest later.
   const discarded = recycling.discard?.(block) ?? false;
   if (clean.length + dirty.length >= recycling.limit) return;
@@ -67,12 +96,14 @@ export function giveBlock(block: Uint8Array): void {
 }
 
 /**
- * Drops every kept block, for the collector to take. Even a discarded block keeps a little memory: the
- * pages at its two ends, which it shares with the C library's bookkeeping, cannot be discarded.
+ * Drops every kept block, for the collector to take (an allocation of several blocks goes once none
+ * of them is used). A discarded block that was allocated alone keeps the pages at its two ends,
+ * which it shares with the C library's bookkeeping.
  */
 export function trimBlocks(): void {
   dirty.length = 0;
   clean.length = 0;
+  arena = null;
 }
 
 /** Blocks kept for reuse (for tests and figures). */

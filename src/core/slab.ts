@@ -14,7 +14,7 @@
  * Chunks handed out are zero-filled, as `new Uint8Array(n)` would be.
  */
 
-import { BLOCK_SIZE, giveBlock, takeBlock } from './blocks.js';
+import { BLOCK_SIZE, blockIndex, giveBlock, takeBlock } from './blocks.js';
 
 /** A slab is one block (blocks.ts), as is a full chunk. */
 export const SLAB_SIZE = BLOCK_SIZE;
@@ -62,8 +62,9 @@ class Slab {
 export class SlabAllocator {
   /** Slabs with a free slot, by chunk size. */
   private readonly partial = new Map<number, Set<Slab>>();
-  /** Which slab a chunk's memory belongs to. */
-  private readonly owners = new Map<ArrayBufferLike, Slab>();
+  /** Which slab a chunk's memory belongs to: by its allocation, then by its block in it (blocks.ts). */
+  private readonly owners = new Map<ArrayBufferLike, Map<number, Slab>>();
+  private count = 0;
 
   /** A zero-filled chunk of `size` bytes (slab slots: multiples of 64 up to MAX_SLOT; a whole block). */
   alloc(size: number): Uint8Array {
@@ -75,7 +76,10 @@ export class SlabAllocator {
     if (slab === undefined) {
       slab = new Slab(size);
       set.add(slab);
-      this.owners.set(slab.bytes.buffer, slab);
+      let inAllocation = this.owners.get(slab.bytes.buffer);
+      if (inAllocation === undefined) this.owners.set(slab.bytes.buffer, (inAllocation = new Map()));
+      inAllocation.set(blockIndex(slab.bytes), slab);
+      this.count++;
     }
     const chunk = slab.take();
     if (slab.full) set.delete(slab);
@@ -84,7 +88,8 @@ export class SlabAllocator {
 
   /** Gives a chunk back; its bytes must not be used afterwards. A whole block goes back to blocks.ts. */
   release(chunk: Uint8Array): void {
-    const slab = this.owners.get(chunk.buffer);
+    const inAllocation = this.owners.get(chunk.buffer);
+    const slab = inAllocation?.get(blockIndex(chunk));
     if (slab === undefined) {
       giveBlock(chunk);
       return;
@@ -94,7 +99,9 @@ export class SlabAllocator {
     const set = this.partial.get(slab.size)!;
     if (slab.used === 0) {
       set.delete(slab);
-      this.owners.delete(slab.bytes.buffer);
+      inAllocation!.delete(blockIndex(slab.bytes));
+      if (inAllocation!.size === 0) this.owners.delete(chunk.buffer);
+      this.count--;
       giveBlock(slab.bytes);
     } else if (wasFull) {
       set.add(slab);
@@ -103,6 +110,6 @@ export class SlabAllocator {
 
   /** Number of live slabs (for tests). */
   get slabCount(): number {
-    return this.owners.size;
+    return this.count;
   }
 }

@@ -18,7 +18,8 @@ import {
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
 import { readFileSync } from 'node:fs';
-import { MAX_WRITE, type Request, type Session } from './session.js';
+import type { Request, Session } from './session.js';
+import { MAX_WRITE } from './limits.js';
 import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
 import { type Inode, S_IFMT, S_IFREG, S_ISGID } from '../core/inode.js';

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FdPassingError, receiveFd, socketPair } from '../sys/fd-passing.js';
-import { MAX_WRITE } from './session.js';
+import { MAX_WRITE } from './limits.js';
 
 /** Whether this process mounts as root (mount(8)) or as a user (fusermount3). */
 export function mountsAsRoot(): boolean {
@@ -261,10 +261,10 @@ export function tuneBdi(mountPoint: string): void {
 /**
  * Unmounts. A live mount is unmounted normally (EBUSY if files are open,
  * unless `lazy`); a dead one (server gone) is detached lazily, which always works.
+ * `state` saves a second look when the caller has just taken one (mountState).
  */
-export function unmount(mountPoint: string, lazy = false): void {
+export function unmount(mountPoint: string, lazy = false, state = mountState(path.resolve(mountPoint))): void {
   const abs = path.resolve(mountPoint);
-  const state = mountState(abs);
   if (state === 'wedged') {
     // A server that takes requests but never answers: abort the connection (users get ENOTCONN), then detach.
     const entry = findMount(abs);

@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
 import { u64 } from './struct.js';
+import { MAX_WRITE } from './limits.js';
 import { type DeviceReader, deviceReader } from './device-read.js';
 
 const HEADER = InHeader.offsets;
@@ -36,7 +37,6 @@ export interface Request {
 }
 
 /** Room for the largest WRITE (1 MiB of data) plus its headers, and never under the kernel's minimum. */
-export const MAX_WRITE = 1 << 20;
 export const READ_BUFFER_SIZE = MAX_WRITE + 4096;
 
 export class Session {

@@ -87,3 +87,45 @@ test('files reuse the blocks of deleted files, and every byte reads as written',
   second.truncate(0);
   assert.equal(keptBlocks().dirty, kept, 'truncated chunks are handed back');
 });
+
+test('with discard, new blocks share one allocation 16 at a time, and are taken back like any other', () => {
+  recycleBlocks({ limit: 64, discard: (b) => (b.fill(0), true) });
+  const blocks = Array.from({ length: 17 }, () => takeBlock());
+  const first = blocks[0]!;
+  for (let i = 1; i < 16; i++) {
+    assert.equal(blocks[i]!.buffer, first.buffer);
+    assert.equal(blocks[i]!.byteOffset, first.byteOffset + i * BLOCK_SIZE, 'pages stay aligned as in the first');
+  }
+  assert.notEqual(blocks[16]!.buffer, first.buffer);
+  blocks[3]!.fill(7);
+  assert.ok(blocks[2]!.every((x) => x === 0) && blocks[4]!.every((x) => x === 0), 'blocks do not overlap');
+  for (const b of blocks) giveBlock(b);
+  assert.deepEqual(keptBlocks(), { clean: 17, dirty: 0 });
+});
+
+test('with discard, slabs and file chunks sharing an allocation are freed and reused without touching each other', () => {
+  recycleBlocks({ limit: 64, discard: (b) => (b.fill(0), true) });
+  const s = space();
+  const small = [300, 4096, 300].map((n, i) => {
+    const f = new FileData(s);
+    f.write(0, new Uint8Array(n).fill(i + 1));
+    return f;
+  });
+  const big = new FileData(s);
+  big.write(0, new Uint8Array(3 * CHUNK_SIZE).fill(0x77));
+  big.free(); // its chunks share an allocation with the slabs above
+  small[2]!.free();
+  const again = new FileData(s);
+  again.write(0, new Uint8Array(2 * CHUNK_SIZE).fill(0x55));
+  const more = new FileData(s);
+  more.write(0, new Uint8Array(300).fill(9));
+  const read = (f: FileData, n: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    f.readInto(0, out);
+    return out;
+  };
+  assert.ok(read(small[0]!, 300).every((x) => x === 1));
+  assert.ok(read(small[1]!, 4096).every((x) => x === 2));
+  assert.ok(read(more, 300).every((x) => x === 9));
+  assert.ok(read(again, 2 * CHUNK_SIZE).every((x) => x === 0x55));
+});

@@ -156,4 +156,34 @@ describe('--snapshot', () => {
       forceUnmount(m2.dir);
     }
   });
+  test('keeps chattr flags (+i, +a, +d, +A), and what they forbid stays forbidden', () => {
+    const file = path.join(tempDir('snap-'), 'flags.tar');
+    const flagged = ['dir', 'dir/in', 'frozen', 'log', 'nodump', 'noatime'];
+    const lsattr = (dir: string): string => sh(`cd ${dir} && lsattr -d ${flagged.join(' ')}`);
+    const m = mount(['--snapshot', file, '-s', '64M']);
+    let before: string;
+    let tree: ReturnType<typeof snapshotTree>;
+    try {
+      sh(`cd ${m.dir} && mkdir dir && echo inside > dir/in && chattr +a dir/in && chattr +i dir && echo data > frozen && chattr +i frozen &&
+          echo line > log && chattr +a log && touch nodump noatime && chattr +d nodump && chattr +A noatime`);
+      before = lsattr(m.dir);
+      tree = snapshotTree(m.dir);
+      unmountOk(m.dir);
+    } finally {
+      forceUnmount(m.dir);
+    }
+    assert.match(before, /^-+i-+ dir$/m, before);
+    const m2 = mount(['--snapshot', file, '-s', '64M']);
+    try {
+      assert.equal(lsattr(m2.dir), before);
+      assert.deepEqual(diffTrees(tree, snapshotTree(m2.dir)), []);
+      assert.throws(() => sh(`{ echo more > ${m2.dir}/frozen; } 2>/dev/null`));
+      assert.throws(() => sh(`{ touch ${m2.dir}/dir/new; } 2>/dev/null`));
+      assert.throws(() => sh(`{ echo over > ${m2.dir}/log; } 2>/dev/null`));
+      sh(`echo more >> ${m2.dir}/log`);
+      assert.equal(fs.readFileSync(path.join(m2.dir, 'log'), 'utf8'), 'line\nmore\n');
+    } finally {
+      forceUnmount(m2.dir);
+    }
+  });
 });

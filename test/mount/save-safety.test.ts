@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, forceUnmount, isMounted, memefs, mount, sh, tempDir } from '../helpers/mount.js';
+import { saveResultFile, type SaveResult, stateFile, unmountWaitFile } from '../../src/cli/daemon.js';
 
 after(cleanupAll);
 
@@ -115,6 +116,10 @@ describe('a final save that fails keeps the data', () => {
       assert.equal(isMounted(m.dir), false);
       const rescue = fs.readdirSync(dir).filter((n) => /^x\.img\.rescue-\d{8}-\d{6}\.tar$/.test(n));
       assert.equal(rescue.length, 1, fs.readdirSync(dir).join(' '));
+      // The save result stays after this unclean end: it names the rescue snapshot.
+      const result = JSON.parse(fs.readFileSync(saveResultFile(m.dir), 'utf8')) as SaveResult;
+      assert.match(result.kept ?? '', new RegExp(`rescue snapshot ${path.join(dir, rescue[0]!)}`));
+      fs.rmSync(saveResultFile(m.dir));
       const m2 = mount(['--snapshot', path.join(dir, rescue[0]!), '--no-save']);
       try {
         assert.equal(fs.readFileSync(path.join(m2.dir, 'a'), 'utf8'), 'hello');
@@ -238,5 +243,41 @@ describe('saves write to the real target', () => {
     assert.match(r.stderr, /it is a character device/);
     assert.equal(r.stderr.includes('    at '), false, r.stderr);
     assert.ok(fs.statSync(full).isCharacterDevice());
+  });
+});
+
+describe('the state directory', () => {
+  const leftovers = (dir: string): string[] =>
+    [stateFile(dir), saveResultFile(dir), unmountWaitFile(dir)].filter((f) => fs.existsSync(f));
+
+  test('a mount that ends cleanly leaves nothing there, however it was unmounted', () => {
+    const dir = tempDir('state-');
+    for (const how of ['memefs unmount', 'umount', 'memefs unmount --lazy', 'SIGTERM']) {
+      const m = mount(['--snapshot', path.join(dir, 'x.tar'), '-s', '8M']);
+      try {
+        fs.writeFileSync(path.join(m.dir, 'a'), how);
+        const saved = memefs(['save', m.dir]);
+        assert.equal(saved.status, 0, saved.stderr);
+        assert.ok(fs.existsSync(saveResultFile(m.dir)), 'a save leaves its result for memefs info while mounted');
+        if (how === 'SIGTERM') process.kill(m.pid, 'SIGTERM');
+        else if (how === 'umount') sh(`umount ${m.dir}`);
+        else {
+          const r = memefs(how === 'memefs unmount' ? ['unmount', m.dir] : ['unmount', '--lazy', m.dir]);
+          assert.equal(r.status, 0, r.stderr);
+          // The command that waits still reports the final save.
+          if (how === 'memefs unmount') assert.match(r.stdout, /saved .*x\.tar/);
+        }
+        waitForExit(m.pid);
+        assert.deepEqual(leftovers(m.dir), [], how);
+      } finally {
+        killAndUnmount(m.dir, m.pid);
+      }
+    }
+    const m = mount(['--snapshot', path.join(dir, 'x.tar'), '--no-save']);
+    try {
+      assert.equal(fs.readFileSync(path.join(m.dir, 'a'), 'utf8'), 'SIGTERM');
+    } finally {
+      forceUnmount(m.dir);
+    }
   });
 });

@@ -48,6 +48,8 @@ export const K = {
   rhtSelinux: 'RHT.security.selinux',
   /** FILE_ATTRIBUTE_* bits, decimal. */
   dosAttributes: 'MEMEFS.dosattrib',
+  /** chattr flags (FS_IMMUTABLE_FL, FS_APPEND_FL, FS_NODUMP_FL, FS_NOATIME_FL), decimal. */
+  fileFlags: 'MEMEFS.fileflags',
   /** Self-relative security descriptor, base64. */
   securityDescriptor: 'MEMEFS.secdesc',
   /** Reparse point data, base64. */

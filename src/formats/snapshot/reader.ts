@@ -87,6 +87,8 @@ class ArchiveReader {
   private entries = 0;
   /** Final times, set after everything is in place (adding names changes directory times). */
   private readonly times = new Map<Inode, { atime: Timespec; mtime: Timespec; ctime: Timespec; btime: Timespec }>();
+  /** chattr flags, set once everything is loaded: an immutable directory takes no entries, an immutable file no data. */
+  private readonly fileFlags = new Map<Inode, number>();
   private readonly filler = new FileFiller();
 
   constructor(private readonly source: ArchiveSource, private readonly volumeOptions: VolumeOptions, options: ReadOptions) {
@@ -105,6 +107,14 @@ class ArchiveReader {
       throw e;
     }
     const volume = this.ensureVolume();
+    for (const [inode, flags] of this.fileFlags) {
+      try {
+        volume.setFileFlags(inode, flags);
+      } catch (e) {
+        if (!isFsError(e)) throw e;
+        this.warnings.once('bad-fileflags', `${K.fileFlags} ${flags}: flags memefs does not keep are ignored`);
+      }
+    }
     for (const [inode, t] of this.times) {
       inode.atime = t.atime;
       inode.mtime = t.mtime;
@@ -582,6 +592,12 @@ class ArchiveReader {
       if (n === null || n > 0xffffffff) this.warnings.once('bad-dos', `malformed ${K.dosAttributes} ignored`);
       else inode.dosAttributes = n;
     }
+    const fileFlags = rec(K.fileFlags);
+    if (fileFlags !== undefined) {
+      const n = parseDecimal(fileFlags);
+      if (n === null || n > 0xffffffff) this.warnings.once('bad-fileflags', `malformed ${K.fileFlags} ignored`);
+      else if (n !== 0) this.fileFlags.set(inode, n);
+    }
     for (const [key, field] of [[K.securityDescriptor, 'securityDescriptor'], [K.reparseData, 'reparseData']] as const) {
       const text = rec(key);
       if (text === undefined) continue;
@@ -647,8 +663,8 @@ class ArchiveReader {
 /** Keywords read (or deliberately ignored) without a warning. */
 const KNOWN = new Set<string>([
   K.path, K.linkpath, K.size, K.uid, K.gid, K.uname, K.gname, K.mtime, K.atime, K.ctime, K.hdrcharset,
-  K.comment, K.charset, K.birthtime, K.filetype, K.devMajor, K.devMinor, K.dosAttributes, K.securityDescriptor, K.reparseData,
-  K.eas, 'SCHILY.dev', 'SCHILY.ino', 'SCHILY.nlink', 'SCHILY.fflags', 'LIBARCHIVE.symlinktype',
+  K.comment, K.charset, K.birthtime, K.filetype, K.devMajor, K.devMinor, K.dosAttributes, K.fileFlags, K.securityDescriptor,
+  K.reparseData, K.eas, 'SCHILY.dev', 'SCHILY.ino', 'SCHILY.nlink', 'SCHILY.fflags', 'LIBARCHIVE.symlinktype',
 ]);
 
 /** The bytes of one archive member, consumed exactly once whatever happens to its entry. */

@@ -176,6 +176,7 @@ class EntryWriter {
     recs.push(text(K.birthtime, formatTime(inode.btime)));
     this.xattrRecords(inode, recs);
     if (inode.dosAttributes !== 0) recs.push(text(K.dosAttributes, String(inode.dosAttributes)));
+    if (inode.fileFlags !== 0) recs.push(text(K.fileFlags, String(inode.fileFlags)));
     if (inode.securityDescriptor !== null) recs.push(text(K.securityDescriptor, toBase64(inode.securityDescriptor)));
     if (inode.reparseData !== null) recs.push(text(K.reparseData, toBase64(inode.reparseData)));
     if (inode.eas !== null) recs.push(text(K.eas, formatEas(inode.eas.values())));
