@@ -130,13 +130,17 @@ export class Bridge {
     h[Op.WRITE] = (r) => this.write(r);
     // FLUSH (sent at every close) has nothing to do here: the kernel writes back dirty pages and reports
     // their errors before it would send it. ENOSYS makes the kernel stop sending it, saving a round trip per close.
-    h[Op.FLUSH] = (r) => this.session.error(r.unique, Errno.ENOSYS);
+    h[Op.FLUSH] = () => Errno.ENOSYS;
     h[Op.FSYNC] = (r) => this.session.ok(r.unique);
     h[Op.FSYNCDIR] = (r) => this.session.ok(r.unique);
     h[Op.SYNCFS] = (r) => this.session.ok(r.unique);
     h[Op.RELEASE] = (r) => this.release(r);
     h[Op.RELEASEDIR] = (r) => this.release(r);
-    h[Op.OPENDIR] = (r) => this.opendir(r);
+    // Zero-message opendir: a directory handle would hold nothing here (READDIR names the directory by
+    // its node id and the position by cookie; the kernel's lookup keeps a removed directory alive while
+    // it is open). ENOSYS makes the kernel stop sending OPENDIR and RELEASEDIR for this connection and
+    // use what memefs answered anyway: a cached listing (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE).
+    h[Op.OPENDIR] = () => Errno.ENOSYS; // the protocol minors memefs accepts (7.31+) all know NO_OPENDIR_SUPPORT
     h[Op.READDIR] = (r) => this.readdir(r, false);
     h[Op.READDIRPLUS] = (r) => this.readdir(r, true);
     h[Op.STATFS] = (r) => this.statfs(r);
@@ -625,12 +629,6 @@ export class Bridge {
       this.volume.unref(inode);
     }
     this.session.ok(req.unique);
-  }
-
-  private opendir(req: Request): void {
-    const inode = this.node(req);
-    if (!inode.isDir()) throw new FsError(Errno.ENOTDIR);
-    this.replyOpen(req, inode, this.openHandle(inode), FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
   }
 
   private readdir(req: Request, plus: boolean): void {
