@@ -2,7 +2,7 @@
  * The daemon's own time per operation, without the kernel: FUSE requests built here are handed to a
  * FuseServer (the same session, bridge and volume a mount uses) whose replies go to /dev/null. Each
  * line replays the requests the kernel sends for one operation (counted with bench/requests.ts),
- * e.g. a create is LOOKUP (absent) + CREATE + GETATTR of the directory + RELEASE. Medians of 5
+ * e.g. a create is LOOKUP (absent) + CREATE + GETATTR of the directory + RELEASE. Medians of 9
  * rounds of the process's CPU time (so a busy machine slows it less than it does fsbench).
  *
  *   node dist/bench/handlers.js [FILES]
@@ -15,6 +15,7 @@ import { FuseServer } from '../src/fuse/server.js';
 import { Volume } from '../src/core/volume.js';
 
 const ROOT = 1;
+const ROUNDS = 9;
 const O_RDWR = 2;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
@@ -87,7 +88,7 @@ function main(): void {
   ];
   let handle = 0;
   const rounds: Map<string, number[]> = new Map();
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     for (const [name, make] of ops) {
       // Requests are made before the timing (after the phase before, whose inodes they may name).
       const reqs = Array.from({ length: files }, (_, i) => make(i)).flat();
@@ -108,7 +109,7 @@ function main(): void {
   }
   for (const [name, us] of rounds) {
     us.sort((a, b) => a - b);
-    process.stdout.write(`${name.padEnd(12)} ${us[2]!.toFixed(2).padStart(6)} us/op (rounds ${us.map((u) => u.toFixed(2)).join(' ')})\n`);
+    process.stdout.write(`${name.padEnd(12)} ${us[us.length >> 1]!.toFixed(2).padStart(6)} us/op (rounds ${us.map((u) => u.toFixed(2)).join(' ')})\n`);
   }
 }
 

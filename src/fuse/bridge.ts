@@ -18,6 +18,7 @@ import {
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
 import { readFileSync } from 'node:fs';
+import { u64 } from './struct.js';
 import { MAX_WRITE, type Request, type Session } from './session.js';
 import { type Caller, ROOT } from '../core/access.js';
 import { Errno, FsError, errnoName } from '../core/errno.js';
@@ -547,8 +548,9 @@ export class Bridge {
     const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + CreateIn.size);
     let inode: Inode;
-    const existing = dir.dir?.get(name)?.inode;
-    if (existing !== undefined && (a.flags & O_EXCL) === 0) {
+    // O_EXCL (the usual create): the volume refuses an existing name itself, no need to look first.
+    const existing = (a.flags & O_EXCL) === 0 ? dir.dir?.get(name)?.inode : undefined;
+    if (existing !== undefined) {
       // The name appeared since the kernel looked (or differs only in case): open what is there.
       if (existing.isDir()) throw new FsError(Errno.EISDIR);
       inode = existing;
@@ -617,7 +619,7 @@ export class Bridge {
   }
 
   private release(req: Request): void {
-    const fh = ReadIn.read(req.buf, IN_HEADER_SIZE).fh; // fh leads release_in too
+    const fh = u64(req.buf, IN_HEADER_SIZE); // release_in.fh: the one field needed, without decoding the rest
     const inode = this.handles.get(fh);
     if (inode !== undefined) {
       this.handles.delete(fh);
