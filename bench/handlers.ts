@@ -3,13 +3,15 @@
  * FuseServer (the same session, bridge and volume a mount uses) whose replies go to /dev/null. Each
  * line replays the requests the kernel sends for one operation (counted with bench/requests.ts),
  * e.g. a create is LOOKUP (absent) + CREATE + GETATTR of the directory + RELEASE. Medians of 9
- * rounds of the process's CPU time (so a busy machine slows it less than it does fsbench).
+ * rounds of the process's CPU time (so a busy machine slows it less than it does fsbench). The last line
+ * is a first listing of a directory of FILES entries, per entry.
  *
  *   node dist/bench/handlers.js [FILES]
  */
 import fs from 'node:fs';
 import {
-  CreateIn, ForgetIn, GetxattrIn, IN_HEADER_SIZE, InHeader, InitIn, MkdirIn, Op, OpenIn, ReleaseIn, WriteIn,
+  CreateIn, Dirent, ENTRY_OUT_SIZE, ForgetIn, GetxattrIn, IN_HEADER_SIZE, InHeader, InitIn, MkdirIn, OUT_HEADER_SIZE, Op, OpenIn, ReadIn,
+  ReleaseIn, WriteIn, align8,
 } from '../src/fuse/abi.js';
 import { FuseServer } from '../src/fuse/server.js';
 import { Volume } from '../src/core/volume.js';
@@ -107,11 +109,45 @@ function main(): void {
       rounds.set(name, list);
     }
   }
+  rounds.set('list (entry)', listing(server, volume, files));
   for (const [name, us] of rounds) {
     us.sort((a, b) => a - b);
     process.stdout.write(`${name.padEnd(12)} ${us[us.length >> 1]!.toFixed(2).padStart(6)} us/op (rounds ${us.map((u) => u.toFixed(2)).join(' ')})\n`);
   }
 }
 
+
+
+/**
+ * CPU time per directory entry of listing a directory of `files` entries, as the kernel asks for a
+ * first listing: READDIRPLUS, 4 KiB at a time, each from the cookie where the last reply ended.
+ */
+function listing(server: FuseServer, volume: Volume, files: number): number[] {
+  const dir = volume.mkdir({ uid: 0, gid: 0, groups: [], checkPermissions: false }, volume.root, 'listed', 0o755);
+  for (let i = 0; i < files; i++) volume.mknod({ uid: 0, gid: 0, groups: [], checkPermissions: false }, dir, `fsbench-file${i}`, 0o100644);
+  const out = (server as unknown as { session: { out: Buffer } }).session.out;
+  const us: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let entries = 0;
+    let offset = 0;
+    const req = request(Op.READDIRPLUS, dir.ino, ReadIn.size, (b) => ReadIn.write(b, 0, { size: 4096 }));
+    const cpu = process.cpuUsage();
+    for (;;) {
+      req.writeUInt32LE(offset, IN_HEADER_SIZE + ReadIn.offsets.offset!); // cookies stay below 2^32 here
+      server.deliver(req);
+      const end = out.readUInt32LE(0);
+      if (end <= OUT_HEADER_SIZE) break;
+      for (let at = OUT_HEADER_SIZE; at < end;) {
+        const d = at + ENTRY_OUT_SIZE;
+        offset = out.readUInt32LE(d + 8);
+        at = d + align8(Dirent.size + out.readUInt32LE(d + 16));
+        entries++;
+      }
+    }
+    const used = process.cpuUsage(cpu);
+    us.push((used.user + used.system) / entries);
+  }
+  return us;
+}
 
 main();

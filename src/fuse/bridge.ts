@@ -651,7 +651,7 @@ export class Bridge {
         else out.fill(0, at, at + ENTRY_OUT_SIZE);
       }
       Dirent.write(out, at + head, { ino, off, namelen, type: (mode & S_IFMT) >>> 12 });
-      out.fill(0, at + head + Dirent.size + namelen, at + size);
+      for (let pad = at + head + Dirent.size + namelen; pad < at + size; pad++) out[pad] = 0; // < 8 bytes: no call to fill
       used += size;
       return true;
     };
