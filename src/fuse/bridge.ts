@@ -136,7 +136,6 @@ export class Bridge {
     h[Op.FSYNCDIR] = (r) => this.session.ok(r.unique);
     h[Op.SYNCFS] = (r) => this.session.ok(r.unique);
     h[Op.RELEASE] = (r) => this.release(r);
-    h[Op.RELEASEDIR] = (r) => this.release(r);
     // Zero-message opendir: a directory handle would hold nothing here (READDIR names the directory by
     // its node id and the position by cookie; the kernel's lookup keeps a removed directory alive while
     // it is open). ENOSYS makes the kernel stop sending OPENDIR and RELEASEDIR for this connection and
