@@ -79,6 +79,14 @@ export function encodeName(name: string): Uint8Array {
  * written without allocating: a directory listing writes thousands.
  */
 export function encodeNameInto(name: string, buf: Buffer, at: number, end: number): number {
+  // ASCII (most names) is copied byte by byte: for names this short, cheaper than two calls into C++.
+  const n = name.length;
+  for (let i = 0; i < n; i++) if (name.charCodeAt(i) >= 0x80) return encodeNonAscii(name, buf, at, end);
+  if (at + n <= end) for (let i = 0; i < n; i++) buf[at + i] = name.charCodeAt(i);
+  return n;
+}
+
+function encodeNonAscii(name: string, buf: Buffer, at: number, end: number): number {
   if (hasEscapes(name)) {
     const bytes = encodeName(name);
     if (at + bytes.length <= end) buf.set(bytes, at);

@@ -18,6 +18,7 @@ import {
   StatfsOut, WRITE_KILL_SUIDGID, WriteIn, WriteOut, align8,
 } from './abi.js';
 import { readFileSync } from 'node:fs';
+import { u64 } from './struct.js';
 import type { Request, Session } from './session.js';
 import { MAX_WRITE } from './limits.js';
 import { type Caller, ROOT } from '../core/access.js';
@@ -131,13 +132,16 @@ export class Bridge {
     h[Op.WRITE] = (r) => this.write(r);
     // FLUSH (sent at every close) has nothing to do here: the kernel writes back dirty pages and reports
     // their errors before it would send it. ENOSYS makes the kernel stop sending it, saving a round trip per close.
-    h[Op.FLUSH] = (r) => this.session.error(r.unique, Errno.ENOSYS);
+    h[Op.FLUSH] = () => Errno.ENOSYS;
     h[Op.FSYNC] = (r) => this.session.ok(r.unique);
     h[Op.FSYNCDIR] = (r) => this.session.ok(r.unique);
     h[Op.SYNCFS] = (r) => this.session.ok(r.unique);
     h[Op.RELEASE] = (r) => this.release(r);
-    h[Op.RELEASEDIR] = (r) => this.release(r);
-    h[Op.OPENDIR] = (r) => this.opendir(r);
+    // Zero-message opendir: a directory handle would hold nothing here (READDIR names the directory by
+    // its node id and the position by cookie; the kernel's lookup keeps a removed directory alive while
+    // it is open). ENOSYS makes the kernel stop sending OPENDIR and RELEASEDIR for this connection and
+    // use what memefs answered anyway: a cached listing (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE).
+    h[Op.OPENDIR] = () => Errno.ENOSYS; // the protocol minors memefs accepts (7.31+) all know NO_OPENDIR_SUPPORT
     h[Op.READDIR] = (r) => this.readdir(r, false);
     h[Op.READDIRPLUS] = (r) => this.readdir(r, true);
     h[Op.STATFS] = (r) => this.statfs(r);
@@ -544,8 +548,9 @@ export class Bridge {
     const a = CreateIn.read(req.buf, IN_HEADER_SIZE);
     const [name] = this.name(req, IN_HEADER_SIZE + CreateIn.size);
     let inode: Inode;
-    const existing = dir.dir?.get(name)?.inode;
-    if (existing !== undefined && (a.flags & O_EXCL) === 0) {
+    // O_EXCL (the usual create): the volume refuses an existing name itself, no need to look first.
+    const existing = (a.flags & O_EXCL) === 0 ? dir.dir?.get(name)?.inode : undefined;
+    if (existing !== undefined) {
       // The name appeared since the kernel looked (or differs only in case): open what is there.
       if (existing.isDir()) throw new FsError(Errno.EISDIR);
       inode = existing;
@@ -614,7 +619,7 @@ export class Bridge {
   }
 
   private release(req: Request): void {
-    const fh = ReadIn.read(req.buf, IN_HEADER_SIZE).fh; // fh leads release_in too
+    const fh = u64(req.buf, IN_HEADER_SIZE); // release_in.fh: the one field needed, without decoding the rest
     const inode = this.handles.get(fh);
     if (inode !== undefined) {
       this.handles.delete(fh);
@@ -626,12 +631,6 @@ export class Bridge {
       this.volume.unref(inode);
     }
     this.session.ok(req.unique);
-  }
-
-  private opendir(req: Request): void {
-    const inode = this.node(req);
-    if (!inode.isDir()) throw new FsError(Errno.ENOTDIR);
-    this.replyOpen(req, inode, this.openHandle(inode), FOPEN.CACHE_DIR | FOPEN.KEEP_CACHE);
   }
 
   private readdir(req: Request, plus: boolean): void {
@@ -652,7 +651,7 @@ export class Bridge {
         else out.fill(0, at, at + ENTRY_OUT_SIZE);
       }
       Dirent.write(out, at + head, { ino, off, namelen, type: (mode & S_IFMT) >>> 12 });
-      out.fill(0, at + head + Dirent.size + namelen, at + size);
+      for (let pad = at + head + Dirent.size + namelen; pad < at + size; pad++) out[pad] = 0; // < 8 bytes: no call to fill
       used += size;
       return true;
     };

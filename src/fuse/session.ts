@@ -109,13 +109,13 @@ export class Session {
   /** Replies with an error (errno > 0). */
   error(unique: number, errno: number): void {
     OutHeader.write(this.out, 0, { len: OUT_HEADER_SIZE, error: -errno, unique });
-    this.send(this.out.subarray(0, OUT_HEADER_SIZE));
+    this.send(OUT_HEADER_SIZE);
   }
 
   /** Replies with `size` bytes already placed at out[OUT_HEADER_SIZE...]. */
   ok(unique: number, size = 0): void {
     OutHeader.write(this.out, 0, { len: OUT_HEADER_SIZE + size, error: 0, unique });
-    this.send(this.out.subarray(0, OUT_HEADER_SIZE + size));
+    this.send(OUT_HEADER_SIZE + size);
   }
 
   /** Replies with a list of buffers as the payload (no copying). */
@@ -130,9 +130,10 @@ export class Session {
     this.sendv(parts);
   }
 
-  private send(buf: Uint8Array): void {
+  /** Writes out[0, n) (no subarray: a reply allocates nothing). */
+  private send(n: number): void {
     try {
-      fs.writeSync(this.fd, buf);
+      fs.writeSync(this.fd, this.out, 0, n);
     } catch (e) {
       this.writeFailed(e);
     }

@@ -1,6 +1,7 @@
 /**
  * The kernel's caches over a mount: handles of every kind, cached pages and
- * shared mappings see each other's writes; read-ahead is one whole request.
+ * shared mappings see each other's writes; read-ahead is one whole request;
+ * directories open without a request.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,4 +51,31 @@ test('the mount reads ahead a whole request (1 MiB) instead of the kernel defaul
     const minor = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === m.dir)!.split(' ')[2]!.split(':')[1];
     assert.equal(fs.readFileSync(`/sys/class/bdi/0:${minor}/read_ahead_kb`, 'utf8').trim(), '1024');
   });
+});
+
+test('directories open without a request: listings stay right, an open directory outlives rmdir, no OPENDIR after the first', async () => {
+  const log = path.join(tempDir('opendir-'), 'requests.log');
+  await withMount(['-D', log], ({ dir }) => {
+    const d = path.join(dir, 'd');
+    fs.mkdirSync(d);
+    for (const name of ['a', 'b']) fs.writeFileSync(path.join(d, name), name);
+    assert.deepEqual(fs.readdirSync(d).sort(), ['a', 'b']);
+    assert.deepEqual(fs.readdirSync(d).sort(), ['a', 'b']);
+    fs.writeFileSync(path.join(d, 'c'), 'c');
+    fs.unlinkSync(path.join(d, 'a'));
+    assert.deepEqual(fs.readdirSync(d).sort(), ['b', 'c']); // the cached listing went with the changes
+    fs.renameSync(path.join(d, 'b'), path.join(d, 'e'));
+    assert.deepEqual(fs.readdirSync(d, { withFileTypes: true }).map((e) => [e.name, e.isFile()]).sort(), [['c', true], ['e', true]]);
+    const gone = path.join(dir, 'gone');
+    fs.mkdirSync(gone);
+    const handle = fs.opendirSync(gone);
+    fs.rmdirSync(gone);
+    assert.equal(handle.readSync(), null); // still readable, and empty
+    handle.closeSync();
+    assert.throws(() => fs.readdirSync(gone), { code: 'ENOENT' });
+  });
+  const ops = fs.readFileSync(log, 'utf8').split('\n').map((l) => l.split(' ')[1]);
+  assert.ok(ops.includes('READDIRPLUS') || ops.includes('READDIR'), 'the log shows the listings');
+  assert.ok(ops.filter((op) => op === 'OPENDIR').length <= 1, 'OPENDIR is asked at most once');
+  assert.equal(ops.filter((op) => op === 'RELEASEDIR').length, 0);
 });
