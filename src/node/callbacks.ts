@@ -1,7 +1,8 @@
 /**
  * The callback forms. The operation runs at once on the synchronous base (so
  * calls take effect in the order made) and the callback runs later, on the
- * next tick, as Node always calls back asynchronously. Argument errors throw
+ * next tick, as Node always calls back asynchronously; the whole-file calls
+ * (whole.ts) return a promise instead and run in steps on later turns. Argument errors throw
  * synchronously, as Node's validation does; system errors go to the callback.
  */
 import { invalidArgType } from './errors.js';
@@ -79,9 +80,15 @@ export function callbackify(fn: (...args: never[]) => unknown, name?: string, cb
       process.nextTick(cb as Callback, e as Error);
       return;
     }
-    if (result === undefined) process.nextTick(cb as Callback, null);
-    else process.nextTick(cb as Callback, null, result);
+    if (result instanceof Promise) result.then((value) => settle(cb as Callback, value), (e: Error) => process.nextTick(cb as Callback, e));
+    else settle(cb as Callback, result);
   };
+}
+
+/** Calls back on the next tick (outside any promise job, so an exception in the callback is an ordinary uncaught one). */
+function settle(cb: Callback, result: unknown): void {
+  if (result === undefined) process.nextTick(cb, null);
+  else process.nextTick(cb, null, result);
 }
 
 /** The callback forms whose results are not one value (read, write, readv, writev, exists). */

@@ -8,7 +8,7 @@ import { Volume, type VolumeOptions } from '../core/volume.js';
 import { callbackify, specialCallbacks } from './callbacks.js';
 import { constants } from './constants.js';
 import { Dir } from './dir.js';
-import { notSupported, uvError } from './errors.js';
+import { AbortError, nodeError, notSupported, uvError } from './errors.js';
 import { exportJson, loadJson, type JsonTree, type ToJsonOptions } from './json.js';
 import { assertEncoding, getOptions, toUnixTimestamp, validateFunction } from './options.js';
 import { toPath } from './paths.js';
@@ -18,6 +18,7 @@ import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOption
 import { promisify } from 'node:util';
 import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
+import { planRead, planWrite, readSteps, writeSteps } from './whole.js';
 
 export interface FsOptions {
   /** Caller identity for the permission rules; defaults to this process's. */
@@ -141,6 +142,26 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   }
   const exists = fs.exists as (path: unknown, cb: (found: boolean) => void) => void;
   Object.defineProperty(exists, promisify.custom, { value: (path: unknown) => new Promise((resolve) => exists(path, resolve)) });
+  // The whole-file calls run in steps (whole.ts); `flush` goes through this object's fsync/fsyncSync, as node:fs's does.
+  const flushThroughFs = (fd: number): Promise<void> =>
+    new Promise((resolve, reject) => (fs.fsync as (fd: number, cb: (e: Error | null) => void) => void)(fd, (e) => (e ? reject(e) : resolve())));
+  fs.readFile = callbackify((path: unknown, options?: unknown) => readSteps(core, planRead(path, options)), 'readFile');
+  fs.writeFile = callbackify((path: unknown, data: unknown, options?: unknown) => writeSteps(core, planWrite(path, data, options, false), flushThroughFs), 'writeFile');
+  fs.appendFile = callbackify((path: unknown, data: unknown, options?: unknown) => writeSteps(core, planWrite(path, data, options, true), flushThroughFs), 'appendFile');
+  for (const [name, flag] of [['writeFileSync', 'w'], ['appendFileSync', 'a']] as const) {
+    const whole = fs[name] as (path: unknown, data: unknown, options?: unknown) => void;
+    fs[name] = (path: unknown, data: unknown, options?: unknown): void => {
+      if ((options as { flush?: unknown } | null | undefined)?.flush !== true) return whole(path, data, options);
+      const opts = options as { flag?: string | number; mode?: number | string };
+      const fd = typeof path === 'number' ? path : core.openSync(path, opts.flag || flag, opts.mode ?? 0o666);
+      try {
+        whole(fd, data, options);
+        (fs.fsyncSync as (fd: number) => void)(fd);
+      } finally {
+        if (fd !== path) core.closeSync(fd);
+      }
+    };
+  }
   fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core), 'mkdir');
   fs.rm = callbackify(core.rmAsyncForm.bind(core), 'rm');
   fs.rmdir = callbackify((path: unknown, options?: RmdirOptions) => core.rmdirForm(path, options, 'callback'), 'rmdir');
@@ -221,8 +242,9 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   const promises = createPromises(core, {
     watch: (path, options) => watchIterator(watch, path, options),
   });
+  // Linux has no lchmod: Node's promise form says so with ERR_METHOD_NOT_IMPLEMENTED.
   promises.lchmod = async () => {
-    throw notSupported('lchmod');
+    throw nodeError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The lchmod() method is not implemented');
   };
   fs.promises = promises;
 
@@ -292,12 +314,7 @@ async function* watchIterator(
   signal?.addEventListener('abort', stop, { once: true });
   try {
     for (;;) {
-      if (signal?.aborted) {
-        const err = new Error('The operation was aborted') as Error & { code: string };
-        err.name = 'AbortError';
-        err.code = 'ABORT_ERR';
-        throw err;
-      }
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       if (queue.length > 0) {
         yield queue.shift()!;
         continue;

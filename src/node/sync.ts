@@ -11,7 +11,8 @@ import type { Timespec } from '../core/time.js';
 import type { Volume } from '../core/volume.js';
 import { posix } from 'node:path';
 import { constants, O_ACCMODE } from './constants.js';
-import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
+import { fileTooLarge, invalidArgType, invalidArgValue, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
+import { checkFlush, IO_MAX_LENGTH } from './whole.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   assertEncoding, encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
@@ -197,7 +198,9 @@ export class SyncFs {
     let mode = 0o777;
     if (typeof options === 'number' || typeof options === 'string') mode = parseMode(options, 'mode');
     else if (options) {
-      recursive = options.recursive === true;
+      const r: unknown = options.recursive ?? (options.recursive === null ? null : false);
+      if (typeof r !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', r);
+      recursive = r;
       mode = parseMode(options.mode, 'mode', 0o777);
     }
     if (recursive) return this.mkdirRecursive(p, mode, nameFailing);
@@ -903,6 +906,8 @@ export class SyncFs {
     if (typeof buffer === 'string') {
       // writeSync(fd, string, position?, encoding?)
       const encoding = (typeof length === 'string' ? length : 'utf8') as BufferEncoding;
+      // Node's validateEncoding: hex needs whole bytes.
+      if (encoding.toLowerCase() === 'hex' && buffer.length % 2 !== 0) throw invalidArgValue('encoding', encoding, `is invalid for data of length ${buffer.length}`);
       const bytes = Buffer.from(buffer, encoding);
       return this.writeFrom(n, bytes, 0, bytes.length, toPosition(offsetOrOptions));
     }
@@ -969,6 +974,7 @@ export class SyncFs {
       if ((flags & O_ACCMODE) === O_WRONLY) throw uvError(Errno.EBADF, 'read');
       const data = inode.data;
       if (data === null) throw uvError(inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
+      if (data.size > IO_MAX_LENGTH) throw fileTooLarge(data.size);
       bytes = data.size === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(data.size);
       if (data.size > 0) data.readInto(0, bytes);
       this.volume.accessed(inode);
@@ -984,6 +990,7 @@ export class SyncFs {
     const data = file.inode.data;
     if (data === null) throw uvError(file.inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
     const n = Math.max(0, data.size - file.position);
+    if (n > IO_MAX_LENGTH) throw fileTooLarge(n);
     const bytes = Buffer.allocUnsafe(n);
     this.readInto(fd, bytes, 0, n, -1);
     return bytes;
@@ -1009,6 +1016,7 @@ export class SyncFs {
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, defaultFlags);
       mode = parseMode(opts.mode, 'mode', 0o666);
+      checkFlush(opts.flush);
     }
     const bytes = toBytes(data, encoding);
     if (typeof path === 'number') {
