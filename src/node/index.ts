@@ -14,7 +14,7 @@ import { assertEncoding, getOptions, toUnixTimestamp, validateFunction } from '.
 import { toPath } from './paths.js';
 import { FileHandle, createPromises } from './promises.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
-import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { ReadStream, WriteStream, streamClassesOf, type ReadStreamOptions, type StreamFs, type WriteStreamOptions } from './streams.js';
 import { promisify } from 'node:util';
 import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
@@ -59,26 +59,6 @@ const SIMPLE_CALLS = [
 
 function defaultId(get: (() => number) | undefined): number {
   return typeof get === 'function' ? get() : 0;
-}
-
-type StreamCtor<T> = new (core: SyncFs, path: unknown, options?: never) => T;
-type StreamOverCore<T> = { new (path: unknown, options?: unknown): T; (path: unknown, options?: unknown): T; prototype: T };
-
-/**
- * fs.ReadStream / fs.WriteStream of one fs object: as Node's, callable with or
- * without `new`, options as an encoding string or an object (or null), and
- * subclassable (`class X extends fs.ReadStream`); instances are instances of
- * the exported class.
- */
-function streamClass<T>(Class: StreamCtor<T>, core: SyncFs): StreamOverCore<T> {
-  function Stream(this: unknown, path: unknown, options?: unknown): T {
-    const opts = getOptions<object>(options, {});
-    return Reflect.construct(Class, [core, path, opts], new.target ?? Stream) as T;
-  }
-  Stream.prototype = Class.prototype;
-  Object.setPrototypeOf(Stream, Class);
-  Object.defineProperty(Stream, 'name', { value: Class.name });
-  return Stream as unknown as StreamOverCore<T>;
 }
 
 /** One watch hub per volume, so every fs object over a volume hears the others' changes. */
@@ -230,10 +210,15 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   };
 
   // ---- streams ----
-  const ReadStreamOverCore = streamClass(ReadStream, core);
-  const WriteStreamOverCore = streamClass(WriteStream, core);
-  fs.createReadStream = (path: unknown, options?: ReadStreamOptions | BufferEncoding | null) => new ReadStreamOverCore(path, options);
-  fs.createWriteStream = (path: unknown, options?: WriteStreamOptions | BufferEncoding | null) => new WriteStreamOverCore(path, options);
+  // This object's stream classes: their streams open, read, write and close through this object's calls.
+  const streams = streamClassesOf(fs as StreamFs);
+  // Plain functions, not arrows: `new fs.createReadStream(...)` works with node:fs too.
+  fs.createReadStream = function createReadStream(path: unknown, options?: ReadStreamOptions | BufferEncoding | null) {
+    return new streams.ReadStream(path, options);
+  };
+  fs.createWriteStream = function createWriteStream(path: unknown, options?: WriteStreamOptions | BufferEncoding | null) {
+    return new streams.WriteStream(path, options);
+  };
 
   fs.openAsBlob = async (path: unknown, options?: { type?: string }) =>
     new Blob([core.readFileSync(path) as Buffer], { type: options?.type ?? '' });
@@ -257,10 +242,10 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.Dir = Dir;
-  fs.ReadStream = ReadStreamOverCore;
-  fs.WriteStream = WriteStreamOverCore;
-  fs.FileReadStream = ReadStreamOverCore;
-  fs.FileWriteStream = WriteStreamOverCore;
+  fs.ReadStream = streams.ReadStream;
+  fs.WriteStream = streams.WriteStream;
+  fs.FileReadStream = streams.ReadStream;
+  fs.FileWriteStream = streams.WriteStream;
   fs._toUnixTimestamp = (time: unknown) => toUnixTimestamp(time, 'time');
   // Linux has no lchmod: node:fs leaves it undefined there, and so do we.
   fs.lchmod = undefined;

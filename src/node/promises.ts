@@ -144,11 +144,11 @@ export class FileHandle extends EventEmitter {
   }
 
   createReadStream(options?: Omit<ReadStreamOptions, 'fd'>): ReadStream {
-    return new ReadStream(this.core, undefined, { ...options, fd: this });
+    return new ReadStream(undefined, { ...options, fd: this });
   }
 
   createWriteStream(options?: Omit<WriteStreamOptions, 'fd'>): WriteStream {
-    return new WriteStream(this.core, undefined, { ...options, fd: this });
+    return new WriteStream(undefined, { ...options, fd: this });
   }
 
   readLines(options?: Omit<ReadStreamOptions, 'fd'>): AsyncIterable<string> & { close(): void } {
