@@ -74,15 +74,22 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
 }
 
 export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): Error {
-  let shown: string;
-  if (typeof value === 'string') shown = `'${value.replace(/\0/g, '\\x00')}'`;
-  else shown = String(value);
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
   const kind = name.includes('.') ? 'property' : 'argument';
   return nodeError('TypeError', 'ERR_INVALID_ARG_VALUE', `The ${kind} '${name}' ${reason}. Received ${shown}`);
 }
 
 export function outOfRange(name: string, range: string, value: unknown): Error {
-  return nodeError('RangeError', 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`);
+  return nodeError('RangeError', 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${describeNumber(value)}`);
+}
+
+/** Node's way of showing a number out of range: big ones with _ separators, bigints with their n. */
+function describeNumber(value: unknown): string {
+  const grouped = (digits: string): string => digits.replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) return grouped(String(value));
+  if (typeof value === 'bigint') return (value > 2n ** 32n || value < -(2n ** 32n) ? grouped(String(value)) : String(value)) + 'n';
+  return typeof value === 'number' || typeof value === 'string' ? inspect(value) : String(value);
 }
 
 /** Node's AbortError: what a cancelled operation fails with (code ABORT_ERR, the signal's reason as cause). */
