@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { Errno } from '../core/errno.js';
 import { invalidArgType, nodeError, notSupported, uvError } from './errors.js';
-import { toBytes } from './options.js';
+import { toBytes, warnOnce } from './options.js';
 import { planRead, planWrite, readSteps, writeSteps } from './whole.js';
 import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { toPosition, type ReadFileOptions, type SyncFs, type WriteFileOptions } from './sync.js';
@@ -20,6 +20,26 @@ function fdOf(handle: FileHandle, syscall: string): number {
   return handle.fd;
 }
 
+/** What a FileHandle left to the garbage collector still holds: its descriptor is closed then, with Node's warnings. */
+interface Unclosed {
+  core: SyncFs;
+  fd: number;
+}
+
+const unclosed = new FinalizationRegistry<Unclosed>(({ core, fd }) => {
+  try {
+    core.closeSync(fd);
+  } catch {
+    // Already closed through the descriptor itself: nothing left to do.
+  }
+  process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
+  warnOnce(
+    'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+    'DeprecationWarning',
+    'DEP0137',
+  );
+});
+
 export class FileHandle extends EventEmitter {
   private descriptor: number;
   private closing: Promise<void> | null = null;
@@ -27,6 +47,7 @@ export class FileHandle extends EventEmitter {
   constructor(private readonly core: SyncFs, fd: number) {
     super();
     this.descriptor = fd;
+    unclosed.register(this, { core, fd }, this);
   }
 
   /** -1 once closed, as Node's. */
@@ -39,6 +60,7 @@ export class FileHandle extends EventEmitter {
     if (this.closing) return this.closing;
     if (this.descriptor < 0) return;
     const fd = this.descriptor;
+    unclosed.unregister(this);
     this.closing = (async () => {
       this.descriptor = -1;
       this.core.closeSync(fd);

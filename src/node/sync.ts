@@ -16,7 +16,7 @@ import { checkFlush, IO_MAX_LENGTH } from './whole.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   assertEncoding, encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
-  validateInteger, validateRmdirOptions, warnRecursiveRmdir, type Encoding,
+  validateInteger, validateRmdirOptions, warnOnce, warnRecursiveRmdir, type Encoding,
 } from './options.js';
 import { PathWalker, toPath } from './paths.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
@@ -389,6 +389,7 @@ export class SyncFs {
 
   mkdtempSync(prefix: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
     const pre = toPath(prefix, 'prefix');
+    if (pre.endsWith('X')) warnOnce('mkdtemp() templates ending with X are not portable. For details see: https://nodejs.org/api/fs.html');
     const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
     // Node 20 on Linux fails an empty prefix this way (its template loses a character).
     if (pre.length === 0) throw uvError(Errno.EINVAL, 'mkdtemp', 'XXXXX');
@@ -710,6 +711,7 @@ export class SyncFs {
 
   truncateSync(path: unknown, len: unknown = 0): void {
     if (typeof path === 'number') {
+      warnOnce('Using fs.truncate with a file descriptor is deprecated. Please use fs.ftruncate with a file descriptor instead.', 'DeprecationWarning', 'DEP0081');
       this.ftruncateSync(path, len);
       return;
     }

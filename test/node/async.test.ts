@@ -142,3 +142,20 @@ test('signal and flush are checked at the call; flush calls the fs object\'s fsy
   assert.equal(synced.length, 3);
   assert.equal(fs.readFileSync('/s', 'utf8') + fs.readFileSync('/t', 'utf8'), 'abcd');
 });
+
+test("Node's once-per-process warnings: mkdtemp templates ending in X, truncate on a descriptor (DEP0081)", async () => {
+  const fs = createFs();
+  const seen: string[] = [];
+  const listen = (w: Error & { code?: string }): void => void seen.push(w.code ?? w.message);
+  process.on('warning', listen);
+  fs.mkdtempSync('/tmpX');
+  fs.mkdtempSync('/tmpX');
+  fs.mkdtempSync('/tmp-');
+  const fd = fs.openSync('/f', 'w');
+  fs.truncateSync(fd, 1);
+  fs.truncateSync(fd, 2);
+  fs.closeSync(fd);
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('warning', listen);
+  assert.deepEqual(seen, ['mkdtemp() templates ending with X are not portable. For details see: https://nodejs.org/api/fs.html', 'DEP0081']);
+});
