@@ -152,8 +152,9 @@ test("Node's once-per-process warnings: mkdtemp templates ending in X, truncate 
   fs.mkdtempSync('/tmpX');
   fs.mkdtempSync('/tmp-');
   const fd = fs.openSync('/f', 'w');
-  fs.truncateSync(fd, 1);
-  fs.truncateSync(fd, 2);
+  const truncateSync = fs.truncateSync as (fd: number, len: number) => void;
+  truncateSync(fd, 1);
+  truncateSync(fd, 2);
   fs.closeSync(fd);
   await new Promise((resolve) => setImmediate(resolve));
   process.off('warning', listen);
