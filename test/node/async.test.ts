@@ -152,7 +152,7 @@ test("Node's once-per-process warnings: mkdtemp templates ending in X, truncate 
   fs.mkdtempSync('/tmpX');
   fs.mkdtempSync('/tmp-');
   const fd = fs.openSync('/f', 'w');
-  const truncateSync = fs.truncateSync as (fd: number, len: number) => void;
+  const truncateSync = fs.truncateSync as unknown as (fd: number, len: number) => void;
   truncateSync(fd, 1);
   truncateSync(fd, 2);
   fs.closeSync(fd);
