@@ -8,7 +8,7 @@ import { Volume, type VolumeOptions } from '../core/volume.js';
 import { callbackify, specialCallbacks } from './callbacks.js';
 import { constants } from './constants.js';
 import { Dir } from './dir.js';
-import { AbortError, nodeError, notSupported, uvError } from './errors.js';
+import { AbortError, invalidArgType, nodeError, notSupported, uvError } from './errors.js';
 import { exportJson, loadJson, type JsonTree, type ToJsonOptions } from './json.js';
 import { assertEncoding, getOptions, toUnixTimestamp, validateFunction } from './options.js';
 import { toPath } from './paths.js';
@@ -18,7 +18,7 @@ import { ReadStream, WriteStream, streamClassesOf, type ReadStreamOptions, type 
 import { promisify } from 'node:util';
 import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
-import { planRead, planWrite, readSteps, writeSteps } from './whole.js';
+import { checkSignal, planRead, planWrite, readSteps, writeSteps } from './whole.js';
 
 export interface FsOptions {
   /** Caller identity for the permission rules; defaults to this process's. */
@@ -164,9 +164,9 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
       listener = options;
       options = {};
     }
-    const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : options ?? {};
-    if (opts.encoding !== undefined && opts.encoding !== null) assertEncoding(opts.encoding);
+    const opts = getOptions<WatchOptions>(options, {});
     const p = toPath(path, 'filename');
+    checkWatchOptions(opts);
     const inode = core.walker.inode(p, true);
     if (inode === null) throw uvError(core.walker.errno, 'watch', p);
     const own = p.split('/').filter((x) => x !== '').pop() ?? '';
@@ -275,14 +275,27 @@ const zeroStats: Stats = Object.assign(Object.create(Stats.prototype) as Stats, 
   atime: new Date(0), mtime: new Date(0), ctime: new Date(0), birthtime: new Date(0),
 });
 
+/** What Node checks of fs.watch's and fs.promises.watch's options. */
+function checkWatchOptions(opts: WatchOptions): void {
+  for (const name of ['persistent', 'recursive'] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== 'boolean') throw invalidArgType(`options.${name}`, 'of type boolean', opts[name]);
+  }
+  if (opts.encoding !== undefined && opts.encoding !== null) assertEncoding(opts.encoding);
+}
+
 /** fs.promises.watch: an async iterator of { eventType, filename }. */
 async function* watchIterator(
   watch: (path: unknown, options?: WatchOptions | BufferEncoding) => FSWatcher,
   path: unknown,
   options?: WatchOptions | BufferEncoding,
 ): AsyncGenerator<{ eventType: string; filename: string | Buffer | null }> {
-  const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : { ...options };
-  const signal = opts.signal;
+  toPath(path, 'filename');
+  if (options === null || typeof options !== 'object') {
+    if (options !== undefined) throw invalidArgType('options', 'of type object', options);
+  }
+  const opts: WatchOptions = { ...options };
+  checkWatchOptions(opts);
+  const signal = checkSignal(opts.signal);
   delete opts.signal;
   const watcher = watch(path, opts);
   const queue: { eventType: string; filename: string | Buffer | null }[] = [];
