@@ -269,11 +269,8 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   return fs as unknown as MemefsFs;
 }
 
-const zeroStats: Stats = Object.assign(Object.create(Stats.prototype) as Stats, {
-  dev: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0, ino: 0, size: 0, blocks: 0,
-  atimeMs: 0, mtimeMs: 0, ctimeMs: 0, birthtimeMs: 0,
-  atime: new Date(0), mtime: new Date(0), ctime: new Date(0), birthtime: new Date(0),
-});
+/** What watchFile reports for a missing file: Node's all-zero Stats. */
+const zeroStats = new (Stats as unknown as new (...fields: number[]) => Stats)(...new Array<number>(14).fill(0));
 
 /** What Node checks of fs.watch's and fs.promises.watch's options. */
 function checkWatchOptions(opts: WatchOptions): void {

@@ -33,8 +33,7 @@ const KNOWN: Record<string, string> = {
   'test-fs-read-file-sync-hostname.js': 'harness: reads a real file outside the volume (process.execPath, /proc)',
   'test-fs-stat.js': 'harness: uses descriptor 0 (stdin), which is not memefs\'s',
   'test-fs-watch-recursive-promise.js': 'behaviour: watchers (recursive watch, fs.promises.watch, watchFile timing)',
-  'test-fs-watchfile.js': 'behaviour: watchers (recursive watch, fs.promises.watch, watchFile timing)',
-  'test-fs-readdir-recursive.js': 'behaviour: readdir recursive into sockets',
+  'test-fs-readdir-recursive.js': 'harness: makes its socket with net.listen, which binds on the real disk',
 };
 
 interface Outcome {
