@@ -32,7 +32,6 @@ const KNOWN: Record<string, string> = {
   'test-fs-promises-file-handle-readFile.js': 'harness: reads a real file outside the volume (process.execPath, /proc)',
   'test-fs-read-file-sync-hostname.js': 'harness: reads a real file outside the volume (process.execPath, /proc)',
   'test-fs-stat.js': 'harness: uses descriptor 0 (stdin), which is not memefs\'s',
-  'test-fs-watch-recursive-promise.js': 'behaviour: watchers (recursive watch, fs.promises.watch, watchFile timing)',
   'test-fs-readdir-recursive.js': 'harness: makes its socket with net.listen, which binds on the real disk',
 };
 
