@@ -203,8 +203,31 @@ function closeFile(stream: AnyFileStream, err: Error | null, callback: (err?: Er
   else close();
 }
 
-function pending(this: FileStream): boolean {
-  return this.fd === null;
+/**
+ * Makes `Ctor` a subclass of the stream kind `Base`, with Node's accessors:
+ * `autoClose` (the stream state's autoDestroy) and `pending` (not yet open).
+ */
+function derive(Ctor: { prototype: object }, Base: { prototype: object }, state: '_readableState' | '_writableState'): void {
+  Object.setPrototypeOf(Ctor.prototype, Base.prototype);
+  Object.setPrototypeOf(Ctor, Base);
+  type WithState = Record<typeof state, { autoDestroy: boolean }>;
+  Object.defineProperties(Ctor.prototype, {
+    autoClose: {
+      get(this: WithState) {
+        return this[state].autoDestroy;
+      },
+      set(this: WithState, value: boolean) {
+        this[state].autoDestroy = value;
+      },
+      configurable: true,
+    },
+    pending: {
+      get(this: FileStream) {
+        return this.fd === null;
+      },
+      configurable: true,
+    },
+  });
 }
 
 export const ReadStream = function ReadStream(this: ReadStream, path: unknown, options?: ReadStreamOptions | BufferEncoding | null): ReadStream | void {
@@ -225,21 +248,7 @@ export const ReadStream = function ReadStream(this: ReadStream, path: unknown, o
   (Readable as unknown as (this: Readable, o: object) => void).call(this, opts);
 } as unknown as StreamConstructor<ReadStream, ReadStreamOptions>;
 
-Object.setPrototypeOf(ReadStream.prototype, Readable.prototype);
-Object.setPrototypeOf(ReadStream, Readable);
-
-Object.defineProperties(ReadStream.prototype, {
-  autoClose: {
-    get(this: { _readableState: { autoDestroy: boolean } }) {
-      return this._readableState.autoDestroy;
-    },
-    set(this: { _readableState: { autoDestroy: boolean } }, value: boolean) {
-      this._readableState.autoDestroy = value;
-    },
-    configurable: true,
-  },
-  pending: { get: pending, configurable: true },
-});
+derive(ReadStream, Readable, '_readableState');
 
 Object.assign(ReadStream.prototype, {
   open: openRead,
@@ -311,21 +320,7 @@ export const WriteStream = function WriteStream(this: WriteStream, path: unknown
   if (opts.encoding) this.setDefaultEncoding(opts.encoding);
 } as unknown as StreamConstructor<WriteStream, WriteStreamOptions>;
 
-Object.setPrototypeOf(WriteStream.prototype, Writable.prototype);
-Object.setPrototypeOf(WriteStream, Writable);
-
-Object.defineProperties(WriteStream.prototype, {
-  autoClose: {
-    get(this: { _writableState: { autoDestroy: boolean } }) {
-      return this._writableState.autoDestroy;
-    },
-    set(this: { _writableState: { autoDestroy: boolean } }, value: boolean) {
-      this._writableState.autoDestroy = value;
-    },
-    configurable: true,
-  },
-  pending: { get: pending, configurable: true },
-});
+derive(WriteStream, Writable, '_writableState');
 
 /** After a write or writev: count, wake a waiting _destroy, or report. */
 function written(stream: WriteStream, err: Error | null, bytes: number, callback: (err?: Error | null) => void): void {
