@@ -198,7 +198,7 @@ export class SyncFs {
     let mode = 0o777;
     if (typeof options === 'number' || typeof options === 'string') mode = parseMode(options, 'mode');
     else if (options) {
-      const r: unknown = options.recursive ?? (options.recursive === null ? null : false);
+      const r: unknown = options.recursive === undefined ? false : options.recursive;
       if (typeof r !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', r);
       recursive = r;
       mode = parseMode(options.mode, 'mode', 0o777);
