@@ -97,7 +97,7 @@ const kFs = Symbol('fs');
 const kBusy = Symbol('busy');
 const kIoDone = Symbol('ioDone');
 /** On a class's prototype: the fs object whose calls its streams use by default. */
-export const kDefaultFs = Symbol('defaultFs');
+const kDefaultFs = Symbol('defaultFs');
 
 /** A FileHandle as a stream's calls (Node's FileHandleOperations). */
 function handleCalls(handle: FileHandle): StreamFs {
