@@ -351,8 +351,9 @@ export class Volume implements Space {
   }
 
   private checkCreate(caller: Caller, dir: Inode, name: string): Directory {
+    // A removed directory (someone's working directory) takes no new entries: ENOENT, as Linux's IS_DEADDIR.
+    if (dir.nlink === 0 && dir.isDir()) fail(Errno.ENOENT);
     const entries = this.dirOf(dir);
-    if (dir.nlink === 0) fail(Errno.ENOENT); // a removed directory takes no new entries
     if (name === '.' || name === '..') fail(Errno.EEXIST);
     checkName(name);
     if ((dir.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);

@@ -1,7 +1,8 @@
 /**
  * The callback forms. The operation runs at once on the synchronous base (so
  * calls take effect in the order made) and the callback runs later, on the
- * next tick, as Node always calls back asynchronously. Argument errors throw
+ * next tick, as Node always calls back asynchronously; the whole-file calls
+ * (whole.ts) return a promise instead and run in steps on later turns. Argument errors throw
  * synchronously, as Node's validation does; system errors go to the callback.
  */
 import { invalidArgType } from './errors.js';
@@ -14,6 +15,7 @@ type Callback = (err: Error | null, ...results: unknown[]) => void;
 /** Node's own argument errors are thrown at the call; only system errors are "results". */
 function isArgumentError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
+  if (code === 'ERR_FS_INVALID_SYMLINK_TYPE') return true;
   return typeof code === 'string' && code.startsWith('ERR_') && !code.startsWith('ERR_FS_') && !code.startsWith('ERR_DIR');
 }
 
@@ -79,9 +81,15 @@ export function callbackify(fn: (...args: never[]) => unknown, name?: string, cb
       process.nextTick(cb as Callback, e as Error);
       return;
     }
-    if (result === undefined) process.nextTick(cb as Callback, null);
-    else process.nextTick(cb as Callback, null, result);
+    if (result instanceof Promise) result.then((value) => settle(cb as Callback, value), (e: Error) => process.nextTick(cb as Callback, e));
+    else settle(cb as Callback, result);
   };
+}
+
+/** Calls back on the next tick (outside any promise job, so an exception in the callback is an ordinary uncaught one). */
+function settle(cb: Callback, result: unknown): void {
+  if (result === undefined) process.nextTick(cb, null);
+  else process.nextTick(cb, null, result);
 }
 
 /** The callback forms whose results are not one value (read, write, readv, writev, exists). */
@@ -105,26 +113,35 @@ export function specialCallbacks(core: SyncFs): Record<string, (...args: unknown
       process.nextTick(cb as (found: boolean) => void, found);
     },
     read(...args: unknown[]): void {
-      // Node's read: (fd, cb), (fd, options|null, cb), (fd, buffer, options|null, cb) or (fd, buffer, offset, length, position, cb).
-      const cb = takeCallback(args);
-      run(cb, () => {
-        let [fd, buffer, offset, length, position] = args;
-        if (args.length <= 3) {
-          type Params = { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | null } | null;
-          let params = null as Params;
-          if (args.length === 3) {
-            if (offset !== null && typeof offset !== 'object') throw invalidArgType('options', 'of type object', offset);
-            params = offset as Params;
-          } else if (!ArrayBuffer.isView(buffer)) {
+      // Node's read: (fd, cb), (fd, options|null, cb), (fd, buffer, options|null, cb) or (fd, buffer, offset, length, position, cb);
+      // checked in Node's order: fd, options, buffer, then the callback.
+      validateFd(args[0]);
+      let [fd, buffer, offset, length, position, cb] = args;
+      if (args.length <= 4) {
+        type Params = { buffer?: unknown; offset?: unknown; length?: unknown; position?: unknown } | null | undefined;
+        let params: Params = null;
+        if (args.length === 4) {
+          params = offset as Params;
+          cb = length;
+        } else if (args.length === 3) {
+          if (!ArrayBuffer.isView(buffer)) {
             params = buffer as Params;
-            buffer = params?.buffer ?? Buffer.alloc(16384);
+            // Only a missing buffer gets the default; a null one is an error.
+            buffer = params?.buffer === undefined ? Buffer.alloc(16384) : params.buffer;
           }
-          offset = params?.offset ?? 0;
-          length = params?.length ?? (buffer as ArrayBufferView).byteLength - (offset as number);
-          position = params?.position ?? null;
+          cb = offset;
+        } else {
+          cb = buffer;
+          buffer = Buffer.alloc(16384);
         }
-        return [core.readSync(fd, buffer, offset, length, position), buffer];
-      });
+        if (params !== null && params !== undefined && (typeof params !== 'object' || Array.isArray(params))) throw invalidArgType('options', 'of type object', params);
+        offset = params?.offset ?? 0;
+        length = params?.length ?? ((buffer as ArrayBufferView | null)?.byteLength ?? 0) - (offset as number);
+        position = params?.position ?? null;
+      }
+      if (!ArrayBuffer.isView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+      if (typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb);
+      run(cb as Callback, () => [core.readSync(fd, buffer, offset, length, position), buffer]);
     },
     write(...args: unknown[]): void {
       const cb = takeCallback(args);

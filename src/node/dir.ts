@@ -8,7 +8,7 @@ import { S_IFMT, type Inode } from '../core/inode.js';
 import type { Volume } from '../core/volume.js';
 import { posix } from 'node:path';
 import { nodeError, uvError } from './errors.js';
-import { encodeResult, type Encoding } from './options.js';
+import { encodeResult, validateFunction, type Encoding } from './options.js';
 import { Dirent } from './stats.js';
 
 export interface OpenDirOptions {
@@ -26,6 +26,8 @@ interface Cursor {
 export class Dir {
   readonly path: string;
   private closed = false;
+  /** Asynchronous reads and closes not yet done. */
+  private pending = 0;
   private readonly queue: Cursor[];
   private readonly encoding: Encoding | null | undefined;
   private readonly recursive: boolean;
@@ -44,7 +46,17 @@ export class Dir {
     if (this.closed) throw nodeError('Error', 'ERR_DIR_CLOSED', 'Directory handle was closed');
   }
 
+  /** Sync calls while an asynchronous read or close is under way fail, as Node's. */
+  private checkNoneAsync(): void {
+    if (this.pending > 0) throw nodeError('Error', 'ERR_DIR_CONCURRENT_OPERATION', 'Cannot do synchronous work on directory handle with concurrent asynchronous operations');
+  }
+
   readSync(): Dirent | null {
+    this.checkNoneAsync();
+    return this.next();
+  }
+
+  private next(): Dirent | null {
     this.checkOpen();
     while (this.queue.length > 0) {
       const cursor = this.queue[0]!;
@@ -69,29 +81,36 @@ export class Dir {
     return null;
   }
 
-  read(): Promise<Dirent | null>;
-  read(callback: (err: Error | null, dirent?: Dirent | null) => void): void;
-  read(callback?: (err: Error | null, dirent?: Dirent | null) => void): Promise<Dirent | null> | void {
-    if (callback === undefined) {
-      return new Promise((resolve, reject) => {
+  /** An asynchronous read or close: done on a later turn, in the order asked (the turns are FIFO). */
+  private later<T>(work: () => T, callback?: (err: Error | null, result?: T) => void): Promise<T> | void {
+    if (callback !== undefined) validateFunction(callback, 'callback');
+    this.pending++;
+    const promise = new Promise<T>((resolve, reject) => {
+      setImmediate(() => {
+        this.pending--;
         try {
-          resolve(this.readSync());
+          resolve(work());
         } catch (e) {
           reject(e);
         }
       });
-    }
-    let result: Dirent | null;
-    try {
-      result = this.readSync();
-    } catch (e) {
-      process.nextTick(callback, e as Error);
-      return;
-    }
-    process.nextTick(callback, null, result);
+    });
+    if (callback === undefined) return promise;
+    promise.then((result) => callback(null, result), (e: Error) => callback(e));
+  }
+
+  read(): Promise<Dirent | null>;
+  read(callback: (err: Error | null, dirent?: Dirent | null) => void): void;
+  read(callback?: (err: Error | null, dirent?: Dirent | null) => void): Promise<Dirent | null> | void {
+    return this.later(() => this.next(), callback);
   }
 
   closeSync(): void {
+    this.checkNoneAsync();
+    this.release();
+  }
+
+  private release(): void {
     this.checkOpen();
     this.closed = true;
     for (const cursor of this.queue) this.volume.unref(cursor.inode);
@@ -101,23 +120,7 @@ export class Dir {
   close(): Promise<void>;
   close(callback: (err: Error | null) => void): void;
   close(callback?: (err: Error | null) => void): Promise<void> | void {
-    if (callback === undefined) {
-      return new Promise((resolve, reject) => {
-        try {
-          this.closeSync();
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      });
-    }
-    try {
-      this.closeSync();
-    } catch (e) {
-      process.nextTick(callback, e as Error);
-      return;
-    }
-    process.nextTick(callback, null);
+    return this.later(() => this.release(), callback);
   }
 
   async *entries(): AsyncGenerator<Dirent> {

@@ -4,7 +4,7 @@
  * `errno`, `code`, `syscall`, and `path`/`dest` when given. Descriptions come
  * from libuv's own table (util.getSystemErrorMap) so they match byte for byte.
  */
-import { getSystemErrorMap } from 'node:util';
+import { getSystemErrorMap, inspect } from 'node:util';
 import { errnoDescription, errnoName, isFsError } from '../core/errno.js';
 
 const uvErrors: Map<number, [string, string]> = getSystemErrorMap();
@@ -55,15 +55,16 @@ export function nodeError(kind: 'TypeError' | 'RangeError' | 'Error', code: stri
   return err;
 }
 
+/** Node's description of a wrong value (determineSpecificType, as Node 20 words it). */
 function describeReceived(value: unknown): string {
   if (value === null || value === undefined) return ` Received ${value}`;
-  if (typeof value === 'function') return ` Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'function') return ` Received function ${value.name}`;
   if (typeof value === 'object') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
-    return name ? ` Received an instance of ${name}` : ' Received an object';
+    return name ? ` Received an instance of ${name}` : ` Received ${inspect(value, { depth: -1 })}`;
   }
-  let shown = String(value).slice(0, 25);
-  if (typeof value === 'string') shown = `'${shown}'`;
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
   return ` Received type ${typeof value} (${shown})`;
 }
 
@@ -73,15 +74,36 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
 }
 
 export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): Error {
-  let shown: string;
-  if (typeof value === 'string') shown = `'${value.replace(/\0/g, '\\x00')}'`;
-  else shown = String(value);
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
   const kind = name.includes('.') ? 'property' : 'argument';
   return nodeError('TypeError', 'ERR_INVALID_ARG_VALUE', `The ${kind} '${name}' ${reason}. Received ${shown}`);
 }
 
 export function outOfRange(name: string, range: string, value: unknown): Error {
-  return nodeError('RangeError', 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`);
+  return nodeError('RangeError', 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${describeNumber(value)}`);
+}
+
+/** Node's way of showing a number out of range: big ones with _ separators, bigints with their n. */
+function describeNumber(value: unknown): string {
+  const grouped = (digits: string): string => digits.replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) return grouped(String(value));
+  if (typeof value === 'bigint') return (value > 2n ** 32n || value < -(2n ** 32n) ? grouped(String(value)) : String(value)) + 'n';
+  return typeof value === 'number' || typeof value === 'string' ? inspect(value) : String(value);
+}
+
+/** Node's AbortError: what a cancelled operation fails with (code ABORT_ERR, the signal's reason as cause). */
+export class AbortError extends Error {
+  code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** ERR_FS_FILE_TOO_LARGE: readFile of a file over 2 GiB, which one Buffer cannot hold in Node. */
+export function fileTooLarge(size: number): Error {
+  return nodeError('RangeError', 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
 }
 
 /** What memefs does not do: a clear ENOSYS naming the call, never a silent wrong result. */

@@ -8,16 +8,17 @@ import { Volume, type VolumeOptions } from '../core/volume.js';
 import { callbackify, specialCallbacks } from './callbacks.js';
 import { constants } from './constants.js';
 import { Dir } from './dir.js';
-import { notSupported, uvError } from './errors.js';
+import { AbortError, invalidArgType, nodeError, notSupported, uvError } from './errors.js';
 import { exportJson, loadJson, type JsonTree, type ToJsonOptions } from './json.js';
 import { assertEncoding, getOptions, toUnixTimestamp, validateFunction } from './options.js';
 import { toPath } from './paths.js';
 import { FileHandle, createPromises } from './promises.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
-import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
+import { ReadStream, WriteStream, streamClassesOf, type ReadStreamOptions, type StreamFs, type WriteStreamOptions } from './streams.js';
 import { promisify } from 'node:util';
 import { SyncFs, type RmdirOptions } from './sync.js';
 import { FSWatcher, StatWatcher, WatchHub, type WatchOptions } from './watch.js';
+import { checkSignal, planRead, planWrite, readSteps, writeSteps } from './whole.js';
 
 export interface FsOptions {
   /** Caller identity for the permission rules; defaults to this process's. */
@@ -58,26 +59,6 @@ const SIMPLE_CALLS = [
 
 function defaultId(get: (() => number) | undefined): number {
   return typeof get === 'function' ? get() : 0;
-}
-
-type StreamCtor<T> = new (core: SyncFs, path: unknown, options?: never) => T;
-type StreamOverCore<T> = { new (path: unknown, options?: unknown): T; (path: unknown, options?: unknown): T; prototype: T };
-
-/**
- * fs.ReadStream / fs.WriteStream of one fs object: as Node's, callable with or
- * without `new`, options as an encoding string or an object (or null), and
- * subclassable (`class X extends fs.ReadStream`); instances are instances of
- * the exported class.
- */
-function streamClass<T>(Class: StreamCtor<T>, core: SyncFs): StreamOverCore<T> {
-  function Stream(this: unknown, path: unknown, options?: unknown): T {
-    const opts = getOptions<object>(options, {});
-    return Reflect.construct(Class, [core, path, opts], new.target ?? Stream) as T;
-  }
-  Stream.prototype = Class.prototype;
-  Object.setPrototypeOf(Stream, Class);
-  Object.defineProperty(Stream, 'name', { value: Class.name });
-  return Stream as unknown as StreamOverCore<T>;
 }
 
 /** One watch hub per volume, so every fs object over a volume hears the others' changes. */
@@ -141,6 +122,26 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   }
   const exists = fs.exists as (path: unknown, cb: (found: boolean) => void) => void;
   Object.defineProperty(exists, promisify.custom, { value: (path: unknown) => new Promise((resolve) => exists(path, resolve)) });
+  // The whole-file calls run in steps (whole.ts); `flush` goes through this object's fsync/fsyncSync, as node:fs's does.
+  const flushThroughFs = (fd: number): Promise<void> =>
+    new Promise((resolve, reject) => (fs.fsync as (fd: number, cb: (e: Error | null) => void) => void)(fd, (e) => (e ? reject(e) : resolve())));
+  fs.readFile = callbackify((path: unknown, options?: unknown) => readSteps(core, planRead(path, options)), 'readFile');
+  fs.writeFile = callbackify((path: unknown, data: unknown, options?: unknown) => writeSteps(core, planWrite(path, data, options, false), flushThroughFs), 'writeFile');
+  fs.appendFile = callbackify((path: unknown, data: unknown, options?: unknown) => writeSteps(core, planWrite(path, data, options, true), flushThroughFs), 'appendFile');
+  for (const [name, flag] of [['writeFileSync', 'w'], ['appendFileSync', 'a']] as const) {
+    const whole = fs[name] as (path: unknown, data: unknown, options?: unknown) => void;
+    fs[name] = (path: unknown, data: unknown, options?: unknown): void => {
+      if ((options as { flush?: unknown } | null | undefined)?.flush !== true) return whole(path, data, options);
+      const opts = options as { flag?: string | number; mode?: number | string };
+      const fd = typeof path === 'number' ? path : core.openSync(path, opts.flag || flag, opts.mode ?? 0o666);
+      try {
+        whole(fd, data, options);
+        (fs.fsyncSync as (fd: number) => void)(fd);
+      } finally {
+        if (fd !== path) core.closeSync(fd);
+      }
+    };
+  }
   fs.mkdir = callbackify(core.mkdirAsyncForm.bind(core), 'mkdir');
   fs.rm = callbackify(core.rmAsyncForm.bind(core), 'rm');
   fs.rmdir = callbackify((path: unknown, options?: RmdirOptions) => core.rmdirForm(path, options, 'callback'), 'rmdir');
@@ -163,9 +164,9 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
       listener = options;
       options = {};
     }
-    const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : options ?? {};
-    if (opts.encoding !== undefined && opts.encoding !== null) assertEncoding(opts.encoding);
+    const opts = getOptions<WatchOptions>(options, {});
     const p = toPath(path, 'filename');
+    checkWatchOptions(opts);
     const inode = core.walker.inode(p, true);
     if (inode === null) throw uvError(core.walker.errno, 'watch', p);
     const own = p.split('/').filter((x) => x !== '').pop() ?? '';
@@ -209,10 +210,15 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   };
 
   // ---- streams ----
-  const ReadStreamOverCore = streamClass(ReadStream, core);
-  const WriteStreamOverCore = streamClass(WriteStream, core);
-  fs.createReadStream = (path: unknown, options?: ReadStreamOptions | BufferEncoding | null) => new ReadStreamOverCore(path, options);
-  fs.createWriteStream = (path: unknown, options?: WriteStreamOptions | BufferEncoding | null) => new WriteStreamOverCore(path, options);
+  // This object's stream classes: their streams open, read, write and close through this object's calls.
+  const streams = streamClassesOf(fs as StreamFs);
+  // Plain functions, not arrows: `new fs.createReadStream(...)` works with node:fs too.
+  fs.createReadStream = function createReadStream(path: unknown, options?: ReadStreamOptions | BufferEncoding | null) {
+    return new streams.ReadStream(path, options);
+  };
+  fs.createWriteStream = function createWriteStream(path: unknown, options?: WriteStreamOptions | BufferEncoding | null) {
+    return new streams.WriteStream(path, options);
+  };
 
   fs.openAsBlob = async (path: unknown, options?: { type?: string }) =>
     new Blob([core.readFileSync(path) as Buffer], { type: options?.type ?? '' });
@@ -221,8 +227,9 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   const promises = createPromises(core, {
     watch: (path, options) => watchIterator(watch, path, options),
   });
+  // Linux has no lchmod: Node's promise form says so with ERR_METHOD_NOT_IMPLEMENTED.
   promises.lchmod = async () => {
-    throw notSupported('lchmod');
+    throw nodeError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The lchmod() method is not implemented');
   };
   fs.promises = promises;
 
@@ -235,10 +242,10 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   fs.Stats = Stats;
   fs.Dirent = Dirent;
   fs.Dir = Dir;
-  fs.ReadStream = ReadStreamOverCore;
-  fs.WriteStream = WriteStreamOverCore;
-  fs.FileReadStream = ReadStreamOverCore;
-  fs.FileWriteStream = WriteStreamOverCore;
+  fs.ReadStream = streams.ReadStream;
+  fs.WriteStream = streams.WriteStream;
+  fs.FileReadStream = streams.ReadStream;
+  fs.FileWriteStream = streams.WriteStream;
   fs._toUnixTimestamp = (time: unknown) => toUnixTimestamp(time, 'time');
   // Linux has no lchmod: node:fs leaves it undefined there, and so do we.
   fs.lchmod = undefined;
@@ -262,11 +269,16 @@ export function createFs(volumeOrOptions?: Volume | MemefsOptions | null, fsOpti
   return fs as unknown as MemefsFs;
 }
 
-const zeroStats: Stats = Object.assign(Object.create(Stats.prototype) as Stats, {
-  dev: 0, mode: 0, nlink: 0, uid: 0, gid: 0, rdev: 0, blksize: 0, ino: 0, size: 0, blocks: 0,
-  atimeMs: 0, mtimeMs: 0, ctimeMs: 0, birthtimeMs: 0,
-  atime: new Date(0), mtime: new Date(0), ctime: new Date(0), birthtime: new Date(0),
-});
+/** What watchFile reports for a missing file: Node's all-zero Stats. */
+const zeroStats = new (Stats as unknown as new (...fields: number[]) => Stats)(...new Array<number>(14).fill(0));
+
+/** What Node checks of fs.watch's and fs.promises.watch's options. */
+function checkWatchOptions(opts: WatchOptions): void {
+  for (const name of ['persistent', 'recursive'] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== 'boolean') throw invalidArgType(`options.${name}`, 'of type boolean', opts[name]);
+  }
+  if (opts.encoding !== undefined && opts.encoding !== null) assertEncoding(opts.encoding);
+}
 
 /** fs.promises.watch: an async iterator of { eventType, filename }. */
 async function* watchIterator(
@@ -274,8 +286,13 @@ async function* watchIterator(
   path: unknown,
   options?: WatchOptions | BufferEncoding,
 ): AsyncGenerator<{ eventType: string; filename: string | Buffer | null }> {
-  const opts: WatchOptions = typeof options === 'string' ? { encoding: options } : { ...options };
-  const signal = opts.signal;
+  toPath(path, 'filename');
+  if (options === null || typeof options !== 'object') {
+    if (options !== undefined) throw invalidArgType('options', 'of type object', options);
+  }
+  const opts: WatchOptions = { ...options };
+  checkWatchOptions(opts);
+  const signal = checkSignal(opts.signal);
   delete opts.signal;
   const watcher = watch(path, opts);
   const queue: { eventType: string; filename: string | Buffer | null }[] = [];
@@ -292,12 +309,7 @@ async function* watchIterator(
   signal?.addEventListener('abort', stop, { once: true });
   try {
     for (;;) {
-      if (signal?.aborted) {
-        const err = new Error('The operation was aborted') as Error & { code: string };
-        err.name = 'AbortError';
-        err.code = 'ABORT_ERR';
-        throw err;
-      }
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       if (queue.length > 0) {
         yield queue.shift()!;
         continue;

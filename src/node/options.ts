@@ -124,15 +124,17 @@ export function validateRmdirOptions(options: unknown): boolean {
   return o.recursive;
 }
 
-let recursiveRmdirWarned = false;
+const warned = new Set<string>();
 
-/** DEP0147, once per process as Node gives it (and not under --no-deprecation). */
+/** A warning Node gives once per process (keyed by its code, or its text). */
+export function warnOnce(message: string, type = 'Warning', code?: string): void {
+  const key = code ?? message;
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(message, type, code);
+}
+
+/** DEP0147, once per process as Node gives it. */
 export function warnRecursiveRmdir(): void {
-  if (recursiveRmdirWarned || process.noDeprecation) return;
-  recursiveRmdirWarned = true;
-  process.emitWarning(
-    'In future versions of Node.js, fs.rmdir(path, { recursive: true }) will be removed. Use fs.rm(path, { recursive: true }) instead',
-    'DeprecationWarning',
-    'DEP0147',
-  );
+  warnOnce('In future versions of Node.js, fs.rmdir(path, { recursive: true }) will be removed. Use fs.rm(path, { recursive: true }) instead', 'DeprecationWarning', 'DEP0147');
 }

@@ -78,7 +78,12 @@ export class PathWalker {
   /** Looks up `name` in `dir` without throwing (null + errno on failure). */
   lookup(dir: Inode, name: string): Inode | null {
     const entries = dir.dir;
-    if (entries === null) return this.failed(Errno.ENOTDIR);
+    if (entries === null) {
+      // A removed directory (a working directory rmdir'ed under us) still has "." and "..", and nothing else, as on Linux.
+      if (!dir.isDir()) return this.failed(Errno.ENOTDIR);
+      if (name === '.' || name === '..') return name === '.' ? dir : dir.parent ?? dir;
+      return this.failed(Errno.ENOENT);
+    }
     if (!permits(this.caller, dir, X_OK)) return this.failed(Errno.EACCES);
     if (name === '.') return dir;
     if (name === '..') return dir.parent ?? dir;

@@ -4,13 +4,41 @@
  */
 import { EventEmitter } from 'node:events';
 import { Errno } from '../core/errno.js';
-import { invalidArgType, notSupported, uvError } from './errors.js';
-import { getOptions, toBytes } from './options.js';
+import { invalidArgType, nodeError, notSupported, uvError } from './errors.js';
+import { toBytes, warnOnce } from './options.js';
+import { planRead, planWrite, readSteps, writeSteps } from './whole.js';
 import { ReadStream, WriteStream, type ReadStreamOptions, type WriteStreamOptions } from './streams.js';
 import { toPosition, type ReadFileOptions, type SyncFs, type WriteFileOptions } from './sync.js';
 import type { Stats, BigIntStats } from './stats.js';
 import type { WatchOptions } from './watch.js';
 import { constants } from './constants.js';
+
+/** The descriptor of an open FileHandle; a method called on something else fails as Node's (fsCall). */
+function fdOf(handle: FileHandle, syscall: string): number {
+  if (!(handle instanceof FileHandle)) throw nodeError('Error', 'ERR_INTERNAL_ASSERTION', 'handle must be an instance of FileHandle');
+  if (handle.fd < 0) throw uvError(Errno.EBADF, syscall);
+  return handle.fd;
+}
+
+/** What a FileHandle left to the garbage collector still holds: its descriptor is closed then, with Node's warnings. */
+interface Unclosed {
+  core: SyncFs;
+  fd: number;
+}
+
+const unclosed = new FinalizationRegistry<Unclosed>(({ core, fd }) => {
+  try {
+    core.closeSync(fd);
+  } catch {
+    // Already closed through the descriptor itself: nothing left to do.
+  }
+  process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
+  warnOnce(
+    'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+    'DeprecationWarning',
+    'DEP0137',
+  );
+});
 
 export class FileHandle extends EventEmitter {
   private descriptor: number;
@@ -19,6 +47,7 @@ export class FileHandle extends EventEmitter {
   constructor(private readonly core: SyncFs, fd: number) {
     super();
     this.descriptor = fd;
+    unclosed.register(this, { core, fd }, this);
   }
 
   /** -1 once closed, as Node's. */
@@ -26,15 +55,12 @@ export class FileHandle extends EventEmitter {
     return this.descriptor;
   }
 
-  private open(syscall: string): number {
-    if (this.descriptor < 0) throw uvError(Errno.EBADF, syscall);
-    return this.descriptor;
-  }
 
   async close(): Promise<void> {
     if (this.closing) return this.closing;
     if (this.descriptor < 0) return;
     const fd = this.descriptor;
+    unclosed.unregister(this);
     this.closing = (async () => {
       this.descriptor = -1;
       this.core.closeSync(fd);
@@ -48,11 +74,12 @@ export class FileHandle extends EventEmitter {
   }
 
   async stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
-    return this.core.fstatSync(this.open('fstat'), options);
+    const fd = fdOf(this, 'fstat');
+    return this.core.fstatSync(fd, options);
   }
 
   async read(bufferOrOptions?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
-    const fd = this.open('read');
+    const fd = fdOf(this, 'read');
     let buffer: unknown = bufferOrOptions;
     if (bufferOrOptions === undefined || bufferOrOptions === null || (typeof bufferOrOptions === 'object' && !ArrayBuffer.isView(bufferOrOptions))) {
       const o = (bufferOrOptions ?? {}) as { buffer?: ArrayBufferView; offset?: number; length?: number; position?: number | bigint | null };
@@ -72,11 +99,12 @@ export class FileHandle extends EventEmitter {
   }
 
   async readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
-    return { bytesRead: this.core.readvSync(this.open('read'), buffers, position), buffers };
+    const fd = fdOf(this, 'read');
+    return { bytesRead: this.core.readvSync(fd, buffers, position), buffers };
   }
 
   async write(data: unknown, offsetOrPosition?: unknown, lengthOrEncoding?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
-    const fd = this.open('write');
+    const fd = fdOf(this, 'write');
     if (typeof data === 'string') {
       return { bytesWritten: this.core.writeSync(fd, data, offsetOrPosition, lengthOrEncoding), buffer: data };
     }
@@ -88,53 +116,61 @@ export class FileHandle extends EventEmitter {
   }
 
   async writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
-    return { bytesWritten: this.core.writevSync(this.open('write'), buffers, position), buffers };
+    const fd = fdOf(this, 'write');
+    return { bytesWritten: this.core.writevSync(fd, buffers, position), buffers };
   }
 
   async readFile(options?: ReadFileOptions | BufferEncoding | null): Promise<string | Buffer> {
-    return this.core.readFileSync(this.open('read'), options);
+    const fd = fdOf(this, 'read');
+    return readSteps(this.core, planRead(fd, options));
   }
 
+  /** Writes at the handle's position (Node's filehandle.writeFile; appendFile is the same call). */
   async writeFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
-    const fd = this.open('write');
-    this.core.writeFileSync(fd, await collect(data, options), options);
+    const fd = fdOf(this, 'write');
+    return writeSteps(this.core, planWrite(fd, await collect(data, options), options, false), async (n) => this.core.fsyncSync(n));
   }
 
   async appendFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
-    const fd = this.open('write');
-    this.core.appendFileSync(fd, await collect(data, options), options);
+    return this.writeFile(data, options);
   }
 
   async truncate(len = 0): Promise<void> {
-    this.core.ftruncateSync(this.open('ftruncate'), len);
+    const fd = fdOf(this, 'ftruncate');
+    this.core.ftruncateSync(fd, len);
   }
 
   async chmod(mode: number | string): Promise<void> {
-    this.core.fchmodSync(this.open('fchmod'), mode);
+    const fd = fdOf(this, 'fchmod');
+    this.core.fchmodSync(fd, mode);
   }
 
   async chown(uid: number, gid: number): Promise<void> {
-    this.core.fchownSync(this.open('fchown'), uid, gid);
+    const fd = fdOf(this, 'fchown');
+    this.core.fchownSync(fd, uid, gid);
   }
 
   async utimes(atime: number | string | Date, mtime: number | string | Date): Promise<void> {
-    this.core.futimesSync(this.open('futime'), atime, mtime);
+    const fd = fdOf(this, 'futime');
+    this.core.futimesSync(fd, atime, mtime);
   }
 
   async sync(): Promise<void> {
-    this.core.fsyncSync(this.open('fsync'));
+    const fd = fdOf(this, 'fsync');
+    this.core.fsyncSync(fd);
   }
 
   async datasync(): Promise<void> {
-    this.core.fdatasyncSync(this.open('fdatasync'));
+    const fd = fdOf(this, 'fdatasync');
+    this.core.fdatasyncSync(fd);
   }
 
   createReadStream(options?: Omit<ReadStreamOptions, 'fd'>): ReadStream {
-    return new ReadStream(this.core, undefined, { ...options, fd: this });
+    return new ReadStream(undefined, { ...options, fd: this });
   }
 
   createWriteStream(options?: Omit<WriteStreamOptions, 'fd'>): WriteStream {
-    return new WriteStream(this.core, undefined, { ...options, fd: this });
+    return new WriteStream(undefined, { ...options, fd: this });
   }
 
   readLines(options?: Omit<ReadStreamOptions, 'fd'>): AsyncIterable<string> & { close(): void } {
@@ -171,11 +207,12 @@ export interface PromisesApiHooks {
 
 /** Builds fs.promises over the synchronous base. */
 export function createPromises(core: SyncFs, hooks: PromisesApiHooks): Record<string, unknown> {
+  const flush = async (fd: number): Promise<void> => core.fsyncSync(fd);
   const api = {
     access: async (path: unknown, mode?: number) => core.accessSync(path, mode),
     appendFile: async (path: unknown, data: unknown, options?: WriteFileOptions | BufferEncoding | null) => {
       if (path instanceof FileHandle) return path.appendFile(data, options);
-      return core.appendFileSync(path, await collect(data, options), options);
+      return writeSteps(core, planWrite(path, await collect(data, options), options, true), flush);
     },
     chmod: async (path: unknown, mode: unknown) => core.chmodSync(path, mode),
     chown: async (path: unknown, uid: unknown, gid: unknown) => core.chownSync(path, uid, gid),
@@ -192,9 +229,7 @@ export function createPromises(core: SyncFs, hooks: PromisesApiHooks): Record<st
     readdir: async (path: unknown, options?: Parameters<SyncFs['readdirSync']>[1]) => core.readdirSync(path, options),
     readFile: async (path: unknown, options?: ReadFileOptions | BufferEncoding | null) => {
       if (path instanceof FileHandle) return path.readFile(options);
-      const opts = getOptions<ReadFileOptions & { signal?: AbortSignal }>(options, {});
-      opts.signal?.throwIfAborted();
-      return core.readFileSync(path, options);
+      return readSteps(core, planRead(path, options));
     },
     readlink: async (path: unknown, options?: Parameters<SyncFs['readlinkSync']>[1]) => core.readlinkSync(path, options),
     // fs.promises.realpath is realpath(3), unlike the JavaScript fs.realpath.
@@ -211,11 +246,33 @@ export function createPromises(core: SyncFs, hooks: PromisesApiHooks): Record<st
     watch: (path: unknown, options?: WatchOptions | BufferEncoding) => hooks.watch(path, options),
     writeFile: async (path: unknown, data: unknown, options?: WriteFileOptions | BufferEncoding | null) => {
       if (path instanceof FileHandle) return path.writeFile(data, options);
-      return core.writeFileSync(path, await collect(data, options), options);
+      return writeSteps(core, planWrite(path, await collect(data, options), options, false), flush);
     },
     constants,
   };
+  for (const [name, f] of Object.entries(api)) {
+    if (typeof f === 'function' && name !== 'watch') (api as Record<string, unknown>)[name] = withAsyncStack(name, f as (...args: unknown[]) => Promise<unknown>);
+  }
   return api;
+}
+
+/**
+ * Node's promise forms fail with a system error whose stack is taken where the
+ * awaited operation completes, so it shows the awaiting callers (`at async
+ * Object.access`, `at async Function.rejects`). The stack is retaken here the
+ * same way: in a promise reaction that the named async function awaits.
+ */
+function withAsyncStack(name: string, f: (...args: unknown[]) => Promise<unknown>): (...args: unknown[]) => Promise<unknown> {
+  return {
+    async [name](...args: unknown[]): Promise<unknown> {
+      return await f(...args).then(undefined, restack);
+    },
+  }[name]!;
+}
+
+function restack(e: unknown): never {
+  if (e instanceof Error && typeof (e as { syscall?: unknown }).syscall === 'string') Error.captureStackTrace(e, restack);
+  throw e;
 }
 
 export { toPosition };

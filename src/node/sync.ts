@@ -11,11 +11,12 @@ import type { Timespec } from '../core/time.js';
 import type { Volume } from '../core/volume.js';
 import { posix } from 'node:path';
 import { constants, O_ACCMODE } from './constants.js';
-import { invalidArgType, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
+import { fileTooLarge, invalidArgType, invalidArgValue, nodeError, notSupported, outOfRange, uvError, type NodeSystemError } from './errors.js';
+import { checkFlush, IO_MAX_LENGTH } from './whole.js';
 import { FdTable, OpenFile, parseFlags } from './fds.js';
 import {
   assertEncoding, encodeResult, getOptions, parseMode, secondsToTimespec, toBytes, toUnixTimestamp, validateFd, validateId,
-  validateInteger, validateRmdirOptions, warnRecursiveRmdir, type Encoding,
+  validateInteger, validateRmdirOptions, warnOnce, warnRecursiveRmdir, type Encoding,
 } from './options.js';
 import { PathWalker, toPath } from './paths.js';
 import { BigIntStats, Dirent, StatFs, Stats } from './stats.js';
@@ -197,7 +198,9 @@ export class SyncFs {
     let mode = 0o777;
     if (typeof options === 'number' || typeof options === 'string') mode = parseMode(options, 'mode');
     else if (options) {
-      recursive = options.recursive === true;
+      const r: unknown = options.recursive === undefined ? false : options.recursive;
+      if (typeof r !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', r);
+      recursive = r;
       mode = parseMode(options.mode, 'mode', 0o777);
     }
     if (recursive) return this.mkdirRecursive(p, mode, nameFailing);
@@ -386,6 +389,7 @@ export class SyncFs {
 
   mkdtempSync(prefix: unknown, options?: { encoding?: Encoding | null } | Encoding | null): string | Buffer {
     const pre = toPath(prefix, 'prefix');
+    if (pre.endsWith('X')) warnOnce('mkdtemp() templates ending with X are not portable. For details see: https://nodejs.org/api/fs.html');
     const opts = getOptions<{ encoding?: Encoding | null }>(options, {});
     // Node 20 on Linux fails an empty prefix this way (its template loses a character).
     if (pre.length === 0) throw uvError(Errno.EINVAL, 'mkdtemp', 'XXXXX');
@@ -483,7 +487,11 @@ export class SyncFs {
     return permits(this.caller, inode, R_OK | W_OK);
   }
 
-  symlinkSync(target: unknown, path: unknown, _type?: string | null): void {
+  symlinkSync(target: unknown, path: unknown, type?: string | null): void {
+    // The type matters only on Windows, but Node checks it everywhere.
+    if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
+      throw nodeError('Error', 'ERR_FS_INVALID_SYMLINK_TYPE', `Symlink type must be one of "dir", "file", or "junction". Received "${type}"`);
+    }
     const t = toPath(target, 'target');
     const p = toPath(path);
     this.createEntry(p, 'symlink', t, p, (dir, name) => this.volume.symlink(this.caller, dir, name, t));
@@ -703,6 +711,7 @@ export class SyncFs {
 
   truncateSync(path: unknown, len: unknown = 0): void {
     if (typeof path === 'number') {
+      warnOnce('Using fs.truncate with a file descriptor is deprecated. Please use fs.ftruncate with a file descriptor instead.', 'DeprecationWarning', 'DEP0081');
       this.ftruncateSync(path, len);
       return;
     }
@@ -849,20 +858,23 @@ export class SyncFs {
   readSync(fd: unknown, buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): number {
     const n = validateFd(fd);
     if (!ArrayBuffer.isView(buffer)) throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+    // Node's order of checks: options object (or offset), length coerced to int32, then empty buffer, ranges, position.
     let offset: unknown = offsetOrOptions;
-    if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
-      const o = offsetOrOptions as { offset?: number; length?: number; position?: number | bigint | null };
-      offset = o.offset;
-      length = o.length;
-      position = o.position;
+    if (arguments.length <= 3 || typeof offsetOrOptions === 'object') {
+      if (offsetOrOptions !== undefined && offsetOrOptions !== null && (typeof offsetOrOptions !== 'object' || Array.isArray(offsetOrOptions))) throw invalidArgType('options', 'of type object', offsetOrOptions);
+      const o = (offsetOrOptions ?? {}) as { offset?: unknown; length?: unknown; position?: unknown };
+      offset = o.offset ?? 0;
+      length = o.length === undefined ? buffer.byteLength - (offset as number) : o.length;
+      position = o.position ?? null;
     }
-    const view = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    const off = offset === undefined || offset === null ? 0 : validateInteger(offset, 'offset', 0);
-    const len = length === undefined || length === null ? view.byteLength - off : validateInteger(length, 'length', 0);
+    const off = offset === undefined ? 0 : validateInteger(offset, 'offset', 0);
+    const len = (length as number) | 0;
     if (len === 0) return 0;
-    if (off > view.byteLength) throw outOfRange('offset', `>= 0 && <= ${view.byteLength}`, off);
-    if (len > view.byteLength - off) throw outOfRange('length', `<= ${view.byteLength - off}`, len);
-    return this.readInto(n, view, off, len, toPosition(position));
+    if (buffer.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written');
+    if (len < 0) throw outOfRange('length', '>= 0', len);
+    if (off + len > buffer.byteLength) throw outOfRange('length', `<= ${buffer.byteLength - off}`, len);
+    const view = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    return this.readInto(n, view, off, len, toPosition(checkPosition(position)));
   }
 
   /** read(2)/pread(2): position -1 means the descriptor's own. */
@@ -885,8 +897,9 @@ export class SyncFs {
   /** readv/writev: one buffer after the other, stopping at the first short transfer. */
   private vectored(fd: unknown, buffers: unknown, position: unknown, one: (fd: number, view: Uint8Array, pos: number) => number): number {
     const n = validateFd(fd);
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers);
-    let pos = toPosition(position);
+    if (!Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b))) throw invalidArgType('buffers', 'an ArrayBufferView[]', buffers);
+    // Node ignores a position that is not a number here.
+    let pos = typeof position === 'number' ? toPosition(position) : -1;
     let total = 0;
     for (const b of buffers as ArrayBufferView[]) {
       const view = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -903,6 +916,8 @@ export class SyncFs {
     if (typeof buffer === 'string') {
       // writeSync(fd, string, position?, encoding?)
       const encoding = (typeof length === 'string' ? length : 'utf8') as BufferEncoding;
+      // Node's validateEncoding: hex needs whole bytes.
+      if (encoding.toLowerCase() === 'hex' && buffer.length % 2 !== 0) throw invalidArgValue('encoding', encoding, `is invalid for data of length ${buffer.length}`);
       const bytes = Buffer.from(buffer, encoding);
       return this.writeFrom(n, bytes, 0, bytes.length, toPosition(offsetOrOptions));
     }
@@ -919,6 +934,7 @@ export class SyncFs {
     if (off > view.byteLength) throw outOfRange('offset', `>= 0 && <= ${view.byteLength}`, off);
     const len = length === undefined || length === null ? view.byteLength - off : validateInteger(length, 'length', 0);
     if (len > view.byteLength - off) throw outOfRange('length', `>= 0 && <= ${view.byteLength - off}`, len);
+    if (len > 2147483647) throw outOfRange('length', '>= 0 && <= 2147483647', len);
     return this.writeFrom(n, view, off, len, toPosition(position));
   }
 
@@ -969,6 +985,7 @@ export class SyncFs {
       if ((flags & O_ACCMODE) === O_WRONLY) throw uvError(Errno.EBADF, 'read');
       const data = inode.data;
       if (data === null) throw uvError(inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
+      if (data.size > IO_MAX_LENGTH) throw fileTooLarge(data.size);
       bytes = data.size === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(data.size);
       if (data.size > 0) data.readInto(0, bytes);
       this.volume.accessed(inode);
@@ -984,6 +1001,7 @@ export class SyncFs {
     const data = file.inode.data;
     if (data === null) throw uvError(file.inode.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'read');
     const n = Math.max(0, data.size - file.position);
+    if (n > IO_MAX_LENGTH) throw fileTooLarge(n);
     const bytes = Buffer.allocUnsafe(n);
     this.readInto(fd, bytes, 0, n, -1);
     return bytes;
@@ -1009,6 +1027,7 @@ export class SyncFs {
       encoding = opts.encoding;
       flags = parseFlags(opts.flag, defaultFlags);
       mode = parseMode(opts.mode, 'mode', 0o666);
+      checkFlush(opts.flush);
     }
     const bytes = toBytes(data, encoding);
     if (typeof path === 'number') {
@@ -1116,6 +1135,17 @@ export class SyncFs {
 }
 
 /** A position argument: null/undefined/-1 mean "the descriptor's own"; bigints allowed. */
+/** Node's validatePosition for reads: null/undefined, an integer >= -1, or a bigint in int64 range. */
+function checkPosition(position: unknown): unknown {
+  if (position === undefined || position === null) return position;
+  if (typeof position === 'number') return validateInteger(position, 'position', -1);
+  if (typeof position === 'bigint') {
+    if (position < -(2n ** 63n) || position > 2n ** 63n - 1n) throw outOfRange('position', `>= ${-(2n ** 63n)} && <= ${2n ** 63n - 1n}`, position);
+    return position;
+  }
+  throw invalidArgType('position', 'of type bigint or integer', position);
+}
+
 export function toPosition(position: unknown): number {
   if (position === undefined || position === null) return -1;
   if (typeof position === 'bigint') return Number(position);

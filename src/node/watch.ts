@@ -118,13 +118,22 @@ export class FSWatcher extends EventEmitter implements Listener {
 }
 
 /** What fs.watchFile returns: polls stat() and reports (current, previous) when they differ. */
+/** The zeroed stats watchFile reports for a missing file. */
+function isMissing(s: { ino: number | bigint; nlink: number | bigint; mode: number | bigint }): boolean {
+  return Number(s.ino) === 0 && Number(s.nlink) === 0 && Number(s.mode) === 0;
+}
+
 export class StatWatcher<S extends { mtimeMs: number | bigint; ctimeMs: number | bigint; size: number | bigint; ino: number | bigint; nlink: number | bigint; mode: number | bigint }> extends EventEmitter {
   private timer: ReturnType<typeof setInterval> | null;
   private previous: S;
 
+  /** A file missing at the start is reported once, on the first poll, with zeroed stats (libuv's fs_poll and Node do). */
+  private reportMissing: boolean;
+
   constructor(private readonly poll: () => S, interval: number, persistent: boolean) {
     super();
     this.previous = poll();
+    this.reportMissing = isMissing(this.previous);
     this.timer = setInterval(() => this.check(), interval);
     if (!persistent) this.timer.unref();
   }
@@ -132,6 +141,12 @@ export class StatWatcher<S extends { mtimeMs: number | bigint; ctimeMs: number |
   private check(): void {
     const current = this.poll();
     const p = this.previous;
+    if (this.reportMissing && isMissing(current)) {
+      this.reportMissing = false;
+      this.emit('change', current, p);
+      return;
+    }
+    this.reportMissing = false;
     if (current.mtimeMs !== p.mtimeMs || current.ctimeMs !== p.ctimeMs || current.size !== p.size || current.ino !== p.ino || current.nlink !== p.nlink || current.mode !== p.mode) {
       this.previous = current;
       this.emit('change', current, p);
@@ -139,7 +154,9 @@ export class StatWatcher<S extends { mtimeMs: number | bigint; ctimeMs: number |
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    // Stopping a stopped watcher does nothing (no second 'stop').
+    if (this.timer === null) return;
+    clearInterval(this.timer);
     this.timer = null;
     process.nextTick(() => this.emit('stop')); // as Node's: on the next tick, not inside stop()
   }
