@@ -136,6 +136,16 @@ describe('EA lists', () => {
     assert.throws(() => decodeEaList(bin.subarray(0, 10)), EaError);
     assert.throws(() => decodeEaList(encodeEaList([{ name: 'a:b', value: Buffer.from('x'), flags: 0 }])), EaError);
   });
+
+  test("the last entry: ntfs-3g's form (padded, offset to the end) is written; Windows's (offset 0) is read too", () => {
+    const bin = encodeEaList([{ name: 'AB', value: Buffer.from('x'), flags: 0 }]);
+    assert.equal(Buffer.from(bin).toString('hex'), '0c0000000002010041420078'); // 8 + 2 + 1 + 1 = 12: offset 12
+    const windows = Buffer.from('000000000002010041420078', 'hex');
+    assert.deepEqual(decodeEaList(windows).map((e) => e.name), ['AB']);
+    assert.deepEqual(decodeEaList(bin).map((e) => e.name), ['AB']);
+    assert.throws(() => decodeEaList(Buffer.from('1000000000020100414200780000000000', 'hex')), EaError, 'offset past the end');
+    assert.throws(() => decodeEaList(Buffer.concat([windows, Buffer.alloc(8)])), EaError, 'bytes after the last entry');
+  });
 });
 
 describe('reparse points', () => {

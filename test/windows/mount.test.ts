@@ -177,12 +177,14 @@ describe('security descriptors (system.ntfs_acl, memefs security, -S)', () => {
 });
 
 /** One EA entry of a FILE_FULL_EA_INFORMATION list, as hex. */
-function eaHex(entries: [string, string][]): string {
+/** A FILE_FULL_EA_INFORMATION list: ntfs-3g's form (the last entry padded, offset to the end) or Windows's (offset 0). */
+function eaHex(entries: [string, string][], form: 'ntfs-3g' | 'windows' = 'ntfs-3g'): string {
   const parts = entries.map(([name, value], i) => {
     const len = 8 + name.length + 1 + value.length;
-    const padded = i === entries.length - 1 ? len : (len + 3) & ~3;
+    const windowsLast = form === 'windows' && i === entries.length - 1;
+    const padded = windowsLast ? len : (len + 3) & ~3;
     const b = Buffer.alloc(padded);
-    b.writeUInt32LE(i === entries.length - 1 ? 0 : padded, 0);
+    b.writeUInt32LE(windowsLast ? 0 : padded, 0);
     b[5] = name.length;
     b.writeUInt16LE(value.length, 6);
     b.write(name, 8, 'latin1');
@@ -197,8 +199,8 @@ describe('Windows EAs (system.ntfs_ea)', () => {
     await withMount([], ({ dir }) => {
       const f = path.join(dir, 'f');
       fs.writeFileSync(f, '');
-      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['Alpha', 'one'], ['Beta', 'two']])).status, 0);
-      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['Alpha', 'one'], ['Beta', 'two']]));
+      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['Alpha', 'one'], ['Beta', 'two']], 'windows')).status, 0);
+      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['Alpha', 'one'], ['Beta', 'two']]), "read back in ntfs-3g's form");
       assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['ALPHA', 'uno']])).status, 0);
       assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['ALPHA', 'uno'], ['Beta', 'two']]));
       assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['beta', '']])).status, 0);
