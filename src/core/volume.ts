@@ -1179,9 +1179,12 @@ export class Volume implements Space {
   }
 }
 
-/** What ntfs-3g's windows_names allows in the stream name of a `user.*` xattr: no forbidden character, no trailing dot or space. */
+/**
+ * What ntfs-3g's windows_names allows as the stream name of a `user.*` xattr: its character check only
+ * (no forbidden character, no trailing dot or space); device names such as CON pass, unlike in FILE:NAME.
+ */
 function isWindowsStreamXattr(name: string): boolean {
-  return isWindowsName(name.replace(/^(CON|PRN|AUX|NUL|COM|LPT)/i, '_$1'));
+  return !/[<>:"/\\|?*\x00-\x1f]/.test(name) && !/[. ]$/.test(name);
 }
 
 /** Linux's may_delete for immutable and append-only directories and files: EPERM. */
