@@ -470,6 +470,43 @@ describe('the same script on ntfs-3g and on memefs', { skip: missing }, () => {
     });
   }
 
+  test('system.ntfs_ea and a third-party reparse point copy both ways between ntfs-3g and memefs (items 4, 6)', () => {
+    const n = new Ntfs3g('ntfs-3g', 'streams_interface=xattr,permissions,special_files=wsl');
+    let m: ReturnType<typeof mount> | undefined;
+    try {
+      m = mount([]);
+      const eas = `0x${ea([['ONE', '1'], ['Two', 'zwei'], ['EMPTY', '']], 'padded')}`;
+      const values: [string, string][] = [['system.ntfs_ea', eas], ['system.ntfs_reparse_data', `0x${THIRD_PARTY}`]];
+      const sides = [['n', n.dir], ['m', m.dir]] as const;
+      for (const [side, dir] of sides) {
+        for (const [name, value] of values) {
+          assert.equal(observe(dir, dir, `touch ${side}-${name}; setfattr -n ${name} -v ${value} ${side}-${name}`), '[exit 0]\n');
+        }
+      }
+      n.remount(); // ntfs-3g: the kernel must forget the files the reparse points retyped
+      for (const [side, dir] of sides) {
+        const [, other] = sides.find(([s]) => s !== side)!;
+        for (const [name] of values) {
+          const from = path.join(dir, `${side}-${name}`);
+          const to = path.join(other, `copy-of-${side}-${name}`);
+          const hex = `"$(getfattr -h --absolute-names -n ${name} -e hex --only-values ${from} | od -An -tx1 | tr -d " \\n" | sed s/^/0x/)"`;
+          assert.equal(observe(other, other, `touch ${to}; setfattr -n ${name} -v ${hex} ${to}`), '[exit 0]\n', `${name} from ${side}`);
+        }
+      }
+      n.remount();
+      for (const [side, dir] of sides) {
+        const [, other] = sides.find(([s]) => s !== side)!;
+        for (const [name, value] of values) {
+          const to = path.join(other, `copy-of-${side}-${name}`);
+          assert.equal(observe(other, other, `getfattr -h --absolute-names -n ${name} -e hex ${to} | sed -n 2p`), `${name}=${value}\n[exit 0]\n`, `${name} from ${side}`);
+        }
+      }
+    } finally {
+      m?.unmount();
+      n.unmount();
+    }
+  });
+
   test('every deviation is a step of the script, and README.md lists it', () => {
     for (const d of DEVIATIONS) {
       const pairs = PAIRS.filter((p) => (d.pair ?? p.name) === p.name);
