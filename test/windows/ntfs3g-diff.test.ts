@@ -146,6 +146,7 @@ const COMMON: Case[] = [
     `mkdir d; setfattr -n system.ntfs_reparse_data -v 0x${JUNCTION} d`,
     '@remount',
     'stat -c "%F" d; readlink d | sed "s#.*/##"',
+    `setfattr -h -n system.ntfs_reparse_data -v 0x${JUNCTION} d`,
   ] },
   { name: 'third-party reparse tags with their GUID (item 6)', steps: [
     `echo data > f; setfattr -n system.ntfs_reparse_data -v 0x${THIRD_PARTY} f`,

@@ -244,8 +244,9 @@ function setReparse(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Ca
     throw e;
   }
   const type = inode.mode & S_IFMT;
-  // As ntfs-3g (and Windows): a junction is a directory's.
-  if (reparseTag(value) === IO_REPARSE_TAG_MOUNT_POINT && type !== S_IFDIR) fail(Errno.EINVAL, 'a junction on something other than a directory');
+  // As ntfs-3g (and Windows): a junction is a directory's (or replaces one, whose directory is a link now).
+  const junction = (b: Uint8Array | null): boolean => b !== null && reparseTag(b) === IO_REPARSE_TAG_MOUNT_POINT;
+  if (junction(value) && type !== S_IFDIR && !junction(inode.reparseData)) fail(Errno.EINVAL, 'a junction on something other than a directory');
   const wanted = meaning.kind === 'symlink' ? S_IFLNK : meaning.kind === 'fifo' ? S_IFIFO : meaning.kind === 'socket' ? S_IFSOCK
     : meaning.kind === 'chr' ? S_IFCHR : meaning.kind === 'blk' ? S_IFBLK : type;
   if (wanted !== type) {
