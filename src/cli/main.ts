@@ -336,7 +336,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[mountpoint2]', 'as mount(8) calls a helper, memefs SOURCE MOUNTPOINT -o OPTIONS: the source, first, is ignored')
     .option('-m, --mountpoint <dir>', 'mount point (instead of the argument)')
     .option('-s, --size <size>', 'cap on memory for data and metadata: bytes, k/M/G/T, or % of RAM; 0 = no cap [50%]')
-    .option('-l, --label <label>', 'volume label, up to 31 characters [MEMEFS]')
+    .option('-l, --label <label>', 'volume label, up to 32 characters [MEMEFS]')
     .option('-i, --case-insensitive', 'case-insensitive, case-preserving names')
     .option('-F, --fs-name <name>', 'file system name: the type fuse.NAME and the source in mount and df -T, up to 15 characters [memefs]')
     .option('-S, --sddl <sddl>', 'security descriptor of the root as SDDL (its owner, group and mode follow from it)')

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { SdError, sddlToBinary } from '../core/windows/sddl.js';
+import { labelProblem } from '../core/volume.js';
 import type { ShareConfig, ShareUser } from './share.js';
 import { CODEPAGES, DEFAULT_CODEPAGE, type CodePage } from '../formats/fat/shortname.js';
 
@@ -179,8 +180,9 @@ export function checkSddl(text: string): string {
 }
 
 export function checkLabel(label: string): string {
-  if (label.length > 31) throw new UsageError(`label ${JSON.stringify(label)} is longer than 31 characters`);
-  if (/[\x00-\x1f]/.test(label)) throw new UsageError('label must not contain control characters');
+  // Node turns invalid UTF-8 in argv into U+FFFD, which labelProblem refuses.
+  const problem = labelProblem(label);
+  if (problem !== null) throw new UsageError(problem);
   return label;
 }
 

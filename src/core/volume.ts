@@ -88,6 +88,16 @@ export const XATTR_NAME_MAX = 255;
 export const XATTR_SIZE_MAX = 65536;
 export const PATH_MAX = 4096;
 export const SYMLINK_MAX = 4095;
+/** NTFS's limit on a volume label, in UTF-16 units (as Windows counts it). */
+export const LABEL_MAX = 32;
+
+/** Why `label` cannot be a volume label, or null: the -l option and FS_IOC_SETFSLABEL apply the same rule. */
+export function labelProblem(label: string): string | null {
+  if (label.length > LABEL_MAX) return `label ${JSON.stringify(label)} is longer than ${LABEL_MAX} characters`;
+  if (/[\x00-\x1f]/.test(label)) return 'label must not contain control characters';
+  if (label.includes('\ufffd')) return 'label is not valid UTF-8';
+  return null;
+}
 
 /** chattr's immutable flag: nothing may change the file (or, for a directory, its entries). */
 export const FS_IMMUTABLE_FL = 0x10;
@@ -458,6 +468,7 @@ export class Volume implements Space {
     const inode = this.newInode(S_IFLNK | 0o777, owner.uid, owner.gid);
     inode.target = target;
     inode.targetBytes = bytes;
+    inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // as FIFOs and files (ntfs-3g does the same)
     try {
       this.charge(inode, bytes);
       this.attach(dir, entries, name, inode);
@@ -557,6 +568,8 @@ export class Volume implements Space {
   rename(caller: Caller, fromDir: Inode, fromName: string, toDir: Inode, toName: string, flags = 0): void {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
     if ((flags & RENAME_EXCHANGE) !== 0 && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) !== 0) fail(Errno.EINVAL);
+    // A stream is not renamed or moved out of its file (as ntfs-3g answers for a stream name given as the source).
+    if (this.windowsStreams && (fromName.includes(':') || toName.includes(':'))) fail(Errno.EINVAL, 'streams cannot be renamed');
     const fromEntries = this.dirOf(fromDir);
     const toEntries = this.dirOf(toDir);
     if (fromName === '.' || fromName === '..' || toName === '.' || toName === '..') {
@@ -1034,6 +1047,8 @@ export class Volume implements Space {
     if (name.startsWith('user.')) {
       const sname = name.slice(5);
       if (sname.length === 0) fail(Errno.EINVAL);
+      // ntfs-3g's windows_names checks an xattr's stream name for characters only (reserved names pass).
+      if (this.windowsNames && !isWindowsStreamXattr(sname)) fail(Errno.EINVAL, `stream name not allowed on Windows: ${sname}`);
       if (!inode.isDir()) this.checkWritable(inode); // a stream is the file's data
       const key = this.keyOf(sname);
       const existing = inode.streams?.get(key);
@@ -1056,6 +1071,7 @@ export class Volume implements Space {
       } else {
         this.streamsOf(inode).set(key, { name: sname, data });
       }
+      if (!inode.isDir()) inode.dosAttributes |= FILE_ATTRIBUTE_ARCHIVE; // as a write through FILE:NAME
     } else {
       const old = inode.xattrs?.get(name);
       if (old && (flags & XATTR_CREATE)) fail(Errno.EEXIST);
@@ -1200,6 +1216,7 @@ export class Volume implements Space {
     const [base, sname] = this.resolveStreamPath(dir, name);
     if (sname === '') return base;
     if (!base.isFile() && !base.isDir()) fail(Errno.EINVAL);
+    if (this.windowsNames && !isWindowsName(sname)) fail(Errno.EINVAL, `stream name not allowed on Windows: ${sname}`);
     if (caller.checkPermissions) checkAccess(caller, base, W_OK);
     if (this.stream(base, sname) === undefined) {
       this.setxattr(base, 'user.' + sname, new Uint8Array(0), XATTR_CREATE);
@@ -1298,13 +1315,21 @@ export class Volume implements Space {
     }
     if (this.countsSize(inode)) this.uncharge(inode, this.sizeCost(inode, inode.data!.size));
     inode.data?.free();
-    inode.data = null;
+    inode.data = (mode & S_IFMT) === S_IFREG ? new FileData(this) : null;
     inode.mode = mode;
     inode.target = target;
     inode.targetBytes = target !== null ? nameByteLength(target) : 0;
     inode.ctime = now();
     this.notifyChanged(inode);
   }
+}
+
+/**
+ * What ntfs-3g's windows_names allows as the stream name of a `user.*` xattr: its character check only
+ * (no forbidden character, no trailing dot or space); device names such as CON pass, unlike in FILE:NAME.
+ */
+function isWindowsStreamXattr(name: string): boolean {
+  return !/[<>:"/\\|?*\x00-\x1f]/.test(name) && !/[. ]$/.test(name);
 }
 
 /** Linux's may_delete for immutable and append-only directories and files: EPERM. */

@@ -28,7 +28,7 @@ import { StreamInode } from '../core/stream-node.js';
 import { isAclName } from '../core/acl.js';
 import { Notifier } from './notifier.js';
 import { decodeNameAt, encodeName, encodeNameInto } from '../core/names.js';
-import { FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, type SetAttr, type Volume } from '../core/volume.js';
+import { FS_APPEND_FL, FS_IMMUTABLE_FL, FS_NOATIME_FL, FS_NODUMP_FL, labelProblem, type SetAttr, type Volume } from '../core/volume.js';
 
 export interface BridgeOptions {
   /** Seconds the kernel may cache names and attributes. */
@@ -68,6 +68,8 @@ const XFLAGS: [number, number][] = [[0x8, FS_IMMUTABLE_FL], [0x10, FS_APPEND_FL]
 const FS_IOC_GETFSLABEL = 0x81009431;
 const FS_IOC_SETFSLABEL = 0x41009432;
 const FSLABEL_MAX = 256;
+/** Labels are UTF-8; invalid bytes are refused, never replaced. */
+const LABEL_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const WRITE_CACHE = 1 << 0;
 const SETXATTR_ACL_KILL_SGID = 1 << 0;
 
@@ -716,7 +718,11 @@ export class Bridge {
 
   private removexattr(req: Request): void {
     const [name] = this.name(req, IN_HEADER_SIZE);
-    this.volume.removexattr(this.node(req), name, this.caller(req));
+    const inode = this.node(req);
+    const before = inode.mode & S_IFMT;
+    this.volume.removexattr(inode, name, this.caller(req));
+    // Removing reparse data turns a symlink or special file back into a file: a new type for the kernel.
+    if (name.startsWith('system.ntfs_')) this.afterNtfsChange(inode, name, before !== (inode.mode & S_IFMT));
     this.session.ok(req.unique);
   }
 
@@ -806,8 +812,14 @@ export class Bridge {
         const at = IN_HEADER_SIZE + IoctlIn.size;
         const raw = req.buf.subarray(at, Math.min(at + a.in_size, req.len));
         const end = raw.indexOf(0);
-        const label = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
-        if (label.length > 32) throw new FsError(Errno.EINVAL);
+        let label: string;
+        try {
+          label = LABEL_UTF8.decode(raw.subarray(0, end < 0 ? raw.length : end));
+        } catch {
+          throw new FsError(Errno.EINVAL, 'label is not valid UTF-8');
+        }
+        const problem = labelProblem(label);
+        if (problem !== null) throw new FsError(Errno.EINVAL, problem);
         this.volume.label = label;
         this.options.onLabel?.(label);
         break;

@@ -88,7 +88,7 @@ describe('refusals', () => {
     [['-o', 'mode=999'], /not an octal mode/],
     [['-o', 'uid=bob'], /not a numeric id/],
     [['-o', 'frobnicate=1'], /unknown mount option/],
-    [['-l', 'x'.repeat(40)], /longer than 31/],
+    [['-l', 'x'.repeat(40)], /longer than 32/],
     [['-F', 'a-name-longer-than-15'], /1 to 15 characters/],
     [['--no-such-flag'], /unknown option/],
   ] as const) {

@@ -101,6 +101,15 @@ describe('mode <-> DACL', () => {
     }
   });
 
+  test('owner and group of one SID (root:root, 1000:1000): every pattern still round-trips (issue 15, item 3)', () => {
+    for (const id of [0, 1000]) {
+      for (let perms = 0; perms <= 0o777; perms++) {
+        const back = posixOfBinarySd(binarySdFromMode(id, id, 0o100000 | perms));
+        assert.deepEqual(back, { uid: id, gid: id, perms }, `${id}:${id} mode ${perms.toString(8)}`);
+      }
+    }
+  });
+
   test("WinFsp's shape: owner allow, owner deny, group allow, group deny, Everyone; protected", () => {
     assert.equal(binaryToSddl(binarySdFromMode(0x30000 + 1001, 0x30000 + 513, 0o100644)),
       'O:S-1-5-21-0-0-0-1001G:S-1-5-21-0-0-0-513D:P(A;;0x1f019f;;;S-1-5-21-0-0-0-1001)(A;;FR;;;S-1-5-21-0-0-0-513)(A;;FR;;;WD)');
@@ -136,6 +145,16 @@ describe('EA lists', () => {
     assert.throws(() => decodeEaList(bin.subarray(0, 10)), EaError);
     assert.throws(() => decodeEaList(encodeEaList([{ name: 'a:b', value: Buffer.from('x'), flags: 0 }])), EaError);
   });
+
+  test("the last entry: ntfs-3g's form (padded, offset to the end) is written; Windows's (offset 0) is read too", () => {
+    const bin = encodeEaList([{ name: 'AB', value: Buffer.from('x'), flags: 0 }]);
+    assert.equal(Buffer.from(bin).toString('hex'), '0c0000000002010041420078'); // 8 + 2 + 1 + 1 = 12: offset 12
+    const windows = Buffer.from('000000000002010041420078', 'hex');
+    assert.deepEqual(decodeEaList(windows).map((e) => e.name), ['AB']);
+    assert.deepEqual(decodeEaList(bin).map((e) => e.name), ['AB']);
+    assert.throws(() => decodeEaList(Buffer.from('1000000000020100414200780000000000', 'hex')), EaError, 'offset past the end');
+    assert.throws(() => decodeEaList(Buffer.concat([windows, Buffer.alloc(8)])), EaError, 'bytes after the last entry');
+  });
 });
 
 describe('reparse points', () => {
@@ -155,5 +174,23 @@ describe('reparse points', () => {
     const opaque = Buffer.from([0x17, 0, 0, 0x80, 2, 0, 0, 0, 0xab, 0xcd]);
     assert.deepEqual(decodeReparse(opaque), { kind: 'opaque' });
     assert.throws(() => decodeReparse(opaque.subarray(0, 9)), ReparseError);
+  });
+
+  test("a tag not Microsoft's carries a 16-byte GUID the length field does not count (issue 15, item 6)", () => {
+    const data = Buffer.from('opaque');
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(0x00001234, 0);
+    head.writeUInt16LE(data.length, 4);
+    const guid = Buffer.alloc(16, 0xab);
+    assert.deepEqual(decodeReparse(Buffer.concat([head, guid, data])), { kind: 'opaque' });
+    assert.throws(() => decodeReparse(Buffer.concat([head, data])), ReparseError, 'without its GUID');
+    assert.throws(() => decodeReparse(Buffer.alloc(8)), ReparseError, 'tag 0 is reserved');
+  });
+
+  test('a target with a backslash is kept byte for byte as a WSL symlink (issue 15, item 11)', () => {
+    const b = encodeSymlinkReparse('a\\b');
+    assert.equal(reparseTag(b), 0xa000001d);
+    assert.deepEqual(decodeReparse(b), { kind: 'symlink', target: 'a\\b' });
+    assert.equal(reparseTag(encodeSymlinkReparse('a/b')), 0xa000000c);
   });
 });

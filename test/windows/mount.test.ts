@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupAll, memefs, sh, tempDir, withMount } from '../helpers/mount.js';
+import { MEMEFS, cleanupAll, memefs, sh, tempDir, withMount } from '../helpers/mount.js';
 import { bash, getHex, ioctlGetLabel, ioctlSetLabel, ntTime, run, setHex, u32le, u64le } from './helpers.js';
 
 after(cleanupAll);
@@ -177,12 +177,14 @@ describe('security descriptors (system.ntfs_acl, memefs security, -S)', () => {
 });
 
 /** One EA entry of a FILE_FULL_EA_INFORMATION list, as hex. */
-function eaHex(entries: [string, string][]): string {
+/** A FILE_FULL_EA_INFORMATION list: ntfs-3g's form (the last entry padded, offset to the end) or Windows's (offset 0). */
+function eaHex(entries: [string, string][], form: 'ntfs-3g' | 'windows' = 'ntfs-3g'): string {
   const parts = entries.map(([name, value], i) => {
     const len = 8 + name.length + 1 + value.length;
-    const padded = i === entries.length - 1 ? len : (len + 3) & ~3;
+    const windowsLast = form === 'windows' && i === entries.length - 1;
+    const padded = windowsLast ? len : (len + 3) & ~3;
     const b = Buffer.alloc(padded);
-    b.writeUInt32LE(i === entries.length - 1 ? 0 : padded, 0);
+    b.writeUInt32LE(windowsLast ? 0 : padded, 0);
     b[5] = name.length;
     b.writeUInt16LE(value.length, 6);
     b.write(name, 8, 'latin1');
@@ -193,17 +195,17 @@ function eaHex(entries: [string, string][]): string {
 }
 
 describe('Windows EAs (system.ntfs_ea)', () => {
-  test('set, merge case-insensitively, delete with an empty value', async () => {
+  test("set replaces the whole list (as ntfs-3g); both list forms are read, ntfs-3g's is written (issue 15, item 4)", async () => {
     await withMount([], ({ dir }) => {
       const f = path.join(dir, 'f');
       fs.writeFileSync(f, '');
-      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['Alpha', 'one'], ['Beta', 'two']])).status, 0);
-      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['Alpha', 'one'], ['Beta', 'two']]));
-      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['ALPHA', 'uno']])).status, 0);
-      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['ALPHA', 'uno'], ['Beta', 'two']]));
-      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['beta', '']])).status, 0);
-      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['ALPHA', 'uno']]));
-      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['alpha', '']])).status, 0);
+      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['Alpha', 'one'], ['Beta', 'two']], 'windows')).status, 0);
+      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['Alpha', 'one'], ['Beta', 'two']]), "read back in ntfs-3g's form");
+      assert.equal(setHex(f, 'system.ntfs_ea', eaHex([['ALPHA', 'uno'], ['Empty', '']])).status, 0);
+      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['ALPHA', 'uno'], ['Empty', '']]), 'what was set, nothing merged');
+      assert.match(setHex(f, 'system.ntfs_ea', eaHex([['a', '1'], ['A', '2']])).stderr, /Invalid argument/, 'one name twice');
+      assert.equal(getHex(f, 'system.ntfs_ea'), eaHex([['ALPHA', 'uno'], ['Empty', '']]), 'a refused list changes nothing');
+      assert.equal(run('setfattr', ['-x', 'system.ntfs_ea', f]).status, 0);
       assert.throws(() => getHex(f, 'system.ntfs_ea'), /No such attribute/);
       assert.notEqual(setHex(f, 'system.ntfs_ea', eaHex([['bad:name', 'x']])).status, 0);
       assert.notEqual(setHex(f, 'system.ntfs_ea', '00000000').status, 0);
@@ -380,6 +382,25 @@ describe('volume: label ioctls, file system name, serial, memefs info', () => {
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /Operation not permitted/);
     });
+  });
+
+  test("labels: 32 characters (NTFS's limit) for -l and the ioctl alike; 33, control characters or invalid UTF-8 refused (issue 15, item 11)", async () => {
+    const l32 = 'L'.repeat(31) + 'é';
+    await withMount(['-l', l32], ({ dir }) => {
+      assert.equal(ioctlGetLabel(dir), l32);
+      assert.notEqual(ioctlSetLabel(dir, l32 + 'x').status, 0);
+      const bad = run(PYTHON, ['-c', `import fcntl,os; fcntl.ioctl(os.open('${dir}', os.O_RDONLY), 0x41009432, b'ab\\xff\\xfe'.ljust(256, b'\\0'))`]);
+      assert.match(bad.stderr, /Invalid argument/);
+      assert.equal(ioctlGetLabel(dir), l32, 'a refused label changes nothing');
+      assert.equal(ioctlSetLabel(dir, 'M'.repeat(32)).status, 0);
+      assert.equal(ioctlGetLabel(dir), 'M'.repeat(32));
+    });
+    const long = memefs([tempDir('label-'), '-l', 'L'.repeat(33)]);
+    assert.equal(long.status, 2);
+    assert.match(long.stderr, /longer than 32 characters/);
+    const invalid = run('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(MEMEFS)} ${tempDir('label-')} -l $'ab\\xff'`]);
+    assert.notEqual(invalid.status, 0);
+    assert.match(invalid.stderr, /label is not valid UTF-8/);
   });
 
   test('-F NAME is the type fuse.NAME and the source in mount and df -T; memefs unmount knows it', async () => {

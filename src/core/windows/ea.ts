@@ -1,8 +1,12 @@
 /**
  * Windows extended attributes as FILE_FULL_EA_INFORMATION lists (the packed
- * form ntfs-3g exposes as `system.ntfs_ea`). Each entry: NextEntryOffset u32
- * (0 on the last), Flags u8, EaNameLength u8, EaValueLength u16, the name, a
- * NUL, the value; entries start on 4-byte boundaries. Pure.
+ * form ntfs-3g exposes as `system.ntfs_ea`). Each entry: NextEntryOffset u32,
+ * Flags u8, EaNameLength u8, EaValueLength u16, the name, a NUL, the value;
+ * entries start on 4-byte boundaries. Two forms of the last entry exist:
+ * Windows's API gives it NextEntryOffset 0 and no padding; ntfs-3g (and the
+ * $EA attribute on disk) give every entry, the last included, its padded
+ * length as the offset, and ntfs-3g refuses the other form. Both are read;
+ * ntfs-3g's is written, so values copy between memefs and ntfs-3g. Pure.
  */
 
 export interface Ea {
@@ -40,30 +44,32 @@ export function decodeEaList(b: Uint8Array): Ea[] {
     const name = String.fromCharCode(...b.subarray(at + 8, at + 8 + nameLen));
     checkEaName(name);
     out.push({ name, flags, value: Uint8Array.prototype.slice.call(b, at + 9 + nameLen, end) });
-    if (next === 0) break;
-    if (next % 4 !== 0 || at + next < end) throw new EaError(`EA entry at ${at} has a bad next offset ${next}`);
+    if (next === 0) { // Windows's last entry
+      if (b.length - end > 3) throw new EaError(`${b.length - end} bytes after the last EA entry`);
+      break;
+    }
+    if (next % 4 !== 0 || at + next < end || at + next - end > 3) throw new EaError(`EA entry at ${at} has a bad next offset ${next}`);
+    if (at + next === b.length) break; // ntfs-3g's last entry: padded, offset to the end
+    if (at + next > b.length) throw new EaError(`EA entry at ${at} has a next offset ${next} past the end`);
     at += next;
   }
   return out;
 }
 
+/** ntfs-3g's form: every entry padded to 4 bytes and pointing past itself. */
 export function encodeEaList(eas: readonly Ea[]): Uint8Array {
-  let size = 0;
-  const sizes = eas.map((e) => 8 + e.name.length + 1 + e.value.length);
-  sizes.forEach((s, i) => { size += i === sizes.length - 1 ? s : (s + 3) & ~3; });
-  const b = new Uint8Array(size);
+  const sizes = eas.map(entrySize);
+  const b = new Uint8Array(sizes.reduce((a, n) => a + n, 0));
   const v = new DataView(b.buffer);
   let at = 0;
   eas.forEach((e, i) => {
-    const last = i === eas.length - 1;
-    const len = last ? sizes[i]! : (sizes[i]! + 3) & ~3;
-    v.setUint32(at, last ? 0 : len, true);
+    v.setUint32(at, sizes[i]!, true);
     b[at + 4] = e.flags;
     b[at + 5] = e.name.length;
     v.setUint16(at + 6, e.value.length, true);
     for (let k = 0; k < e.name.length; k++) b[at + 8 + k] = e.name.charCodeAt(k);
     b.set(e.value, at + 9 + e.name.length);
-    at += len;
+    at += sizes[i]!;
   });
   return b;
 }
@@ -71,6 +77,10 @@ export function encodeEaList(eas: readonly Ea[]): Uint8Array {
 /** The packed size Windows counts against EA_LIST_MAX. */
 export function eaListSize(eas: Iterable<Ea>): number {
   let n = 0;
-  for (const e of eas) n += (8 + e.name.length + 1 + e.value.length + 3) & ~3;
+  for (const e of eas) n += entrySize(e);
   return n;
+}
+
+function entrySize(e: Ea): number {
+  return (8 + e.name.length + 1 + e.value.length + 3) & ~3;
 }

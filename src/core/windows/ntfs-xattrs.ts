@@ -9,20 +9,20 @@
  *   system.ntfs_times / _be      4 x u64 NT times: creation, last write, last access, change
  *                                (setting 8, 16, 24 or 32 bytes sets that many; 0 keeps a time)
  *   system.ntfs_acl              self-relative security descriptor
- *   system.ntfs_ea               packed FILE_FULL_EA_INFORMATION list (set merges; empty value deletes)
+ *   system.ntfs_ea               packed FILE_FULL_EA_INFORMATION list (set replaces the whole list)
  *   system.ntfs_reparse_data     REPARSE_DATA_BUFFER
  */
 import type { Caller } from '../access.js';
 import { Errno, fail } from '../errno.js';
-import { type Inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from '../inode.js';
+import { type Inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../inode.js';
 import { fromNtTime, now, toNtTime, type Timespec } from '../time.js';
-import { effectiveAttributes, storedAttributes, u32be, u32le } from './attributes.js';
-import { EA_LIST_MAX, EaError, decodeEaList, eaListSize, encodeEaList } from './ea.js';
+import { FILE_ATTRIBUTE_RECALL_ON_OPEN, effectiveAttributes, storedAttributes, u32be, u32le } from './attributes.js';
+import { EA_LIST_MAX, type Ea, EaError, decodeEaList, eaListSize, encodeEaList } from './ea.js';
 import {
-  ReparseError, decodeReparse, encodeSpecialReparse, encodeSymlinkReparse,
+  IO_REPARSE_TAG_MOUNT_POINT, ReparseError, decodeReparse, encodeSpecialReparse, encodeSymlinkReparse, reparseTag,
 } from './reparse.js';
-import { SdError } from './sddl.js';
-import { binarySdFromMode, posixOfBinarySd } from './security.js';
+import { SdError, decodeSd } from './sddl.js';
+import { binarySdFromMode, modeFromSd, posixOfBinarySd } from './security.js';
 
 /** What the xattr layer needs from the volume (kept narrow so the node:fs facade can use it too). */
 export interface NtfsHost {
@@ -38,6 +38,13 @@ export const NTFS_PREFIX = 'system.ntfs_';
 function isReparse(inode: Inode): boolean {
   const t = inode.mode & S_IFMT;
   return inode.reparseData !== null || t === S_IFLNK || t === S_IFIFO || t === S_IFSOCK || t === S_IFCHR || t === S_IFBLK;
+}
+
+/** A FIFO, socket or device is a WSL reparse point, which WSL and ntfs-3g mark RECALL_ON_OPEN. */
+function attributesOf(inode: Inode): number {
+  const t = inode.mode & S_IFMT;
+  const special = t === S_IFIFO || t === S_IFSOCK || t === S_IFCHR || t === S_IFBLK;
+  return (effectiveAttributes(inode.dosAttributes, inode.isDir(), isReparse(inode)) | (special ? FILE_ATTRIBUTE_RECALL_ON_OPEN : 0)) >>> 0;
 }
 
 function u64(values: bigint[], littleEndian: boolean): Uint8Array {
@@ -65,8 +72,8 @@ export function securityDescriptorOf(inode: Inode): Uint8Array {
 
 export function getNtfsXattr(inode: Inode, name: string): Uint8Array {
   switch (name) {
-    case 'system.ntfs_attrib': return u32le(effectiveAttributes(inode.dosAttributes, inode.isDir(), isReparse(inode)));
-    case 'system.ntfs_attrib_be': return u32be(effectiveAttributes(inode.dosAttributes, inode.isDir(), isReparse(inode)));
+    case 'system.ntfs_attrib': return u32le(attributesOf(inode));
+    case 'system.ntfs_attrib_be': return u32be(attributesOf(inode));
     case 'system.ntfs_crtime': return u64([ntTime(inode.btime)], true);
     case 'system.ntfs_crtime_be': return u64([ntTime(inode.btime)], false);
     case 'system.ntfs_times': return u64([inode.btime, inode.mtime, inode.atime, inode.ctime].map(ntTime), true);
@@ -107,7 +114,8 @@ function readU32(value: Uint8Array, le: boolean): number {
 }
 
 function readTimes(value: Uint8Array, le: boolean, max: number): (Timespec | null)[] {
-  if (value.length === 0 || value.length % 8 !== 0 || value.length > 8 * max) fail(Errno.EINVAL, 'expected NT times of 8 bytes each');
+  if (value.length < 8) fail(Errno.ERANGE, 'expected NT times of 8 bytes each'); // ntfs-3g's errno for a short value
+  if (value.length % 8 !== 0 || value.length > 8 * max) fail(Errno.EINVAL, 'expected NT times of 8 bytes each');
   const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const out: (Timespec | null)[] = [];
   for (let i = 0; i < value.length; i += 8) {
@@ -166,9 +174,12 @@ export function removeNtfsXattr(host: NtfsHost, inode: Inode, name: string, call
     }
     case 'system.ntfs_reparse_data': {
       requireOwner(caller, inode);
-      if (inode.reparseData === null) fail(Errno.ENODATA);
-      host.uncharge(inode, inode.reparseData.length);
+      if (!isReparse(inode)) fail(Errno.ENODATA);
+      if (inode.reparseData !== null) host.uncharge(inode, inode.reparseData.length);
       inode.reparseData = null;
+      // As ntfs-3g: without its reparse point a symlink or special file is an empty file again.
+      const type = inode.mode & S_IFMT;
+      if (type !== S_IFREG && type !== S_IFDIR) host.retype(inode, S_IFREG | (inode.mode & 0o7777), null);
       break;
     }
     default:
@@ -178,13 +189,16 @@ export function removeNtfsXattr(host: NtfsHost, inode: Inode, name: string, call
 }
 
 function setSecurity(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Caller): void {
-  let posix: { uid: number; gid: number; perms: number };
+  let sd;
   try {
-    posix = posixOfBinarySd(value);
+    sd = decodeSd(value);
   } catch (e) {
     if (e instanceof SdError) fail(Errno.EINVAL, `malformed security descriptor: ${e.message}`);
     throw e;
   }
+  // As ntfs-3g: a file's descriptor names its owner and group (there is no "keep the current one" here).
+  if (sd.owner === null || sd.group === null) fail(Errno.EINVAL, 'security descriptor without an owner or a group');
+  const posix = modeFromSd(sd);
   if (caller !== undefined && caller.uid !== 0) {
     if (caller.uid !== inode.uid || posix.uid !== inode.uid || posix.gid !== inode.gid) fail(Errno.EPERM);
   }
@@ -196,26 +210,28 @@ function setSecurity(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: C
   inode.mode = (inode.mode & ~0o777) | posix.perms;
 }
 
+/** As ntfs-3g: the value is the whole list (get gives back what was set); names are unique regardless of case, as on NTFS. */
 function setEas(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Caller): void {
   requireOwner(caller, inode);
   let list;
   try {
+    if (value.length === 0) throw new EaError('an empty EA list (remove the attribute instead)');
     list = decodeEaList(value);
   } catch (e) {
     if (e instanceof EaError) fail(Errno.EINVAL, e.message);
     throw e;
   }
-  const next = new Map(inode.eas ?? []);
+  const next = new Map<string, Ea>();
   for (const ea of list) {
     const key = ea.name.toUpperCase();
-    if (ea.value.length === 0) next.delete(key);
-    else next.set(key, { name: ea.name, value: ea.value, flags: ea.flags });
+    if (next.has(key)) fail(Errno.EINVAL, `EA ${ea.name} twice`);
+    next.set(key, ea);
   }
   const size = eaListSize(next.values());
   if (size > EA_LIST_MAX) fail(Errno.E2BIG, 'EAs larger than 64 KiB');
   const old = inode.eas ? eaListSize(inode.eas.values()) : 0;
   host.charge(inode, size - old);
-  inode.eas = next.size > 0 ? next : null;
+  inode.eas = next;
 }
 
 function setReparse(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Caller): void {
@@ -228,6 +244,9 @@ function setReparse(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Ca
     throw e;
   }
   const type = inode.mode & S_IFMT;
+  // As ntfs-3g (and Windows): a junction is a directory's (or replaces one, whose directory is a link now).
+  const junction = (b: Uint8Array | null): boolean => b !== null && reparseTag(b) === IO_REPARSE_TAG_MOUNT_POINT;
+  if (junction(value) && type !== S_IFDIR && !junction(inode.reparseData)) fail(Errno.EINVAL, 'a junction on something other than a directory');
   const wanted = meaning.kind === 'symlink' ? S_IFLNK : meaning.kind === 'fifo' ? S_IFIFO : meaning.kind === 'socket' ? S_IFSOCK
     : meaning.kind === 'chr' ? S_IFCHR : meaning.kind === 'blk' ? S_IFBLK : type;
   if (wanted !== type) {
@@ -238,7 +257,9 @@ function setReparse(host: NtfsHost, inode: Inode, value: Uint8Array, caller?: Ca
   host.charge(inode, value.length - old);
   if (wanted !== type || meaning.kind === 'symlink') {
     try {
-      host.retype(inode, wanted | (inode.mode & 0o7777), meaning.kind === 'symlink' ? meaning.target : null);
+      // A symlink's mode is 0777 (as symlink(2) makes them and ntfs-3g shows them).
+      const perms = meaning.kind === 'symlink' ? 0o777 : inode.mode & 0o7777;
+      host.retype(inode, wanted | perms, meaning.kind === 'symlink' ? meaning.target : null);
     } catch (e) {
       host.uncharge(inode, value.length - old);
       throw e;

@@ -8,7 +8,9 @@
  *   IO_REPARSE_TAG_LX_FIFO     0x80000024  WSL FIFO
  *   IO_REPARSE_TAG_LX_CHR      0x80000025  WSL character device
  *   IO_REPARSE_TAG_LX_BLK      0x80000026  WSL block device
- * Other tags are kept byte for byte and change nothing else. Pure.
+ * Other tags are kept byte for byte and change nothing else; a tag not
+ * Microsoft's (bit 31 clear) is followed by its owner's 16-byte GUID, which
+ * ReparseDataLength does not count (REPARSE_GUID_DATA_BUFFER). Pure.
  */
 
 export class ReparseError extends Error {}
@@ -21,6 +23,8 @@ export const IO_REPARSE_TAG_LX_FIFO = 0x80000024;
 export const IO_REPARSE_TAG_LX_CHR = 0x80000025;
 export const IO_REPARSE_TAG_LX_BLK = 0x80000026;
 export const SYMLINK_FLAG_RELATIVE = 1;
+const IO_REPARSE_TAG_IS_MICROSOFT = 0x80000000;
+const GUID_SIZE = 16;
 /** Windows's limit on reparse data (MAXIMUM_REPARSE_DATA_BUFFER_SIZE). */
 export const REPARSE_MAX = 16 * 1024;
 
@@ -39,9 +43,14 @@ export function checkReparse(b: Uint8Array): number {
   if (b.length < 8) throw new ReparseError(`reparse data of ${b.length} bytes (at least 8)`);
   if (b.length > REPARSE_MAX) throw new ReparseError(`reparse data larger than ${REPARSE_MAX} bytes`);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const tag = v.getUint32(0, true);
+  if (tag === 0) throw new ReparseError('reparse tag 0 is reserved');
   const len = v.getUint16(4, true);
-  if (8 + len !== b.length) throw new ReparseError(`reparse data length field ${len} does not match ${b.length - 8} bytes of data`);
-  return v.getUint32(0, true);
+  const guid = (tag & IO_REPARSE_TAG_IS_MICROSOFT) !== 0 ? 0 : GUID_SIZE;
+  if (8 + guid + len !== b.length) {
+    throw new ReparseError(`reparse data length field ${len} does not match ${b.length - 8 - guid} bytes of data${guid ? ' after the GUID' : ''}`);
+  }
+  return tag;
 }
 
 function utf16(b: Uint8Array, at: number, len: number): string {
@@ -75,17 +84,24 @@ export function decodeReparse(b: Uint8Array): ReparseMeaning {
       return { kind: 'symlink', target };
     }
     case IO_REPARSE_TAG_LX_SYMLINK: {
-      if (b.length < 12) throw new ReparseError('WSL symlink reparse data too short');
+      if (b.length <= 12) throw new ReparseError('WSL symlink reparse data too short');
+      if (v.getUint32(8, true) !== 2) throw new ReparseError('WSL symlink reparse data of a version other than 2');
       const target = Buffer.from(b.subarray(12)).toString('utf8');
       if (target === '') throw new ReparseError('WSL symlink with an empty target');
       return { kind: 'symlink', target };
     }
-    case IO_REPARSE_TAG_AF_UNIX: return { kind: 'socket' };
-    case IO_REPARSE_TAG_LX_FIFO: return { kind: 'fifo' };
-    case IO_REPARSE_TAG_LX_CHR: return { kind: 'chr' };
-    case IO_REPARSE_TAG_LX_BLK: return { kind: 'blk' };
+    case IO_REPARSE_TAG_AF_UNIX: return special(b, 'socket');
+    case IO_REPARSE_TAG_LX_FIFO: return special(b, 'fifo');
+    case IO_REPARSE_TAG_LX_CHR: return special(b, 'chr');
+    case IO_REPARSE_TAG_LX_BLK: return special(b, 'blk');
     default: return { kind: 'opaque' };
   }
+}
+
+/** WSL's special files carry no data (ntfs-3g refuses them with any). */
+function special(b: Uint8Array, kind: 'fifo' | 'socket' | 'chr' | 'blk'): ReparseMeaning {
+  if (b.length !== 8) throw new ReparseError(`WSL ${kind} reparse data with ${b.length - 8} bytes of data`);
+  return { kind };
 }
 
 function header(tag: number, dataLen: number): { b: Uint8Array; v: DataView } {
@@ -96,8 +112,19 @@ function header(tag: number, dataLen: number): { b: Uint8Array; v: DataView } {
   return { b, v };
 }
 
-/** An IO_REPARSE_TAG_SYMLINK buffer for a Linux symlink target (relative unless it starts with "/"). */
+/**
+ * The reparse data of a Linux symlink: IO_REPARSE_TAG_SYMLINK (relative unless it starts with "/"),
+ * or, when the target has a backslash (a Windows link would read it as a separator), WSL's
+ * IO_REPARSE_TAG_LX_SYMLINK, which keeps the target byte for byte (ntfs-3g's special_files=wsl form).
+ */
 export function encodeSymlinkReparse(target: string): Uint8Array {
+  if (target.includes('\\')) {
+    const utf8 = Buffer.from(target, 'utf8');
+    const { b, v } = header(IO_REPARSE_TAG_LX_SYMLINK, 4 + utf8.length);
+    v.setUint32(8, 2, true);
+    b.set(utf8, 12);
+    return b;
+  }
   const relative = !target.startsWith('/');
   const print = Buffer.from(relative ? target.replace(/\//g, '\\') : target, 'utf16le');
   const sub = print;

@@ -131,24 +131,36 @@ function rwx(mask: number): number {
   return ((mask & FILE_READ_DATA) ? 4 : 0) | ((mask & FILE_WRITE_DATA) ? 2 : 0) | ((mask & FILE_EXECUTE) ? 1 : 0);
 }
 
-/** What a descriptor means for POSIX: owner, group and the rwx bits (0o777 part only). */
+/**
+ * What a descriptor means for POSIX: owner, group and the rwx bits (0o777 part only).
+ * When owner and group are one SID (root:root and 1000:1000 map to a single SID), the ACEs
+ * for it are told apart by order, as sdFromMode writes them and ntfs-3g reads them: those
+ * before its second ALLOW ACE are the owner's, that one and the later ones the group's.
+ */
 export function modeFromSd(sd: SecurityDescriptor, domain: readonly number[] = DEFAULT_MACHINE_DOMAIN): { uid: number; gid: number; perms: number } {
   const uid = sd.owner ? sidToUid(sd.owner, domain) : NOBODY;
   const gid = sd.group ? sidToUid(sd.group, domain) : NOBODY;
   if ((sd.control & SE_DACL_PRESENT) === 0 || sd.dacl === null) return { uid, gid, perms: 0o777 }; // no DACL: full access
-  const effective = (who: Sid | null): number => {
+  const aces = sd.dacl.aces.filter((a) => !a.raw && (a.flags & 0x8) === 0); // unknown types and inherit-only ACEs do not apply to this object
+  const shared = sd.owner !== null && sd.group !== null && sidEquals(sd.owner, sd.group);
+  let split = aces.length; // index of the shared SID's second ALLOW ACE
+  if (shared) {
+    const allows = aces.flatMap((a, i) => (a.type === ACCESS_ALLOWED_ACE_TYPE && sidEquals(a.sid, sd.owner!) ? [i] : []));
+    if (allows.length > 1) split = allows[1]!;
+  }
+  const effective = (who: Sid | null, part: 'owner' | 'group' | 'others'): number => {
     let allowed = 0;
     let denied = 0;
-    for (const a of sd.dacl!.aces) {
-      if (a.raw || (a.flags & 0x8) !== 0) continue; // unknown types and inherit-only ACEs do not apply to this object
-      if (!sidEquals(a.sid, EVERYONE) && !(who !== null && sidEquals(a.sid, who))) continue;
+    aces.forEach((a, i) => {
+      const mine = who !== null && sidEquals(a.sid, who) && !(shared && split < aces.length && (part === 'owner' ? i >= split : i < split));
+      if (!sidEquals(a.sid, EVERYONE) && !mine) return;
       const m = expand(a.mask);
       if (a.type === ACCESS_ALLOWED_ACE_TYPE) allowed |= m & ~denied;
       else if (a.type === ACCESS_DENIED_ACE_TYPE) denied |= m & ~allowed;
-    }
+    });
     return rwx(allowed);
   };
-  return { uid, gid, perms: (effective(sd.owner) << 6) | (effective(sd.group) << 3) | effective(null) };
+  return { uid, gid, perms: (effective(sd.owner, 'owner') << 6) | (effective(sd.group, 'group') << 3) | effective(null, 'others') };
 }
 
 /** Parses a binary descriptor and derives its POSIX meaning (throws SdError when malformed). */
