@@ -4,7 +4,8 @@
 # (systemd-analyze verify of the unit file) and passwd (useradd for the unprivileged-mount tests);
 # acl (setfacl/getfacl) and e2fsprogs (lsattr/chattr) for the tmpfs-parity tests; samba, smbclient,
 # libnss-wrapper and iproute2 (the --share tests: a private smbd, a real SMB client, users without
-# /etc/passwd, smbcacls on port 445 in a network namespace of its own).
+# /etc/passwd, smbcacls on port 445 in a network namespace of its own); ntfs-3g (mkntfs, ntfscat and
+# lowntfs-3g: the $UpCase table and ignore_case that -i is checked against).
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)
@@ -21,6 +22,7 @@ command -v lsattr >/dev/null || need+=(e2fsprogs)
 command -v smbd >/dev/null || need+=(samba)
 command -v smbclient >/dev/null || need+=(smbclient)
 command -v ip >/dev/null || need+=(iproute2)
+command -v mkntfs >/dev/null || need+=(ntfs-3g)
 [ -n "$(ls /usr/lib/*/libnss_wrapper.so /usr/lib64/libnss_wrapper.so 2>/dev/null)" ] || need+=(libnss-wrapper)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
