@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ROOT } from '../../src/core/access.js';
+import { Volume } from '../../src/core/volume.js';
 import { cleanupAll, tempDir, withMount } from '../helpers/mount.js';
 import { bash, run } from './helpers.js';
 
@@ -38,6 +40,14 @@ function assertCopied(copy: string, how: string): void {
 }
 
 describe('streams over 64 KiB and the tools that copy xattrs', () => {
+  test('the limit holds for Samba\'s stream names too, whose value carries one byte more', () => {
+    const v = new Volume({ sizeLimit: 1 << 30, sambaStreams: true });
+    const f = v.mknod(ROOT, v.root, 'f', 0o100644);
+    v.setxattr(f, 'user.s', new Uint8Array(XATTR_SIZE_MAX - 1));
+    v.setxattr(f, 'user.t', new Uint8Array(XATTR_SIZE_MAX));
+    assert.deepEqual(v.listxattr(f).sort(), ['user.DosStream.s:$DATA', 'user.s', 'user.t']);
+  });
+
   test('listxattr leaves out streams over 64 KiB; getxattr on one says E2BIG; FILE:NAME reads it whole', async () => {
     await withMount(['-o', 'streams=windows'], ({ dir }) => {
       const f = makeFile(dir);
