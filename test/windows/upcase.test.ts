@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { foldCase } from '../../src/core/names.js';
-import { cleanupAll, forceUnmount, isMounted, memefs, mount, tempDir, withMount } from '../helpers/mount.js';
+import { cleanupAll, forceUnmount, isMounted, memefs, mount, sh, tempDir, withMount } from '../helpers/mount.js';
 
 after(cleanupAll);
 
@@ -126,6 +126,8 @@ describe('snapshots loaded into -i volumes', () => {
       fs.writeFileSync(path.join(m.dir, 'docs', 'a'), 'docs/a');
       fs.linkSync(path.join(m.dir, 'docs', 'a'), path.join(m.dir, 'docs', 'link'));
       fs.writeFileSync(path.join(m.dir, 'docs', 'b'), 'docs/b');
+      // Stream names fold as file names do.
+      sh(`setfattr -n user.Zone -v upper ${m.dir}/kir && setfattr -n user.zone -v lower ${m.dir}/kir`);
     } finally {
       const u = memefs(['unmount', m.dir]);
       assert.equal(u.status, 0, u.stderr);
@@ -142,6 +144,9 @@ describe('snapshots loaded into -i volumes', () => {
         ['kir', 'kır', 'small', 'capital', 'Docs/a', 'docs/a', 'docs/b']);
       assert.equal(fs.statSync(path.join(dir, 'docs~case2', 'link')).ino, fs.statSync(path.join(dir, 'docs~case2', 'a')).ino, 'the hard link follows the renamed directory');
       assert.match(r.stderr, /ᾈ: the volume is case-insensitive and "ᾀ" is the same name there; loaded as "ᾈ~case2"/);
+      assert.equal(sh(`getfattr --only-values -n user.Zone ${dir}/kir`), 'upper');
+      assert.equal(sh(`getfattr --only-values -n user.zone~case2 ${dir}/kir`), 'lower');
+      assert.match(r.stderr, /kir: the volume is case-insensitive and stream "Zone" is the same name as "zone" there; loaded as "zone~case2"/);
       assert.match(r.stderr, /docs: the volume is case-insensitive and "Docs" is the same name there; loaded as "docs~case2"/);
     } finally {
       forceUnmount(dir);

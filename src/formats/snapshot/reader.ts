@@ -594,7 +594,7 @@ class ArchiveReader {
 
     for (const [name, value] of pending.xattrs) {
       try {
-        this.setXattr(inode, name, value);
+        this.setXattr(inode, name, value, where);
       } catch (e) {
         if (value instanceof FileData) value.free();
         if (!isFsError(e) || e.errno === Errno.ENOSPC) throw e;
@@ -640,7 +640,7 @@ class ArchiveReader {
     for (const key of pending.records.keys()) this.noteUnknown(key);
   }
 
-  private setXattr(inode: Inode, name: string, value: Uint8Array | FileData): void {
+  private setXattr(inode: Inode, name: string, value: Uint8Array | FileData, where: string): void {
     const volume = this.volume!;
     if (!name.startsWith('user.')) {
       const bytes = value instanceof FileData ? readAll(value) : value;
@@ -648,7 +648,15 @@ class ArchiveReader {
       return;
     }
     // user.* is a named stream: create it empty, then give it the data (streams may exceed XATTR_SIZE_MAX).
-    const streamName = name.slice(5);
+    let streamName = name.slice(5);
+    const taken = volume.stream(inode, streamName)?.name;
+    if (taken !== undefined && taken !== streamName) {
+      // Stream names fold as file names do: another stream of this file is the same name here.
+      const wanted = streamName;
+      for (let n = 2; volume.stream(inode, streamName) !== undefined; n++) streamName = withSuffix(wanted, `~case${n}`, NAME_MAX - 'user.'.length);
+      this.warnings.add(`${where}: the volume is case-insensitive and stream "${taken}" is the same name as "${wanted}" there; loaded as "${streamName}"`);
+      name = 'user.' + streamName;
+    }
     const small = value instanceof Uint8Array && value.length <= XATTR_SIZE_MAX;
     volume.setxattr(inode, name, small ? value : new Uint8Array(0));
     if (small) return;
@@ -671,10 +679,10 @@ class ArchiveReader {
   }
 }
 
-/** name + suffix, the name cut (never inside a character) so that the result fits in NAME_MAX bytes. */
-function withSuffix(name: string, suffix: string): string {
+/** name + suffix, the name cut (never inside a character) so that the result fits in max bytes. */
+function withSuffix(name: string, suffix: string, max = NAME_MAX): string {
   const chars = [...name];
-  while (chars.length > 0 && nameByteLength(chars.join('') + suffix) > NAME_MAX) chars.pop();
+  while (chars.length > 0 && nameByteLength(chars.join('') + suffix) > max) chars.pop();
   return chars.join('') + suffix;
 }
 
