@@ -4,8 +4,9 @@
 # (systemd-analyze verify of the unit file) and passwd (useradd for the unprivileged-mount tests);
 # acl (setfacl/getfacl) and e2fsprogs (lsattr/chattr) for the tmpfs-parity tests; samba, smbclient,
 # libnss-wrapper and iproute2 (the --share tests: a private smbd, a real SMB client, users without
-# /etc/passwd, smbcacls on port 445 in a network namespace of its own); ntfs-3g (ntfs-3g, lowntfs-3g and
-# mkntfs: the differential test runs the same script on ntfs-3g and on memefs).
+# /etc/passwd, smbcacls on port 445 in a network namespace of its own); ntfs-3g (ntfs-3g, lowntfs-3g,
+# mkntfs and ntfscat: the differential test runs the same script on ntfs-3g and on memefs; the $UpCase
+# table and ignore_case that -i is checked against).
 set -euo pipefail
 need=()
 command -v fusermount3 >/dev/null || need+=(fuse3)

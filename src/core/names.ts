@@ -5,6 +5,7 @@
  * "surrogateescape"), which valid UTF-8 can never produce.
  */
 import { Errno, fail } from './errno.js';
+import { UPCASE_RUNS } from './upcase-table.js';
 
 export const NAME_MAX = 255;
 
@@ -119,26 +120,37 @@ export function checkName(name: string): void {
 }
 
 /**
- * Case folding for case-insensitive volumes, in the spirit of NTFS's upcase
- * table: each code point maps to its simple uppercase form (one code point to
- * one code point; "ß" stays "ß" as on NTFS). ASCII takes a fast path.
+ * NTFS's $UpCase table (the one mkntfs and Windows write): the uppercase of
+ * every UTF-16 unit, built once from the generated runs in upcase-table.ts.
  */
-const foldCache = new Map<number, string>();
-export function foldCase(name: string): string {
-  let ascii = true;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) { ascii = false; break; }
-  if (ascii) return name.toUpperCase();
-  let out = '';
-  for (const ch of name) {
-    const cp = ch.codePointAt(0)!;
-    let f = foldCache.get(cp);
-    if (f === undefined) {
-      const up = ch.toUpperCase();
-      f = [...up].length === 1 ? up : ch;
-      foldCache.set(cp, f);
-    }
-    out += f;
+const UPCASE = (() => {
+  const table = new Uint16Array(65536);
+  for (let u = 0; u < 65536; u++) table[u] = u;
+  for (let r = 0; r < UPCASE_RUNS.length; r += 4) {
+    const [first, count, delta, step] = UPCASE_RUNS.slice(r, r + 4) as [number, number, number, number];
+    for (let k = 0; k < count; k++) table[first + k * step] = first + k * step + delta;
   }
+  return table;
+})();
+
+/** Room for folding names without allocating; longer strings get their own. */
+const foldScratch = new Uint16Array(1024);
+
+/**
+ * Case folding for case-insensitive volumes, exactly as NTFS compares names:
+ * each UTF-16 unit goes through the $UpCase table on its own (so "ß" stays "ß",
+ * "ı" stays "ı", surrogates and so letters outside the BMP stay themselves).
+ * ASCII names take a fast path.
+ */
+export function foldCase(name: string): string {
+  const n = name.length;
+  let i = 0;
+  while (i < n && name.charCodeAt(i) < 0x80) i++;
+  if (i === n) return name.toUpperCase();
+  const units = n <= foldScratch.length ? foldScratch : new Uint16Array(n);
+  for (let k = 0; k < n; k++) units[k] = UPCASE[name.charCodeAt(k)]!;
+  let out = '';
+  for (let at = 0; at < n; at += 4096) out += String.fromCharCode.apply(null, units.subarray(at, Math.min(n, at + 4096)) as unknown as number[]);
   return out;
 }
 

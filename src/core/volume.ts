@@ -995,6 +995,8 @@ export class Volume implements Space {
     if (name.startsWith('user.')) {
       const s = this.stream(inode, name.slice(5));
       if (s === undefined) return undefined;
+      // More than an xattr call can carry (the kernel answers E2BIG anyway): say so without copying it.
+      if (s.data.size > XATTR_SIZE_MAX) fail(Errno.E2BIG);
       const out = new Uint8Array(s.data.size);
       s.data.readInto(0, out);
       return out;
@@ -1002,11 +1004,17 @@ export class Volume implements Space {
     return inode.xattrs?.get(name);
   }
 
+  /**
+   * The xattr names. Streams larger than an xattr can be (XATTR_SIZE_MAX) are not listed: a tool
+   * that copies xattrs would fail on them and then skip the whole file (rsync) or fail (cp);
+   * unlisted, the file and everything else is copied. They stay reachable as FILE:NAME.
+   */
   listxattr(inode: Inode): string[] {
     if (inode instanceof StreamInode) inode = inode.base;
     const names: string[] = [];
-    if (inode.streams) for (const s of inode.streams.values()) names.push('user.' + s.name);
-    if (inode.streams && this.sambaStreams) for (const s of inode.streams.values()) names.push(sambaStreamXattr(s.name));
+    if (inode.streams) for (const s of inode.streams.values()) if (s.data.size <= XATTR_SIZE_MAX) names.push('user.' + s.name);
+    // Samba's form carries a NUL after the data.
+    if (inode.streams && this.sambaStreams) for (const s of inode.streams.values()) if (s.data.size < XATTR_SIZE_MAX) names.push(sambaStreamXattr(s.name));
     if (inode.xattrs) for (const k of inode.xattrs.keys()) names.push(k);
     return names;
   }

@@ -17,6 +17,7 @@ import {
   ATTR_DIRECTORY, ATTR_KEPT, ATTR_VOLUME_ID, DELETED, END, ENTRY_SIZE, decodeShortEntry, type ShortEntry,
 } from './dirent.js';
 import { fromDosStamp } from './dostime.js';
+import { fatKey } from './names.js';
 import { isLfnSlot, lfnChecksum, parseLfnSlot, unitsToName, LFN_LAST } from './lfn.js';
 import { name11FromBytes, displayName11, readShortName, isShortNameChar, type CodePage } from './shortname.js';
 import { cleanBits, FatTable } from './table.js';
@@ -465,15 +466,15 @@ class Scanner {
     if (safe === '.' || safe === '..') safe = safe.replace(/\./g, '_');
     if (safe !== name) this.problem(`${dir}: name ${JSON.stringify(name)} is not a usable file name; read as ${JSON.stringify(safe)}`);
     let unique = safe;
-    const key = safe.toUpperCase();
+    const key = fatKey(safe);
     if (taken.has(key)) {
       // Resume numbering where the last duplicate of this name stopped: thousands of copies stay linear.
       let n = this.dupNext.get(key) ?? 2;
-      while (taken.has((unique = `${safe}~dup${n}`).toUpperCase())) n++;
+      while (taken.has(fatKey(unique = `${safe}~dup${n}`))) n++;
       this.dupNext.set(key, n + 1);
       this.problem(`${dir}: name ${JSON.stringify(safe)} appears twice; the second is read as ${JSON.stringify(unique)}`);
     }
-    taken.add(unique.toUpperCase());
+    taken.add(fatKey(unique));
     return unique;
   }
 

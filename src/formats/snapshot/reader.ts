@@ -14,8 +14,9 @@
 import { ROOT } from '../../core/access.js';
 import { CHUNK_SIZE, FileData, MAX_FILE_SIZE } from '../../core/data.js';
 import { Errno, isFsError } from '../../core/errno.js';
+import type { DirEntry } from '../../core/directory.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFREG, S_IFSOCK, type Inode } from '../../core/inode.js';
-import { decodeName } from '../../core/names.js';
+import { decodeName, nameByteLength, NAME_MAX } from '../../core/names.js';
 import { Volume, XATTR_SIZE_MAX, type VolumeOptions } from '../../core/volume.js';
 import type { Timespec } from '../../core/time.js';
 import { SnapshotError, Warnings } from './errors.js';
@@ -90,6 +91,8 @@ class ArchiveReader {
   /** chattr flags, set once everything is loaded: an immutable directory takes no entries, an immutable file no data. */
   private readonly fileFlags = new Map<Inode, number>();
   private readonly filler = new FileFiller();
+  /** Per directory, archive names that were given another name because the volume folds them onto an existing one. */
+  private readonly renamed = new Map<Inode, Map<string, string>>();
 
   constructor(private readonly source: ArchiveSource, private readonly volumeOptions: VolumeOptions, options: ReadOptions) {
     this.input = new Input(source);
@@ -510,8 +513,7 @@ class ArchiveReader {
     if (inode === undefined) throw new EntryProblem(`hard link to unknown target ${showPath(targetBytes)}`);
     if (inode.isDir()) throw new EntryProblem('hard link to a directory');
     const parent = this.parent(parts);
-    const name = parts[parts.length - 1]!;
-    const existing = parent.dir!.get(name);
+    const existing = this.lookup(parent, parts[parts.length - 1]!);
     if (existing !== undefined && existing.inode === inode) return;
     this.make(parts, false, (dir, n) => {
       volume.link(ROOT, inode, dir, n);
@@ -523,7 +525,7 @@ class ArchiveReader {
   private find(parts: string[]): Inode | undefined {
     let node: Inode = this.volume!.root;
     for (const part of parts) {
-      const next = node.dir?.get(part)?.inode;
+      const next = node.dir === null ? undefined : this.lookup(node, part)?.inode;
       if (next === undefined) return undefined;
       node = next;
     }
@@ -535,9 +537,9 @@ class ArchiveReader {
     const volume = this.volume!;
     let dir = volume.root;
     for (let i = 0; i < parts.length - 1; i++) {
-      const existing = dir.dir!.get(parts[i]!);
+      const existing = this.lookup(dir, parts[i]!);
       if (existing === undefined) {
-        dir = volume.mkdir(ROOT, dir, parts[i]!, 0o755);
+        dir = volume.mkdir(ROOT, dir, this.freeName(dir, parts.slice(0, i + 1)), 0o755);
       } else if (existing.inode.isDir()) {
         dir = existing.inode;
       } else {
@@ -550,15 +552,40 @@ class ArchiveReader {
   /** Makes the last component; a later entry replaces an earlier non-directory of the same name. */
   private make(parts: string[], isDir: boolean, create: (dir: Inode, name: string) => Inode): Inode | null {
     const parent = this.parent(parts);
-    const name = parts[parts.length - 1]!;
-    const existing = parent.dir!.get(name);
+    const existing = this.lookup(parent, parts[parts.length - 1]!);
     if (existing !== undefined) {
       if (isDir && existing.inode.isDir()) return existing.inode;
       if (existing.inode.isDir()) throw new EntryProblem('would replace a directory');
       this.warnings.add(`${parts.join('/')}: appears more than once; the later entry wins`);
       this.volume!.unlink(ROOT, parent, existing.name);
+      return create(parent, existing.name);
     }
-    return create(parent, name);
+    return create(parent, this.freeName(parent, parts));
+  }
+
+  /**
+   * The entry an archive name means in dir. Only the very same name counts: on a case-insensitive
+   * volume another name may fold onto it (a case-sensitive snapshot, or one from a volume that folded
+   * differently), and that one is a different file.
+   */
+  private lookup(dir: Inode, name: string): DirEntry | undefined {
+    const given = this.renamed.get(dir)?.get(name) ?? name;
+    const entry = dir.dir!.get(given);
+    return entry !== undefined && entry.name === given ? entry : undefined;
+  }
+
+  /** The name to create the last of parts under: itself, or a free one (with a warning) when the volume folds it onto another. */
+  private freeName(dir: Inode, parts: string[]): string {
+    const name = parts[parts.length - 1]!;
+    const taken = dir.dir!.get(name);
+    if (taken === undefined) return name;
+    let free = name;
+    for (let n = 2; dir.dir!.get(free) !== undefined; n++) free = withSuffix(name, `~case${n}`);
+    let names = this.renamed.get(dir);
+    if (names === undefined) this.renamed.set(dir, (names = new Map()));
+    names.set(name, free);
+    this.warnings.add(`${parts.join('/')}: the volume is case-insensitive and "${taken.name}" is the same name there; loaded as "${free}"`);
+    return free;
   }
 
   private metadata(inode: Inode, h: ParsedHeader, pending: Pending, where: string, rec: (key: string) => string | undefined): void {
@@ -577,7 +604,7 @@ class ArchiveReader {
 
     for (const [name, value] of pending.xattrs) {
       try {
-        this.setXattr(inode, name, value);
+        this.setXattr(inode, name, value, where);
       } catch (e) {
         if (value instanceof FileData) value.free();
         if (!isFsError(e) || e.errno === Errno.ENOSPC) throw e;
@@ -629,7 +656,7 @@ class ArchiveReader {
     for (const key of pending.records.keys()) this.noteUnknown(key);
   }
 
-  private setXattr(inode: Inode, name: string, value: Uint8Array | FileData): void {
+  private setXattr(inode: Inode, name: string, value: Uint8Array | FileData, where: string): void {
     const volume = this.volume!;
     if (!name.startsWith('user.')) {
       const bytes = value instanceof FileData ? readAll(value) : value;
@@ -637,7 +664,15 @@ class ArchiveReader {
       return;
     }
     // user.* is a named stream: create it empty, then give it the data (streams may exceed XATTR_SIZE_MAX).
-    const streamName = name.slice(5);
+    let streamName = name.slice(5);
+    const taken = volume.stream(inode, streamName)?.name;
+    if (taken !== undefined && taken !== streamName) {
+      // Stream names fold as file names do: another stream of this file is the same name here.
+      const wanted = streamName;
+      for (let n = 2; volume.stream(inode, streamName) !== undefined; n++) streamName = withSuffix(wanted, `~case${n}`, NAME_MAX - 'user.'.length);
+      this.warnings.add(`${where}: the volume is case-insensitive and stream "${taken}" is the same name as "${wanted}" there; loaded as "${streamName}"`);
+      name = 'user.' + streamName;
+    }
     const small = value instanceof Uint8Array && value.length <= XATTR_SIZE_MAX;
     volume.setxattr(inode, name, small ? value : new Uint8Array(0));
     if (small) return;
@@ -658,6 +693,13 @@ class ArchiveReader {
     }
     this.warnings.once(`kw:${key}`, `unknown pax keyword ${key} ignored`);
   }
+}
+
+/** name + suffix, the name cut (never inside a character) so that the result fits in max bytes. */
+function withSuffix(name: string, suffix: string, max = NAME_MAX): string {
+  const chars = [...name];
+  while (chars.length > 0 && nameByteLength(chars.join('') + suffix) > max) chars.pop();
+  return chars.join('') + suffix;
 }
 
 /** Keywords read (or deliberately ignored) without a warning. */
