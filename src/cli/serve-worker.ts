@@ -18,7 +18,8 @@ import type { MountConfig } from './options.js';
 import type { Volume } from '../core/volume.js';
 import { saveSnapshot } from '../formats/snapshot/index.js';
 import { recycleBlocks } from '../core/blocks.js';
-import { libcProblem, loadLibc } from '../sys/libc.js';
+import { libc, libcProblem, loadLibc } from '../sys/libc.js';
+import { kernelIoUring, possibleCpus } from '../fuse/uring-session.js';
 import { pageDiscarder } from '../sys/memory.js';
 import { loadVolume, saveVolume } from './persist.js';
 
@@ -105,13 +106,26 @@ async function main(): Promise<void> {
 }
 
 /** Answers the kernel on `fd` until the connection ends, saving between two requests when asked. */
+/** Entries per io_uring queue (measured in docs/transport.md). */
+const URING_DEPTH = Number(process.env.MEMEFS_URING_DEPTH ?? 2);
+
+/** Whether to serve over io_uring: forced (the command checked it can), or by default when it pays. */
+function wantIoUring(): boolean {
+  if (config.transport === 'dev_fuse' || libc() === undefined) return false;
+  return config.transport === 'io_uring' || (DEFAULT_IO_URING && kernelIoUring() === 'on');
+}
+const DEFAULT_IO_URING = process.env.MEMEFS_URING_DEFAULT === '1';
+
 async function serveConnection(volume: Volume, fd: number, save: (() => Promise<string | null>) | null): Promise<void> {
-  const server = new FuseServer(fd, volume, {
+  const server: FuseServer = new FuseServer(fd, volume, {
     log: openLog(),
-    onReady: () => post({ type: 'ready' }),
+    onReady: () => post({ type: 'ready', transport: server.transport }),
     onLabel: (label: string) => post({ type: 'label', label }),
     collect: (globalThis as { gc?: () => void }).gc,
     writebackCache: config.writeback,
+    ioUring: wantIoUring()
+      ? { queues: possibleCpus(), depth: URING_DEPTH, onFallback: (why) => post({ type: 'warning', text: `not using io_uring: ${why}; serving through /dev/fuse` }) }
+      : undefined,
   });
   // Runs after every request. The serving thread sleeps in read() when the mount is quiet, so the
   // main thread watches the request count and wakes it for idle-time work (daemon.ts).
