@@ -19,7 +19,7 @@ import type { Volume } from '../core/volume.js';
 import { saveSnapshot } from '../formats/snapshot/index.js';
 import { recycleBlocks } from '../core/blocks.js';
 import { libc, libcProblem, loadLibc } from '../sys/libc.js';
-import { kernelIoUring, possibleCpus } from '../fuse/uring-session.js';
+import { possibleCpus } from '../fuse/uring-session.js';
 import { pageDiscarder } from '../sys/memory.js';
 import { loadVolume, saveVolume } from './persist.js';
 
@@ -106,15 +106,16 @@ async function main(): Promise<void> {
 }
 
 /** Answers the kernel on `fd` until the connection ends, saving between two requests when asked. */
-/** Entries per io_uring queue (measured in docs/transport.md). */
-const URING_DEPTH = Number(process.env.MEMEFS_URING_DEPTH ?? 2);
+/** Entries per io_uring queue: 1, 2 and 4 measured alike (docs/transport.md); one keeps 1 MiB per CPU. */
+const URING_DEPTH = 1;
 
-/** Whether to serve over io_uring: forced (the command checked it can), or by default when it pays. */
+/**
+ * Whether to serve over io_uring: only when asked (-o io_uring; the command checked it can). It is not
+ * the default: it measured slower than /dev/fuse here (docs/transport.md).
+ */
 function wantIoUring(): boolean {
-  if (config.transport === 'dev_fuse' || libc() === undefined) return false;
-  return config.transport === 'io_uring' || (DEFAULT_IO_URING && kernelIoUring() === 'on');
+  return config.transport === 'io_uring' && libc() !== undefined;
 }
-const DEFAULT_IO_URING = process.env.MEMEFS_URING_DEFAULT === '1';
 
 async function serveConnection(volume: Volume, fd: number, save: (() => Promise<string | null>) | null): Promise<void> {
   const server: FuseServer = new FuseServer(fd, volume, {
