@@ -283,7 +283,7 @@ function progress(text: string): void {
 async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'fsbench'): Promise<Line[]> {
   const z = sizes(o.quick);
   const c: Collected = new Map();
-  const refs = new Map<string, Map<string, number[]>>(); // memfs_ll kind -> line -> rates
+  const refs = new Map<string, Map<string, number[]>>(); // reference -> line -> rates
   const measure = (root: string, run = fsbench): Sample[] => {
     const dir = path.join(root, 'fsbench');
     fs.mkdirSync(dir);
@@ -296,10 +296,9 @@ async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'f
         for (const s of measure(m.dir)) record(c, kind, s.test, s.bytes > 0 ? 'MiB/s' : 'ops/s', rate(s));
       });
     }
-    if (memfsLl === undefined) continue;
-    for (const ref of MEMFS_LL_KINDS) {
+    for (const ref of REFERENCES_RUN) {
       progress(`${group} run ${run + 1}/${o.runs} on ${ref.name}`);
-      const samples = withMemfsLl(ref, base, (dir) => measure(dir, (e, args) => fsbenchPartial(ref.name, e, args)));
+      const samples = withReference(ref, base, (dir) => measure(dir, (e, args) => fsbenchPartial(ref.name, e, args)));
       if (!refs.has(ref.name)) refs.set(ref.name, new Map());
       for (const s of samples) {
         const rates = refs.get(ref.name)!;
@@ -324,12 +323,24 @@ async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'f
  * MEMEFS_BENCH_MEMFS_LL names the binary. Its fsbench lines run beside memefs's, plain and over
  * io_uring; without it they are skipped with a message.
  */
-const memfsLl = process.env.MEMEFS_BENCH_MEMFS_LL && fs.existsSync(process.env.MEMEFS_BENCH_MEMFS_LL) ? process.env.MEMEFS_BENCH_MEMFS_LL : undefined;
-const MEMFS_LL_KINDS = [
-  { name: 'memfs_ll', args: [] as string[], uring: false },
-  { name: 'memfs_ll io_uring', args: ['-o', 'io_uring'], uring: true },
-];
 const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring';
+const memfsLl = process.env.MEMEFS_BENCH_MEMFS_LL && fs.existsSync(process.env.MEMEFS_BENCH_MEMFS_LL) ? process.env.MEMEFS_BENCH_MEMFS_LL : undefined;
+const MEMFS_LL_KINDS: Reference[] = memfsLl === undefined ? [] : [
+  { name: 'memfs_ll', command: [memfsLl], uring: false },
+  { name: 'memfs_ll io_uring', command: [memfsLl, '-o', 'io_uring'], uring: true },
+];
+
+/** A file system run beside memefs's default as an extra column: its mount command (the directory is added last). */
+interface Reference {
+  name: string;
+  command: string[];
+  uring: boolean;
+}
+/** memefs over FUSE io_uring, when the kernel has it (the bench switches it on for the run and puts it back). */
+const MEMEFS_URING: Reference[] = fs.existsSync(URING_SWITCH)
+  ? [{ name: 'memefs io_uring', command: [process.execPath, MEMEFS, '-s', SIZE, '-o', 'io_uring'], uring: true }]
+  : [];
+const REFERENCES_RUN = [...MEMEFS_URING, ...MEMFS_LL_KINDS];
 /** The switch's value before the bench set it, to put back (cleanupAll too). */
 let uringBefore: string | undefined;
 
@@ -343,11 +354,11 @@ function setUring(on: boolean): void {
   }
 }
 
-function withMemfsLl<T>(ref: (typeof MEMFS_LL_KINDS)[number], base: string, fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(base, 'memfs_ll-'));
+function withReference<T>(ref: Reference, base: string, fn: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(base, `${ref.name.replace(/\W+/g, '-')}-`));
   try {
     if (ref.uring) setUring(true);
-    sh(memfsLl!, [...ref.args, dir]); // returns once mounted, the daemon in the background
+    sh(ref.command[0]!, [...ref.command.slice(1), dir]); // returns once mounted, the daemon in the background
     active.add(dir);
     return fn(dir);
   } finally {
@@ -628,7 +639,7 @@ function targets(fsb: Line[], loaded: Line[], real: Line[], mem: MemoryResult | 
   const t: Target[] = [];
   for (const l of fsb) {
     if (!l.references) continue;
-    const refs = Object.entries(l.references).filter(([k]) => !k.startsWith('tmpfs'));
+    const refs = Object.entries(l.references).filter(([k]) => !k.startsWith('tmpfs') && !k.startsWith('memefs'));
     const best = Math.max(...refs.map(([, v]) => v));
     t.push({ what: `${l.name} faster than the user-space references`, value: `${fmt(l.memefs.median)} ${l.unit}`, goal: `> ${fmt(best)}`, met: l.memefs.median > best });
   }

@@ -51,6 +51,8 @@ export interface DaemonState {
   config: MountConfig;
   /** The volume's serial number (config.label follows FS_IOC_SETFSLABEL). */
   serial?: number;
+  /** How the kernel's requests reach the daemon: 'io_uring' or '/dev/fuse'. */
+  transport?: string;
 }
 
 /** The note of the daemon serving `mountPoint`: the caller's own, or else root's (readable by all, for `memefs info`). */
@@ -132,6 +134,7 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
   let saveTimer: NodeJS.Timeout | undefined;
   let quietTimer: NodeJS.Timeout | undefined;
   let serial: number | undefined;
+  let transport: string | undefined;
   /** The SMB share's Samba (--share): started once the mount is ready, stopped before unmounting. */
   let share: Share | null = null;
   const stopShare = async (): Promise<void> => {
@@ -148,7 +151,7 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
       const tmp = `${state}.${process.pid}.tmp`;
       // The share's passwords stay with Samba: the note does not keep them.
       const noted = { ...config, share: config.share && { ...config.share, users: config.share.users.map((u) => ({ name: u.name, password: '' })) } };
-      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config: noted, serial } satisfies DaemonState));
+      fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, mountPoint: config.mountPoint, config: noted, serial, transport } satisfies DaemonState));
       fs.renameSync(tmp, state);
     } catch {
       /* the note is a convenience; unmounting works without it */
@@ -275,6 +278,7 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
         if (ready) writeState();
         break;
       case 'ready':
+        transport = m.transport as string;
         if (ready) {
           // Mounted again after a failed final save (see 'unsaved').
           clearTimeout(readyTimer);

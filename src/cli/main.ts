@@ -106,6 +106,21 @@ function buildConfig(positional: string | undefined, flags: MountFlags): MountCo
   return config;
 }
 
+/** Why FUSE over io_uring cannot be used here, or undefined when it can. */
+async function ioUringProblem(): Promise<string | undefined> {
+  const [{ IoUring }, { ENABLE_URING_HINT, kernelIoUring, RING_FLAGS }] = await Promise.all([import('../sys/io-uring.js'), import('../fuse/uring-session.js')]);
+  const kernel = kernelIoUring();
+  if (kernel === 'absent') return 'this kernel has no FUSE over io_uring (it needs Linux 6.14 or later, built with CONFIG_FUSE_IO_URING)';
+  if (kernel === 'off') return `FUSE over io_uring is switched off in this kernel; as root, switch it on with: ${ENABLE_URING_HINT}`;
+  if (!(await loadLibc())) return libcProblem();
+  try {
+    new IoUring(2, RING_FLAGS).close();
+  } catch (e) {
+    return `${(e as Error).message} (io_uring may be disabled: /proc/sys/kernel/io_uring_disabled)`;
+  }
+  return undefined;
+}
+
 async function mountCommand(positional: string | undefined, flags: MountFlags): Promise<number> {
   const config = buildConfig(positional, flags);
   if (config.image !== null || config.snapshot !== null) {
@@ -114,6 +129,10 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
   }
   if (!mountsAsRoot() && !(await loadLibc())) {
     throw new MountError(`mounting as a normal user needs fusermount3's descriptor, which only the FFI can receive, and ${libcProblem()}; mount as root instead`);
+  }
+  if (config.transport === 'io_uring') {
+    const problem = await ioUringProblem();
+    if (problem) throw new MountError(`-o io_uring: ${problem}`);
   }
   config.mountPoint = checkMountPoint(config.mountPoint);
   const describe = (): string => {
@@ -300,6 +319,8 @@ Mount options (-o, comma-separated):
   windows_names      refuse names Windows cannot hold
   writeback          let the kernel buffer writes (faster small writes; a full disk is reported at close/fsync)
   nowriteback        the default: every write reaches memefs before it returns
+  io_uring           take requests over io_uring (Linux 6.14+, with enable_uring=Y in the fuse module)
+  no_io_uring        take requests with read(2) on /dev/fuse
   streams=windows    named streams also as FILE:NAME paths (streams=xattr: only as user.NAME xattrs, the default)
   sddl=SDDL          as -S
   allow_other        let other users in (the default for root; a user's mount needs user_allow_other in /etc/fuse.conf)

@@ -38,6 +38,8 @@ export interface MountConfig {
    * writes, but a full volume is then reported by fsync/close, not by write().
    */
   writeback: boolean;
+  /** How the daemon talks to the kernel: -o io_uring / -o no_io_uring force one; 'auto' picks. */
+  transport: 'auto' | 'io_uring' | 'dev_fuse';
   /** Named streams: as user.NAME xattrs only, or also as FILE:NAME paths. */
   streams: 'xattr' | 'windows';
   /** Security descriptor of the root, as SDDL (-S); null: derived from mode/uid/gid. */
@@ -147,6 +149,8 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
       case 'windows_names': into.windowsNames = true; break;
       case 'writeback': into.writeback = true; break;
       case 'nowriteback': into.writeback = false; break;
+      case 'io_uring': into.transport = 'io_uring'; break;
+      case 'no_io_uring': into.transport = 'dev_fuse'; break;
       case 'streams': {
         const v = need();
         if (v !== 'windows' && v !== 'xattr') throw new UsageError(`-o streams=${v}: must be windows or xattr`);
@@ -163,7 +167,7 @@ export function applyMountOptions(list: string, into: Partial<MountConfig>): voi
           break;
         }
         if ((FSTAB_ONLY.has(key) && eq < 0) || key.startsWith('x-') || key === 'comment') break;
-        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, writeback, streams, sddl, allow_other, ro, rw, nodev, nosuid, noexec)`);
+        throw new UsageError(`unknown mount option -o ${key} (known: size, nr_inodes, mode, uid, gid, label, fsname, case_insensitive, windows_names, writeback, io_uring, no_io_uring, streams, sddl, allow_other, ro, rw, nodev, nosuid, noexec)`);
     }
   }
 }
@@ -211,6 +215,7 @@ export function defaultConfig(mountPoint: string): MountConfig {
     labelGiven: false,
     windowsNames: false,
     writeback: false,
+    transport: 'auto',
     streams: 'xattr',
     rootSddl: null,
     image: null,

@@ -17,7 +17,8 @@ import { Control } from './control.js';
 import type { MountConfig } from './options.js';
 import type { Volume } from '../core/volume.js';
 import { recycleBlocks } from '../core/blocks.js';
-import { libcProblem, loadLibc } from '../sys/libc.js';
+import { libc, libcProblem, loadLibc } from '../sys/libc.js';
+import { possibleCpus } from '../fuse/uring-session.js';
 import { pageDiscarder } from '../sys/memory.js';
 import { loadVolume, saveVolume } from './persist.js';
 
@@ -107,13 +108,27 @@ async function main(): Promise<void> {
 }
 
 /** Answers the kernel on `fd` until the connection ends, saving between two requests when asked. */
+/** Entries per io_uring queue: 1, 2 and 4 measured alike (docs/transport.md); one keeps 1 MiB per CPU. */
+const URING_DEPTH = 1;
+
+/**
+ * Whether to serve over io_uring: only when asked (-o io_uring; the command checked it can). It is not
+ * the default: it measured slower than /dev/fuse here (docs/transport.md).
+ */
+function wantIoUring(): boolean {
+  return config.transport === 'io_uring' && libc() !== undefined;
+}
+
 async function serveConnection(volume: Volume, fd: number, save: (() => Promise<string | null>) | null): Promise<void> {
-  const server = new FuseServer(fd, volume, {
+  const server: FuseServer = new FuseServer(fd, volume, {
     log: openLog(),
-    onReady: () => post({ type: 'ready' }),
+    onReady: () => post({ type: 'ready', transport: server.transport }),
     onLabel: (label: string) => post({ type: 'label', label }),
     collect: (globalThis as { gc?: () => void }).gc,
     writebackCache: config.writeback,
+    ioUring: wantIoUring()
+      ? { queues: possibleCpus(), depth: URING_DEPTH, onFallback: (why) => post({ type: 'warning', text: `not using io_uring: ${why}; serving through /dev/fuse` }) }
+      : undefined,
   });
   // Runs after every request. The serving thread sleeps in read() when the mount is quiet, so the
   // main thread watches the request count and wakes it for idle-time work (daemon.ts).

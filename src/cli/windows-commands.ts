@@ -54,7 +54,7 @@ export function volumeInfo(target: string): VolumeInfo {
   if (c.noSave) options.no_save = true;
   if (c.saveInterval) options.save_interval = `${c.saveInterval}s`;
   options.writeback = c.writeback ?? false;
-  options.transport = '/dev/fuse';
+  options.transport = state.transport ?? '/dev/fuse';
   // A failed save leaves the mount as it was: say so here too (a background daemon has no terminal).
   const lastSave = readSaveResult(entry.mountPoint);
   if (lastSave?.error) options.last_save = `failed at ${new Date(lastSave.time).toISOString()}: ${lastSave.error}`;

@@ -40,7 +40,7 @@ export const Init = {
 /** flags2 bits (INIT flag bit N+32). */
 export const Init2 = {
   SECURITY_CTX: 1 << 0, HAS_INODE_DAX: 1 << 1, CREATE_SUPP_GROUP: 1 << 2, HAS_EXPIRE_ONLY: 1 << 3,
-  DIRECT_IO_ALLOW_MMAP: 1 << 4, NO_EXPORT_SUPPORT: 1 << 6,
+  DIRECT_IO_ALLOW_MMAP: 1 << 4, NO_EXPORT_SUPPORT: 1 << 6, OVER_IO_URING: 1 << 9,
 } as const;
 
 export const FATTR = {

@@ -335,7 +335,7 @@ export class Bridge {
     // (DONT_MASK), as a directory's default ACL replaces it for what is created in it.
     want |= Init.POSIX_ACL | Init.DONT_MASK;
     const flags = (want & kernel) >>> 0;
-    const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP) & kernel2) >>> 0;
+    const flags2 = ((Init2.NO_EXPORT_SUPPORT | Init2.DIRECT_IO_ALLOW_MMAP | this.session.initFlags2) & kernel2) >>> 0;
     this.setxattrExt = (flags & Init.SETXATTR_EXT) !== 0;
     this.dontMask = (flags & Init.DONT_MASK) !== 0;
     InitOut.write(this.session.out, OUT_HEADER_SIZE, {

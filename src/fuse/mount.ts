@@ -7,8 +7,9 @@
  * thread: a process must never touch its own mount from the thread that
  * answers the kernel.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { FdPassingError, receiveFd, socketPair } from '../sys/fd-passing.js';
 import { MAX_WRITE } from './limits.js';
@@ -107,10 +108,20 @@ export function checkMountPoint(mountPoint: string): string {
  * process with a time limit, so a server that hangs cannot hang the caller.
  */
 export function mountState(mountPoint: string): 'alive' | 'dead' | 'wedged' {
-  const r = spawnSync('stat', ['-c', '%i', '--', mountPoint], { encoding: 'utf8', timeout: 3000 });
-  if (r.error || r.signal) return 'wedged';
-  if (r.status === 0) return 'alive';
-  return /not connected/i.test(r.stderr) ? 'dead' : 'alive';
+  // Not waited for: over io_uring a request the server took is not even killable (the kernel waits
+  // for its answer), so the child may stay until the connection is aborted; it writes its outcome.
+  const out = path.join(os.tmpdir(), `memefs-probe-${process.pid}-${Date.now()}`);
+  const probe = 'stat -c %i -- "$1" >/dev/null 2>"$2.err"; echo $? >"$2.tmp" && mv "$2.tmp" "$2"';
+  spawn('sh', ['-c', probe, 'sh', mountPoint, out], { stdio: 'ignore', detached: true }).unref();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 60 && !fs.existsSync(out); i++) Atomics.wait(pause, 0, 0, 50);
+  if (!fs.existsSync(out)) return 'wedged';
+  const status = fs.readFileSync(out, 'utf8').trim();
+  const stderr = fs.readFileSync(`${out}.err`, 'utf8');
+  fs.rmSync(out, { force: true });
+  fs.rmSync(`${out}.err`, { force: true });
+  if (status === '0') return 'alive';
+  return /not connected/i.test(stderr) ? 'dead' : 'alive';
 }
 
 export function isDeadMount(mountPoint: string): boolean {
@@ -271,6 +282,10 @@ export function unmount(mountPoint: string, lazy = false, state = mountState(pat
     if (entry) abortConnection(entry.minor);
   }
   const detach = state !== 'alive' || lazy;
+  if (state === 'wedged' && mountsAsRoot()) {
+    detachWedged(abs);
+    return;
+  }
   const res = mountsAsRoot()
     ? spawnSync('umount', detach ? ['-l', '--no-canonicalize', abs] : [abs], { encoding: 'utf8', timeout: 30_000 })
     : fusermountUnmount(abs, detach);
@@ -280,6 +295,19 @@ export function unmount(mountPoint: string, lazy = false, state = mountState(pat
     if (/busy/i.test(msg)) throw new MountError(`${abs} is busy (files are open there); close them, or use --lazy to detach it now`);
     throw new MountError(msg || `umount ${abs} failed (exit ${res.status})`);
   }
+}
+
+/**
+ * Detaches a wedged mount without waiting for the kernel to finish with it. Over io_uring the kernel
+ * tears the connection down only once the daemon's thread runs again (requests are copied to it in
+ * its own context), so umount(8) of a stopped daemon's mount blocks until the daemon goes on or dies;
+ * the mount leaves the namespace at once all the same. umount runs on in the background.
+ */
+function detachWedged(mountPoint: string): void {
+  spawn('umount', ['-l', '--no-canonicalize', mountPoint], { stdio: 'ignore', detached: true }).unref();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 200 && findMount(mountPoint) !== undefined; i++) Atomics.wait(pause, 0, 0, 50);
+  if (findMount(mountPoint) !== undefined) throw new MountError(`${mountPoint} could not be detached`);
 }
 
 /** Aborts a wedged connection through fusectl: users then get ENOTCONN at once. */

@@ -4,6 +4,7 @@
  */
 import { Bridge, type BridgeOptions } from './bridge.js';
 import { type Request, Session } from './session.js';
+import { type UringOptions, UringSession } from './uring-session.js';
 import type { Volume } from '../core/volume.js';
 import { trimBlocks } from '../core/blocks.js';
 
@@ -18,6 +19,8 @@ export interface ServeOptions extends Partial<BridgeOptions> {
    * stops serving for tens of milliseconds.
    */
   collect?: () => void;
+  /** Serve over io_uring when the kernel offers it (else /dev/fuse, as without this). */
+  ioUring?: UringOptions;
 }
 
 /**
@@ -62,12 +65,18 @@ export class FuseServer {
 
   constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
     this.highWater = volume.used;
-    this.session = new Session(fd, (req) => this.handle(req));
+    const handle = (req: Request): void => this.handle(req);
+    this.session = options.ioUring ? new UringSession(fd, handle, options.ioUring) : new Session(fd, handle);
     this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
   }
 
   serve(pauseWhen?: () => boolean): 'closed' | 'paused' {
     return this.session.serve(pauseWhen);
+  }
+
+  /** How requests reach us: 'io_uring' or '/dev/fuse' (known once the mount is ready). */
+  get transport(): 'io_uring' | '/dev/fuse' {
+    return this.session instanceof UringSession ? this.session.transport : '/dev/fuse';
   }
 
   /** Handles one request read by someone else (a reader thread). */

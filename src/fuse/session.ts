@@ -47,7 +47,9 @@ export class Session {
   readonly out = Buffer.allocUnsafe(1 << 17);
   private readonly req: Request = { opcode: 0, unique: 0, nodeid: 0, uid: 0, gid: 0, pid: 0, buf: Buffer.alloc(0), len: 0 };
   private readonly parts: Uint8Array[] = [];
-  private closed = false;
+  protected closed = false;
+  /** INIT flags2 bits the transport asks for (when the kernel offers them). */
+  readonly initFlags2: number = 0;
 
   constructor(fd: number, private readonly dispatch: (req: Request) => void) {
     this.fd = fd;
@@ -59,7 +61,11 @@ export class Session {
       const req = this.next();
       if (req === null) break;
       this.dispatch(req);
-      if (pauseWhen?.()) return this.closed ? 'closed' : 'paused';
+      if (pauseWhen?.()) {
+        if (this.closed) return 'closed';
+        this.flush();
+        return 'paused';
+      }
     }
     return 'closed';
   }
@@ -88,8 +94,11 @@ export class Session {
     if (buf.length >= IN_HEADER_SIZE) this.dispatch(this.parse(buf, buf.length));
   }
 
+  /** Hands every reply made so far to the kernel before the thread turns to other work (see uring-session.ts). */
+  protected flush(): void {}
+
   /** Fills the one reusable Request from the in_header (every request passes here: no allocation). */
-  private parse(buf: Buffer, n: number): Request {
+  protected parse(buf: Buffer, n: number): Request {
     const req = this.req;
     req.opcode = buf.readUInt32LE(HEADER.opcode!);
     req.unique = u64(buf, HEADER.unique!);
@@ -131,7 +140,7 @@ export class Session {
   }
 
   /** Writes out[0, n) (no subarray: a reply allocates nothing). */
-  private send(n: number): void {
+  protected send(n: number): void {
     try {
       fs.writeSync(this.fd, this.out, 0, n);
     } catch (e) {
@@ -139,7 +148,7 @@ export class Session {
     }
   }
 
-  private sendv(bufs: Uint8Array[]): void {
+  protected sendv(bufs: Uint8Array[]): void {
     try {
       // writevSync accepts at most IOV_MAX (1024) buffers; replies never come near that (1 MiB / 64 KiB chunks).
       fs.writevSync(this.fd, bufs as NodeJS.ArrayBufferView[]);

@@ -42,8 +42,15 @@ export function daemonPid(dir: string): number {
   return state.pid;
 }
 
+/**
+ * MEMEFS_TEST_TRANSPORT=io_uring runs the mount tests over FUSE io_uring: every mount made here gets
+ * -o io_uring (unless it names a transport itself). The kernel's switch must be on (.ci/run does that).
+ */
+const TRANSPORT_ARGS = process.env.MEMEFS_TEST_TRANSPORT === 'io_uring' ? ['-o', 'io_uring'] : [];
+
 export function mount(args: string[] = [], dir = tempDir('mnt-')): Mounted {
-  const r = memefs([dir, ...args]);
+  const transport = args.some((a) => a.includes('io_uring')) ? [] : TRANSPORT_ARGS;
+  const r = memefs([dir, ...args, ...transport]);
   if (r.status !== 0) throw new Error(`memefs ${dir} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const pid = daemonPid(dir);
   return {
@@ -107,4 +114,13 @@ export function rssKiB(pid: number): number {
 
 export function sh(script: string, cwd?: string): string {
   return execFileSync('bash', ['-c', script], { encoding: 'utf8', cwd, maxBuffer: 64 << 20 });
+}
+
+export const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring';
+
+/** Sets the kernel's FUSE io_uring switch ('Y' or 'N'); returns a function that puts the old value back. */
+export function setUringSwitch(value: 'Y' | 'N'): () => void {
+  const old = fs.readFileSync(URING_SWITCH, 'utf8').trim();
+  fs.writeFileSync(URING_SWITCH, value);
+  return () => fs.writeFileSync(URING_SWITCH, old);
 }
