@@ -74,7 +74,8 @@ test('many clients on both CPUs at once (one queue per CPU, one serving thread)'
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d));
     p.stderr.on('data', (d: Buffer) => (err += d));
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`client ${i} exited ${code}: ${err}`))));
+    // 'close', not 'exit': the output may still be unread when the process has exited.
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`client ${i} exited ${code}: ${err}`))));
   })));
   // 300 files each, then f1, f10-f19, f100-f199 (111) removed.
   for (const r of results) assert.deepEqual(r.trim().split(/\s+/), ['300', '189']);
