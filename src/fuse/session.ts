@@ -47,6 +47,8 @@ export class Session {
   readonly out = Buffer.allocUnsafe(1 << 17);
   private readonly req: Request = { opcode: 0, unique: 0, nodeid: 0, uid: 0, gid: 0, pid: 0, buf: Buffer.alloc(0), len: 0 };
   private readonly parts: Uint8Array[] = [];
+  /** out's reply header, as the first part of a `data` reply (made once, not per reply). */
+  private readonly outHeader = this.out.subarray(0, OUT_HEADER_SIZE);
   protected closed = false;
   /** INIT flags2 bits the transport asks for (when the kernel offers them). */
   readonly initFlags2: number = 0;
@@ -134,7 +136,7 @@ export class Session {
     OutHeader.write(this.out, 0, { len: OUT_HEADER_SIZE + size, error: 0, unique });
     const parts = this.parts;
     parts.length = 0;
-    parts.push(this.out.subarray(0, OUT_HEADER_SIZE));
+    parts.push(this.outHeader);
     for (const p of payload) if (p.length > 0) parts.push(p);
     this.sendv(parts);
   }

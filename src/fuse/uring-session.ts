@@ -79,7 +79,9 @@ export class UringSession extends Session {
   private readonly entries: Entry[] = [];
   /** The entry the request being served came from (null for /dev/fuse), and the reply the bridge gave it. */
   private current: Entry | null = null;
-  private reply: Uint8Array | Uint8Array[] | null = null;
+  /** The reply: `replyLength` bytes of `out` (-1: none yet), or `replyParts` (Session.data's header + payload list). */
+  private replyLength = -1;
+  private replyParts: Uint8Array[] | null = null;
   private readonly deviceBuf = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
   private readArmed = false;
   /** Whether any request came through the ring yet (until then a refusal can fall back to /dev/fuse). */
@@ -240,13 +242,13 @@ export class UringSession extends Session {
         this.start();
       }
     } else {
-      this.reply = this.out.subarray(0, n);
+      this.replyLength = n;
     }
   }
 
   protected override sendv(bufs: Uint8Array[]): void {
     if (this.current === null) super.sendv(bufs);
-    else this.reply = bufs;
+    else this.replyParts = bufs;
   }
 
   /**
@@ -258,25 +260,30 @@ export class UringSession extends Session {
   private finishReply(): void {
     const entry = this.current;
     if (entry === null) return;
-    const reply = this.reply;
+    const length = this.replyLength;
+    const parts = this.replyParts;
     this.current = null;
-    this.reply = null;
-    if (reply === null) return this.commitError(entry);
-    // A single buffer is header and payload; a list is the header alone, then the payload parts (Session.data).
-    const parts = reply instanceof Uint8Array ? null : reply;
-    const first = parts === null ? (reply as Uint8Array) : parts[0]!;
-    let size = first.length - OUT_HEADER_SIZE;
-    if (parts !== null) for (let i = 1; i < parts.length; i++) size += parts[i]!.length;
-    if (size > PAYLOAD_SIZE) return this.commitError(entry);
-    entry.header.set(first.subarray(0, OUT_HEADER_SIZE), 0);
-    entry.payload.set(first.subarray(OUT_HEADER_SIZE), 0);
-    let at = first.length - OUT_HEADER_SIZE;
+    this.replyLength = -1;
+    this.replyParts = null;
+    // Copied from `out` and the parts as they are: no views made per reply.
     if (parts !== null) {
+      // Session.data: the header (out[0, OUT_HEADER_SIZE)), then the payload parts.
+      let size = 0;
+      for (let i = 1; i < parts.length; i++) size += parts[i]!.length;
+      if (size > PAYLOAD_SIZE) return this.commitError(entry);
+      this.out.copy(entry.header, 0, 0, OUT_HEADER_SIZE);
+      let at = 0;
       for (let i = 1; i < parts.length; i++) {
         entry.payload.set(parts[i]!, at);
         at += parts[i]!.length;
       }
+      return this.commit(entry, size);
     }
+    if (length < 0) return this.commitError(entry);
+    const size = length - OUT_HEADER_SIZE;
+    if (size > PAYLOAD_SIZE) return this.commitError(entry);
+    this.out.copy(entry.header, 0, 0, OUT_HEADER_SIZE);
+    this.out.copy(entry.payload, 0, OUT_HEADER_SIZE, length);
     this.commit(entry, size);
   }
 
