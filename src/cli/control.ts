@@ -14,6 +14,8 @@ export const Control = {
   IDLE_WORK: 2,
   /** Serving -> main: requests served so far (wrapping). */
   REQUESTS: 3,
+  /** Main -> serving: how long to poll for the next request before sleeping, in microseconds (cpu-pressure.ts). */
+  SPIN_US: 4,
 } as const;
 
-export const CONTROL_SLOTS = 4;
+export const CONTROL_SLOTS = 5;

@@ -10,6 +10,7 @@ import {
   detachMount, findMount, mountDevice, MountError, mountsAsRoot, mountWithFusermount, openDevice, tuneBdi, unmount,
 } from '../fuse/mount.js';
 import { Control } from './control.js';
+import { spinAdvisor } from './cpu-pressure.js';
 import type { MountConfig } from './options.js';
 import type { Share } from './share.js';
 
@@ -212,7 +213,9 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
   /** A serving thread that sleeps in read() cannot notice quiet time: tell it when a check finds no new requests. */
   const watchQuiet = (): void => {
     let seen = -1;
+    const spinAdvice = spinAdvisor(QUIET_CHECK_MS);
     quietTimer = setInterval(() => {
+      Atomics.store(control, Control.SPIN_US, spinAdvice());
       const served = Atomics.load(control, Control.REQUESTS);
       if (served === seen && Atomics.load(control, Control.IDLE_WORK) !== 0 && Atomics.load(control, Control.IDLE) === 0) {
         Atomics.store(control, Control.IDLE, 1);

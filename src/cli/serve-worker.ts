@@ -139,6 +139,7 @@ async function serveConnection(volume: Volume, fd: number, save: (() => Promise<
     }
     Atomics.store(control, Control.IDLE_WORK, server.hasIdleWork() ? 1 : 0);
     Atomics.add(control, Control.REQUESTS, 1);
+    server.spinMs = Atomics.load(control, Control.SPIN_US) / 1000;
     return Atomics.load(control, Control.SAVE) !== 0;
   };
   for (;;) {

@@ -26,6 +26,7 @@ const IOVEC = 0;
 const NREAD = 8;
 const PAGE = 65536;
 const DEVICE_FD = 0; // the WASI instance's standard input
+const FDFLAGS_NONBLOCK = 1 << 2;
 
 /** Linux errno names of the WASI errno numbers a device read can report (WASI preview1 numbering). */
 const WASI_ERRNO: Record<number, string> = {
@@ -37,6 +38,8 @@ export interface DeviceReader {
   readonly buf: Buffer;
   /** One read(2) of up to buf.length bytes: the byte count, or the errno's name (EAGAIN, ENOENT...). */
   read(): number | string;
+  /** Switches the descriptor between blocking and non-blocking reads (O_NONBLOCK); false if refused. */
+  setBlocking(blocking: boolean): boolean;
 }
 
 /** The little of the WebAssembly API used here (TypeScript declares it only with the DOM library). */
@@ -54,12 +57,18 @@ export function deviceReader(fd: number, size: number): DeviceReader {
   memory.setUint32(IOVEC, DATA_OFFSET, true);
   memory.setUint32(IOVEC + 4, size, true);
   // The native WASI binding: the reader keeps it (and through it the memory) alive.
-  const imports = wasi.wasiImport as { fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number };
+  const imports = wasi.wasiImport as {
+    fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number;
+    fd_fdstat_set_flags(fd: number, flags: number): number;
+  };
   return {
     buf: Buffer.from(instance.exports.memory.buffer, DATA_OFFSET, size),
     read(): number | string {
       const errno = imports.fd_read(DEVICE_FD, IOVEC, 1, NREAD);
       return errno === 0 ? memory.getUint32(NREAD, true) : WASI_ERRNO[errno] ?? `WASI errno ${errno}`;
+    },
+    setBlocking(blocking: boolean): boolean {
+      return imports.fd_fdstat_set_flags(DEVICE_FD, blocking ? 0 : FDFLAGS_NONBLOCK) === 0;
     },
   };
 }

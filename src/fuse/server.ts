@@ -74,6 +74,11 @@ export class FuseServer {
     return this.session.serve(pauseWhen);
   }
 
+  /** How long the /dev/fuse session polls before sleeping in read(), in ms (see session.ts). */
+  set spinMs(ms: number) {
+    this.session.spinMs = ms;
+  }
+
   /** How requests reach us: 'io_uring' or '/dev/fuse' (known once the mount is ready). */
   get transport(): 'io_uring' | '/dev/fuse' {
     return this.session instanceof UringSession ? this.session.transport : '/dev/fuse';

@@ -14,7 +14,10 @@
  * Reads block: the thread sleeps in the kernel until a request comes, so a
  * request never waits for a timer and an idle mount costs no CPU. (It used to
  * poll, then nap: quick on an idle machine, but with every CPU busy a request
- * waited out the nap; measured in docs/transport.md.)
+ * waited out the nap; measured in docs/transport.md.) When a CPU is free, the
+ * session may first poll the device for `spinMs` (set by its owner, see
+ * daemon.ts): a client's next request then finds the thread awake instead of
+ * waking a sleeping CPU, which on a VM costs more than the request itself.
  */
 import fs from 'node:fs';
 import { OUT_HEADER_SIZE, OutHeader, InHeader, IN_HEADER_SIZE } from './abi.js';
@@ -50,6 +53,10 @@ export class Session {
   /** out's reply header, as the first part of a `data` reply (made once, not per reply). */
   private readonly outHeader = this.out.subarray(0, OUT_HEADER_SIZE);
   protected closed = false;
+  /** How long to poll the device before sleeping in read(), in milliseconds (0: sleep at once). */
+  spinMs = 0;
+  /** Whether the device is in non-blocking mode (polling). */
+  private polling = false;
   /** INIT flags2 bits the transport asks for (when the kernel offers them). */
   readonly initFlags2: number = 0;
 
@@ -75,8 +82,21 @@ export class Session {
   /** Reads one request; null when the connection is gone. */
   next(): Request | null {
     const reader = (this.reader ??= deviceReader(this.fd, READ_BUFFER_SIZE));
+    const spin = this.spinMs;
+    if (spin > 0 !== this.polling) this.polling = reader.setBlocking(spin === 0) ? spin > 0 : this.polling;
+    let since = -1;
     for (;;) {
-      const n = reader.read();
+      let n = reader.read();
+      if (n === 'EAGAIN' && this.polling) {
+        // Nothing yet: poll on until the window ends, then sleep in a blocking read.
+        const now = performance.now();
+        if (since < 0) since = now;
+        if (now - since < spin) continue;
+        reader.setBlocking(true);
+        n = reader.read();
+        reader.setBlocking(false);
+        since = -1;
+      }
       if (typeof n === 'string') {
         // ENOENT: the request was interrupted before we read it. EINTR/EAGAIN: try again.
         if (n === 'ENOENT' || n === 'EINTR' || n === 'EAGAIN') continue;

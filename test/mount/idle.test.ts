@@ -1,6 +1,6 @@
 /**
- * The serving thread sleeps in read() between requests (no polling, no naps):
- * an idle mount costs no CPU, deleted data gives its memory back at once
+ * The serving thread sleeps in read() between requests (no naps; it polls for
+ * 50 us after a reply only while a CPU is free): an idle mount costs no CPU, deleted data gives its memory back at once
  * (madvise through the FFI) or, without the FFI, once the mount is quiet (the
  * main thread notices the quiet and wakes the serving thread for a collection).
  */
@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, daemonPid, forceUnmount, MEMEFS, mount, rssKiB, tempDir } from '../helpers/mount.js';
+import { SPIN_US, spinAdvisor } from '../../src/cli/cpu-pressure.js';
 
 after(cleanupAll);
 
@@ -56,6 +57,47 @@ test('the daemon sleeps in read(), and an idle mount uses next to no CPU', async
     const used = cpuTicks(m.pid) - before;
     // 5 s is 500 ticks; 0.5% of it is 2.5 (polling used ~1%, a spinning loop 100%).
     assert.ok(used <= 2, `the idle daemon used ${used} ticks of CPU in 5 s`);
+  } finally {
+    m.unmount();
+  }
+});
+
+test('polling is allowed only while the rest of the machine leaves most of a CPU free', () => {
+  // A fake machine: every check, the rest of it used `others` CPUs and this process `mine` (per 250 ms).
+  const fake = (cpus: number) => {
+    const m = { cpus, busyUs: 0, ownUs: 0 };
+    const advise = spinAdvisor(250, { cpus, busy: () => m.busyUs, own: () => m.ownUs });
+    return (others: number, mine: number): number => {
+      m.busyUs += (others + mine) * 250_000;
+      m.ownUs += mine * 250_000;
+      return advise();
+    };
+  };
+  const two = fake(2);
+  assert.equal(two(0.5, 0.5), SPIN_US, 'a quiet machine: a client and this daemon');
+  assert.equal(two(0.3, 1), SPIN_US, 'its own polling does not count against it');
+  assert.equal(two(1.9, 0.2), 0, 'two CPU-bound processes leave no CPU free');
+  assert.equal(two(0.5, 0.5), 0, 'a busy machine holds polling off for a while');
+  for (let i = 0; i < 2; i++) two(0.5, 0.5);
+  assert.equal(two(0.5, 0.5), SPIN_US, 'and then allows it again');
+  const one = fake(1);
+  assert.equal(one(0, 0.1), 0, 'never on one CPU: the client could not run meanwhile');
+});
+
+test('after a burst of requests the daemon goes back to sleep in a blocking read', async () => {
+  const m = mount();
+  try {
+    await sleep(600); // the main thread's first checks (polling is allowed on a quiet machine)
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(m.dir, `f${i}`), '');
+      for (let i = 0; i < 300; i++) fs.unlinkSync(path.join(m.dir, `f${i}`));
+    }
+    await sleep(1000);
+    assert.equal(deviceFlags(m.pid) & O_NONBLOCK, 0, 'asleep in a blocking read');
+    const before = cpuTicks(m.pid);
+    await sleep(3000);
+    const used = cpuTicks(m.pid) - before;
+    assert.ok(used <= 2, `the daemon used ${used} ticks of CPU in the 3 s after the burst`);
   } finally {
     m.unmount();
   }
