@@ -289,9 +289,19 @@ class Scanner {
     return chain;
   }
 
-  /** The bytes of the clusters (only what the image holds); `limit` caps the length. */
+  /**
+   * The bytes of the clusters (only what the image holds); `limit` caps the length. Clusters in a row
+   * (the usual layout) come back as a view of the image, not a copy: readers must not write to it.
+   */
   private readClusters(chain: number[], limit: number): Uint8Array {
     const cb = this.g.clusterBytes;
+    const clusters = Math.min(chain.length, Math.ceil(limit / cb));
+    let inRow = 1;
+    while (inRow < clusters && chain[inRow] === chain[0]! + inRow) inRow++;
+    if (clusters > 0 && inRow === clusters) {
+      const start = clusterOffset(this.g, chain[0]!);
+      if (start < this.image.length) return this.image.subarray(start, Math.min(start + limit, start + clusters * cb, this.image.length));
+    }
     let available = 0;
     for (const c of chain) {
       const off = clusterOffset(this.g, c);
