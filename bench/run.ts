@@ -12,7 +12,7 @@
  * floor for any FUSE file system on this machine. The "loaded" group runs the
  * fsbench lines again with as many CPU-bound processes as CPUs, on both.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount,fat] [--out DIR]
  *
  * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
  * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fatTable, runFatBench } from './fat.js';
 import { runNodeApi } from './node-api.js';
 import { renderSvg } from './svg.js';
 
@@ -39,7 +40,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'loaded', 'roundtrip', 'real', 'memory', 'node', 'mount']), out: path.join(ROOT, 'bench', 'results') };
+  const o: Options = { quick: false, runs: 0, only: new Set(['fsbench', 'loaded', 'roundtrip', 'real', 'memory', 'node', 'mount', 'fat']), out: path.join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -47,7 +48,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
     else if (a === '--out') o.out = path.resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount,fat] [--out DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -718,6 +719,7 @@ async function main(): Promise<void> {
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
+    const fat = o.only.has('fat') ? await runFatBench({ quick: o.quick, runs: Math.max(o.runs, 3), tmp, memefs: MEMEFS, progress }) : null;
     const all = [...fsb, ...loaded, ...roundTrip, ...real, ...mounting, ...(nodeApi ?? [])];
     const goals = targets(fsb, loaded, real, memory, nodeApi ?? []);
     const result = {
@@ -742,6 +744,8 @@ async function main(): Promise<void> {
       nodeApi,
       memfsVersion: nodeApi ? memfsVersion() : null,
       targets: goals,
+      /** FAT images against mtools (bench/fat.ts). */
+      fat,
     };
     fs.mkdirSync(o.out, { recursive: true });
     const stamp = env.date.replace(/[:.]/g, '-');
@@ -779,6 +783,7 @@ async function main(): Promise<void> {
         `after deleting everything: ${mb(memory.afterDelete.rss)} (${memory.afterDelete.ratioToEmpty.toFixed(3)} x the fresh empty volume, ` +
         `${memory.afterDelete.ratioToWarmEmpty.toFixed(3)} x the empty volume after a 2,000-file warm-up, ${mb(memory.warmEmptyRss)})\n\n`;
     }
+    if (fat) text += fatTable(fat) + '\n';
     text += 'targets:\n' + goals.map((g) => `  ${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`).join('\n') + '\n';
     text += `\nresults: ${path.join(o.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg); ${((Date.now() - started) / 1000).toFixed(0)} s\n`;
     process.stdout.write(text);
