@@ -6,7 +6,11 @@
  * written, logging excluded). The log slows the daemon down, so rates are not printed: use
  * `npm run bench` for those.
  *
- *   node dist/bench/requests.js [FILES] [-- memefs options...]
+ * With --real TREE, the same for the real-work steps of the bench (tar -x, find, grep -r, du, tar -c,
+ * cp -a, rm -rf) on a copy of TREE: requests per file of the tree, and the daemon's CPU time per
+ * step (all its threads, from /proc/PID/task/* /stat; 10 ms ticks).
+ *
+ *   node dist/bench/requests.js [FILES | --real TREE] [-- memefs options...]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,11 +51,74 @@ function tallies(log: string): Map<string, Map<string, Tally>> {
   return out;
 }
 
+/** Milliseconds of CPU the process has used, over all its threads. */
+function cpuMs(pid: number): number {
+  let ticks = 0;
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+    ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+  }
+  return ticks * 10;
+}
+
+/** One line per step: requests per file of the tree by opcode, and the daemon's CPU for the step. */
+function printPerFile(byTest: Map<string, Map<string, Tally>>, steps: string[], files: number, cpu: Map<string, number>): void {
+  for (const step of steps) {
+    const t = byTest.get(step);
+    if (t === undefined) continue;
+    let n = 0;
+    for (const v of t.values()) n += v.count;
+    const parts = [...t].sort((a, b) => b[1].count - a[1].count).map(([op, v]) => `${op} ${(v.count / files).toFixed(2)}`);
+    process.stdout.write(`${step.padEnd(8)} ${(n / files).toFixed(2).padStart(6)} req/file  daemon ${String(cpu.get(step)).padStart(5)} ms  ${parts.join(', ')}\n`);
+  }
+}
+
+/** The real-work steps of bench/run.ts on a copy of `tree`, each followed by a mark. */
+function realSteps(tree: string, files: number, extra: string[]): void {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memefs-requests-'));
+  const tarball = path.join(tmp, 'tree.tar');
+  sh('tar', ['-cf', tarball, '-C', path.dirname(tree), path.basename(tree)]);
+  const mnt = path.join(tmp, 'mnt');
+  const log = path.join(tmp, 'requests.log');
+  fs.mkdirSync(mnt);
+  sh(process.execPath, [MEMEFS, mnt, '-D', log, ...extra]);
+  const pid = (JSON.parse(fs.readFileSync(path.join('/run/memefs', encodeURIComponent(mnt) + '.json'), 'utf8')) as { pid: number }).pid;
+  const copy = path.join(mnt, path.basename(tree));
+  const steps: [string, string, string[]][] = [
+    ['tar-x', 'tar', ['-xf', tarball, '-C', mnt]],
+    ['find', 'find', [copy, '-type', 'f']],
+    ['grep', 'bash', ['-c', `grep -r -c include ${copy} || true`]],
+    ['du', 'du', ['-s', copy]],
+    ['tar-c', 'tar', ['-cf', path.join(mnt, 'back.tar'), '-C', mnt, path.basename(tree)]],
+    ['cp-a', 'cp', ['-a', copy, path.join(mnt, 'copy')]],
+    ['rm-rf', 'rm', ['-rf', copy, path.join(mnt, 'copy'), path.join(mnt, 'back.tar')]],
+  ];
+  const cpu = new Map<string, number>();
+  try {
+    for (const [name, cmd, args] of steps) {
+      const before = cpuMs(pid);
+      sh(cmd, args);
+      cpu.set(name, cpuMs(pid) - before);
+      fs.existsSync(path.join(mnt, `fsbench-mark-${name}`)); // the mark: a LOOKUP of an absent name
+    }
+  } finally {
+    spawnSync(process.execPath, [MEMEFS, 'unmount', mnt], { stdio: 'inherit' });
+  }
+  printPerFile(tallies(fs.readFileSync(log, 'utf8')), steps.map((s) => s[0]), files, cpu);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const dash = argv.indexOf('--');
-  const files = Number(argv[0] !== undefined && argv[0] !== '--' ? argv[0] : 2000);
   const extra = dash < 0 ? [] : argv.slice(dash + 1);
+  if (argv[0] === '--real') {
+    const tree = argv[1] ?? '/usr/include/linux';
+    realSteps(tree, Number(sh('bash', ['-c', `find ${tree} -type f | wc -l`]).trim()), extra);
+    return;
+  }
+  const files = Number(argv[0] !== undefined && argv[0] !== '--' ? argv[0] : 2000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'memefs-requests-'));
   const exe = path.join(tmp, 'fsbench');
   sh('cc', ['-O2', '-Wall', '-o', exe, path.join(ROOT, 'bench', 'fsbench.c')]);
