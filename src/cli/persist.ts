@@ -97,19 +97,24 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
 export async function saveVolume(volume: Volume, config: MountConfig, progress: ProgressReport): Promise<string[]> {
   if (config.image !== null) {
     progress('save', 0, 1);
-    const { saveImageFile, saveVolumeAsFat } = await fatFormat();
+    const { openImageSource, prepareVolumeAsFat, saveImageFile } = await fatFormat();
     const target = resolveTarget(config.image);
-    const like = target.kind === 'new' || blankDevice(target) ? undefined : readWithProgress(target.path, target.size, 'save', () => undefined);
-    const result = saveVolumeAsFat(volume, {
-      like,
-      size: like ? undefined : newImageSize(config, target),
-      ...layoutOptions(config),
-      codepage: config.codepage,
-      skipTooBig: config.skipTooBig,
-    });
-    saveImageFile(config.image, result.image);
-    progress('save', 1, 1);
-    return result.warnings;
+    // The old image gives its geometry, boot code and what lies past the file system; only those parts are read.
+    const like = target.kind === 'new' || blankDevice(target) ? undefined : openImageSource(target.path, target.size);
+    try {
+      const prepared = prepareVolumeAsFat(volume, {
+        like,
+        size: like ? undefined : newImageSize(config, target),
+        ...layoutOptions(config),
+        codepage: config.codepage,
+        skipTooBig: config.skipTooBig,
+      });
+      saveImageFile(config.image, prepared);
+      progress('save', 1, 1);
+      return prepared.warnings;
+    } finally {
+      like?.close();
+    }
   }
   if (config.snapshot !== null) {
     // Snapshots are lossless: nothing to warn about.
