@@ -12,7 +12,7 @@
  * floor for any FUSE file system on this machine. The "loaded" group runs the
  * fsbench lines again with as many CPU-bound processes as CPUs, on both.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount,fat] [--out DIR]
  *
  * Results: bench/results/bench-<time>.json and .svg, and latest.json/latest.svg.
  * Every mount made here is unmounted in a finally block and on SIGINT/SIGTERM.
@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNodeApi } from './node-api.js';
+import { fatText, fatWorkload } from './fat.js';
 import { renderSvg } from './svg.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -47,7 +48,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = new Set(argv[++i]!.split(','));
     else if (a === '--out') o.out = path.resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount] [--out DIR]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--only fsbench,loaded,roundtrip,real,memory,node,mount,fat] [--out DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -715,6 +716,10 @@ async function main(): Promise<void> {
     const real = realResult?.lines ?? [];
     const memory = o.only.has('memory') ? await memoryWorkload(o, exe, base) : null;
     const mounting = o.only.has('mount') ? await mountWorkload(o, base) : [];
+    // Not in the default set: it writes a 600 MiB image and a 512 MB tree (--only fat).
+    const fat = o.only.has('fat')
+      ? await fatWorkload({ timeCommand, stats, unmountDir, waitExit, progress, memefs: MEMEFS }, tmp, o.quick, Math.max(o.runs, 3))
+      : null;
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
@@ -741,6 +746,8 @@ async function main(): Promise<void> {
       /** The in-process node:fs API against memfs (bench/node-api.ts): ratio is memefs/memfs; tmpfs is node:fs on tmpfs. */
       nodeApi,
       memfsVersion: nodeApi ? memfsVersion() : null,
+      /** FAT image load, save and extract against mtools, and the daemon's RSS over the data (bench/fat.ts). */
+      fat,
       targets: goals,
     };
     fs.mkdirSync(o.out, { recursive: true });
@@ -771,6 +778,7 @@ async function main(): Promise<void> {
       text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
       text += apiTable(nodeApi) + '\n\n';
     }
+    if (fat) text += fatText(fat) + '\n';
     if (memory) {
       text += `memory (RSS of the memefs daemon): empty volume ${mb(memory.emptyRss)}; ` +
         `${mb(memory.large.bytes)} file: ${mb(memory.large.rss)} = ${memory.large.rssPerByte.toFixed(3)} B of RSS per stored byte; ` +
