@@ -23,8 +23,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fatTable, runFatBench } from './fat.js';
 import { runNodeApi } from './node-api.js';
+import { fatText, fatWorkload } from './fat.js';
 import { renderSvg } from './svg.js';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -738,10 +738,12 @@ async function main(): Promise<void> {
     const realLoaded = realLoadedResult?.lines ?? [];
     const memory = o.only.has('memory') ? await memoryWorkload(o, exe, base) : null;
     const mounting = o.only.has('mount') ? await mountWorkload(o, base) : [];
+    const fat = o.only.has('fat')
+      ? await fatWorkload({ timeCommand, stats, unmountDir, waitExit, progress, memefs: MEMEFS }, tmp, o.quick, Math.max(o.runs, 3))
+      : null;
     const nodeApi = o.only.has('node')
       ? await runNodeApi({ quick: o.quick, runs: o.runs, withTmpfs: (fn) => withMount('tmpfs', base, (m) => fn(m.dir)) })
       : null;
-    const fat = o.only.has('fat') ? await runFatBench({ quick: o.quick, runs: Math.max(o.runs, 3), tmp, memefs: MEMEFS, progress }) : null;
     const all = [...fsb, ...loaded, ...roundTrip, ...real, ...realLoaded, ...mounting, ...(nodeApi ?? [])];
     const goals = targets(fsb, loaded, real, realLoaded, memory, nodeApi ?? []);
     const result = {
@@ -767,9 +769,9 @@ async function main(): Promise<void> {
       /** The in-process node:fs API against memfs (bench/node-api.ts): ratio is memefs/memfs; tmpfs is node:fs on tmpfs. */
       nodeApi,
       memfsVersion: nodeApi ? memfsVersion() : null,
-      targets: goals,
-      /** FAT images against mtools (bench/fat.ts). */
+      /** FAT image load, save and extract against mtools, and the daemon's RSS over the data (bench/fat.ts). */
       fat,
+      targets: goals,
     };
     fs.mkdirSync(o.out, { recursive: true });
     const stamp = env.date.replace(/[:.]/g, '-');
@@ -801,6 +803,7 @@ async function main(): Promise<void> {
       text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
       text += apiTable(nodeApi) + '\n\n';
     }
+    if (fat) text += fatText(fat) + '\n';
     if (memory) {
       text += `memory (RSS of the memefs daemon): empty volume ${mb(memory.emptyRss)}; ` +
         `${mb(memory.large.bytes)} file: ${mb(memory.large.rss)} = ${memory.large.rssPerByte.toFixed(3)} B of RSS per stored byte; ` +
@@ -809,7 +812,6 @@ async function main(): Promise<void> {
         `after deleting everything: ${mb(memory.afterDelete.rss)} (${memory.afterDelete.ratioToEmpty.toFixed(3)} x the fresh empty volume, ` +
         `${memory.afterDelete.ratioToWarmEmpty.toFixed(3)} x the empty volume after a 2,000-file warm-up, ${mb(memory.warmEmptyRss)})\n\n`;
     }
-    if (fat) text += fatTable(fat) + '\n';
     text += 'targets:\n' + goals.map((g) => `  ${g.met ? 'met ' : 'MISS'}  ${g.what}: ${g.value} (goal ${g.goal})`).join('\n') + '\n';
     text += `\nresults: ${path.join(o.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg); ${((Date.now() - started) / 1000).toFixed(0)} s\n`;
     process.stdout.write(text);

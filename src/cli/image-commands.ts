@@ -188,10 +188,10 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
         skipTooBig: o.skipTooBig === true,
         onProgress: (done, total) => progress.update('pack', done, total),
       });
-      progress.stop();
       warn(result.warnings);
-      saveImageFile(target, result.image);
-      process.stdout.write(`wrote ${image} (${result.image.length} bytes)\n`);
+      saveImageFile(target, result);
+      progress.stop();
+      process.stdout.write(`wrote ${image} (${result.length} bytes)\n`);
       return 0;
     } finally {
       progress.stop();

@@ -54,36 +54,6 @@ function readWithProgress(path: string, size: number, phase: string, progress: P
   return out;
 }
 
-/**
- * What a save over an existing image keeps of it: its length, its reserved sectors (boot code) and
- * whatever lies past the file system. Only those are read; the rest of the array is never touched,
- * so its pages take no memory.
- */
-function readOutline(path: string, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const fd = fs.openSync(path, 'r');
-  try {
-    const readAt = (pos: number, end: number): void => {
-      while (pos < end) {
-        const n = fs.readSync(fd, out, pos, Math.min(8 << 20, end - pos), pos);
-        if (n <= 0) throw new Error(`${path}: unexpected end of file at byte ${pos}`);
-        pos += n;
-      }
-    };
-    readAt(0, Math.min(512, size));
-    // The boot sector says where the reserved area and the file system end (checked at mount).
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    const sector = view.getUint16(11, true);
-    const reserved = view.getUint16(14, true) * sector;
-    const sectors = view.getUint16(19, true) || view.getUint32(32, true);
-    readAt(512, Math.min(reserved, size));
-    readAt(Math.min(sectors * sector, size), size);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return out;
-}
-
 export interface Loaded {
   volume: Volume;
   warnings: string[];
@@ -127,19 +97,24 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
 export async function saveVolume(volume: Volume, config: MountConfig, progress: ProgressReport): Promise<string[]> {
   if (config.image !== null) {
     progress('save', 0, 1);
-    const { saveImageFile, saveVolumeAsFat } = await fatFormat();
+    const { openImageSource, prepareVolumeAsFat, saveImageFile } = await fatFormat();
     const target = resolveTarget(config.image);
-    const like = target.kind === 'new' || blankDevice(target) ? undefined : readOutline(target.path, target.size);
-    const result = saveVolumeAsFat(volume, {
-      like,
-      size: like ? undefined : newImageSize(config, target),
-      ...layoutOptions(config),
-      codepage: config.codepage,
-      skipTooBig: config.skipTooBig,
-    });
-    saveImageFile(config.image, result.image);
-    progress('save', 1, 1);
-    return result.warnings;
+    // The old image gives its geometry, boot code and what lies past the file system; only those parts are read.
+    const like = target.kind === 'new' || blankDevice(target) ? undefined : openImageSource(target.path, target.size);
+    try {
+      const prepared = prepareVolumeAsFat(volume, {
+        like,
+        size: like ? undefined : newImageSize(config, target),
+        ...layoutOptions(config),
+        codepage: config.codepage,
+        skipTooBig: config.skipTooBig,
+      });
+      saveImageFile(config.image, prepared);
+      progress('save', 1, 1);
+      return prepared.warnings;
+    } finally {
+      like?.close();
+    }
   }
   if (config.snapshot !== null) {
     // Snapshots are lossless: nothing to warn about.

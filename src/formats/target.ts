@@ -228,14 +228,19 @@ export function openTarget(path: string, newMode: number, length?: number): Targ
   };
 }
 
-/** Saves `bytes` to `path` as openTarget describes. */
-export function writeTargetFile(path: string, bytes: Uint8Array, newMode = 0o644): void {
-  const out = openTarget(path, newMode, bytes.length);
+/** Saves `length` bytes to `path` as openTarget describes; `fill` writes them (a throw leaves the target as it was). */
+export function writeTarget(path: string, length: number, fill: (out: TargetWriter) => void, newMode = 0o644): void {
+  const out = openTarget(path, newMode, length);
   try {
-    out.write(bytes, 0);
+    fill(out);
   } catch (e) {
     out.abort();
     throw e;
   }
-  out.commit(bytes.length);
+  out.commit(length);
+}
+
+/** Saves `bytes` to `path` as openTarget describes. */
+export function writeTargetFile(path: string, bytes: Uint8Array, newMode = 0o644): void {
+  writeTarget(path, bytes.length, (out) => out.write(bytes, 0), newMode);
 }

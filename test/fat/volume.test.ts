@@ -5,7 +5,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, Volume, S_IFREG, S_IFIFO, toMs, isFsError, type Inode } from '../../src/core/index.js';
 import {
-  loadFatIntoVolume, readFat, saveVolumeAsFat, scanFat, writeFat, type FatDirectory, type FatNode,
+  loadFatIntoVolume, openImageSource, prepareVolumeAsFat, readFat, readImageFile, saveImageFile, saveVolumeAsFat, scanFat, writeFat,
+  type FatDirectory, type FatNode,
 } from '../../src/formats/fat/index.js';
 import { dir, file, flatten, materialize, pattern, sampleTree } from './fixtures.js';
 import { fsckComplaints, mustRun, tempDir } from './tools.js';
@@ -95,6 +96,47 @@ for (const fatType of [12, 16, 32] as const) {
       const img = join(tmp.path, 'saved.img');
       writeFileSync(img, saved.image);
       assert.deepEqual(fsckComplaints(img).complaints, []);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+}
+
+for (const fatType of [12, 16, 32] as const) {
+  test(`FAT${fatType}: a save streamed to a file over the old image equals the image built in memory, and fsck.fat and mtools accept it`, () => {
+    const size = fatType === 12 ? 1440 * 1024 : fatType === 16 ? 16 << 20 : 40 << 20;
+    const first = writeFat(sampleTree(512), { size, fatType, sectorsPerCluster: fatType === 16 ? 4 : 1 }).image;
+    const volume = new Volume();
+    assert.deepEqual(loadFatIntoVolume(first, volume).warnings, []);
+    // Larger than the writer's 4 MiB piece, so it goes out in several writes.
+    const big = pattern(fatType === 12 ? 300_000 : (5 << 20) + 3, 7);
+    volume.write(volume.mknod(ROOT, volume.root, 'big.bin', S_IFREG | 0o644), 0, big);
+    const tmp = tempDir();
+    try {
+      const img = join(tmp.path, 'saved.img');
+      const trailer = new TextEncoder().encode('past the file system');
+      const old = new Uint8Array(first.length + trailer.length);
+      old.set(first);
+      old.set(trailer, first.length);
+      writeFileSync(img, old);
+      const expected = saveVolumeAsFat(volume, { like: old }).image;
+      const like = openImageSource(img, old.length);
+      try {
+        const prepared = prepareVolumeAsFat(volume, { like });
+        assert.deepEqual(prepared.warnings, []);
+        saveImageFile(img, prepared);
+      } finally {
+        like.close();
+      }
+      const saved = readImageFile(img);
+      assert.equal(saved.length, old.length);
+      assert.ok(Buffer.from(saved).equals(Buffer.from(expected)), 'the streamed image differs from the one built in memory');
+      assert.deepEqual(fsckComplaints(img).complaints, []);
+      const out = join(tmp.path, 'out');
+      mkdirSync(out);
+      mustRun('mcopy', ['-s', '-m', '-i', img, '::/', out + '/']);
+      assert.ok(readFileSync(join(out, 'big.bin')).equals(Buffer.from(big)), 'big.bin as mtools reads it');
+      assert.deepEqual(new Uint8Array(readFileSync(join(out, 'README.TXT'))), readAll(volume, resolve(volume, '/README.TXT')));
     } finally {
       tmp.cleanup();
     }

@@ -9,15 +9,36 @@ import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
 import type { CodePage } from './shortname.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatTree } from './tree.js';
-import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
-import { asidePath, isZero, writeTargetFile } from '../target.js';
+import { prepareFat, type ImageSource, type PreparedImage, type WriteOptions } from './writer.js';
+import { asidePath, isZero, writeTarget, writeTargetFile } from '../target.js';
 
 /**
- * Replaces `path` with `bytes` without ever leaving a half-written image, following
+ * Replaces `path` with an image without ever leaving a half-written one, following
  * symlinks, writing block devices in place and refusing other non-files (see ../target.ts).
+ * A prepared image is written straight from its tree: the image is never held whole.
  */
-export function saveImageFile(path: string, bytes: Uint8Array): void {
-  writeTargetFile(path, bytes, 0o644);
+export function saveImageFile(path: string, image: Uint8Array | PreparedImage): void {
+  if (image instanceof Uint8Array) writeTargetFile(path, image, 0o644);
+  else writeTarget(path, image.length, (out) => image.writeTo(out), 0o644);
+}
+
+/** An image file (or device) of `length` bytes read in parts as the writer needs them; close it after. */
+export function openImageSource(path: string, length: number): ImageSource & { close(): void } {
+  const fd = openSync(path, constants.O_RDONLY);
+  return {
+    length,
+    read(position: number, n: number): Uint8Array {
+      const bytes = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const got = readSync(fd, bytes, done, n - done, position + done);
+        if (got === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`);
+        done += got;
+      }
+      return bytes;
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** Largest image read into memory (the largest typed array Node allows). */
@@ -89,8 +110,11 @@ function hostFileSource(path: string, size: number): ContentSource {
   };
 }
 
-/** Reads a host directory into a FAT image. Symlinks and special files are left out with a warning. */
-export async function packDirectory(dir: string, options: PackOptions = {}): Promise<WriteResult> {
+/**
+ * Lays out a host directory as a FAT image; its files are read when the image is
+ * written. Symlinks and special files are left out with a warning.
+ */
+export async function packDirectory(dir: string, options: PackOptions = {}): Promise<PreparedImage> {
   const skipped: string[] = [];
   const root: FatDirectory = { kind: 'dir', name: '', attributes: 0, children: [] };
   const total = options.onProgress ? await dataBytes(dir) : 0;
@@ -119,7 +143,7 @@ export async function packDirectory(dir: string, options: PackOptions = {}): Pro
   };
   await visit(dir, root, '');
   const tree: FatTree = { label: options.label ?? '', root };
-  const result = writeFat(tree, options);
+  const result = prepareFat(tree, options);
   if (skipped.length > 0) {
     result.warnings.unshift(`FAT cannot hold symbolic links and special files: ${skipped.length} left out (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', ...' : ''})`);
   }

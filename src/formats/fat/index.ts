@@ -3,11 +3,12 @@
  *
  * - Codec (pure, on Uint8Array): `scanFat`/`readFat` (image → tree + problems,
  *   bounded work on hostile input), `writeFat` (tree → image, mkfs.fat 4.2
- *   layouts via `chooseLayout`, or the geometry of an existing image via `like`).
- * - Volume bridge: `loadFatIntoVolume`, `saveVolumeAsFat` (warnings with counts
+ *   layouts via `chooseLayout`, or the geometry of an existing image via `like`),
+ *   `prepareFat` (the same laid out, its file data written straight to a sink).
+ * - Volume bridge: `loadFatIntoVolume`, `saveVolumeAsFat`/`prepareVolumeAsFat` (warnings with counts
  *   for what FAT cannot hold; EFBIG for files of 4 GiB or more unless skipped).
  * - Reports: `checkFat` (problems, like fsck.fat -n), `dumpFat` (memefs dump).
- * - Host files: `readImageFile`, `saveImageFile` (write aside, fsync, rename),
+ * - Host files: `readImageFile`, `openImageSource`, `saveImageFile` (write aside, fsync, rename),
  *   `packDirectory`, `extractImage` (never writes outside its target).
  *
  * Times: FAT stores local time; memefs converts with the process's time zone

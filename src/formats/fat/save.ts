@@ -15,7 +15,7 @@ import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE, savedName } from './load.js';
 import type { FatDirectory, FatTree } from './tree.js';
-import { writeFat, type WriteOptions, type WriteResult } from './writer.js';
+import { prepareFat, writeFat, type PreparedImage, type WriteOptions, type WriteResult } from './writer.js';
 
 export type SaveOptions = WriteOptions;
 
@@ -101,8 +101,23 @@ export function imageSizeFor(volume: Volume): number | undefined {
  * `like` or `size`, a new image gets the volume's size limit as its size.
  */
 export function saveVolumeAsFat(volume: Volume, options: SaveOptions = {}): WriteResult {
+  const { tree, losses, options: sized } = fatTreeToSave(volume, options);
+  const written = writeFat(tree, sized);
+  return { image: written.image, warnings: [...losses, ...written.warnings] };
+}
+
+/**
+ * The volume laid out as a FAT image (see saveVolumeAsFat) whose `writeTo` sends
+ * file data straight from the volume: the image is never held whole in memory.
+ */
+export function prepareVolumeAsFat(volume: Volume, options: SaveOptions = {}): PreparedImage {
+  const { tree, losses, options: sized } = fatTreeToSave(volume, options);
+  const prepared = prepareFat(tree, sized);
+  return { ...prepared, warnings: [...losses, ...prepared.warnings] };
+}
+
+function fatTreeToSave(volume: Volume, options: SaveOptions): { tree: FatTree; losses: string[]; options: SaveOptions } {
   const { tree, losses } = volumeToFatTree(volume);
   const size = options.like || options.size !== undefined ? options.size : imageSizeFor(volume);
-  const written = writeFat(tree, size === undefined ? options : { ...options, size });
-  return { image: written.image, warnings: [...losses, ...written.warnings] };
+  return { tree, losses, options: size === undefined ? options : { ...options, size } };
 }

@@ -27,7 +27,7 @@ export interface WriteOptions extends LayoutOptions {
   /** Size of a new image in bytes. Default: the smallest of 1440 KiB, 4 MiB, 8 MiB, ... that leaves a fifth free. */
   size?: number;
   /** An existing image whose geometry, serial number and boot code are kept (saving back to the same file). */
-  like?: Uint8Array;
+  like?: Uint8Array | ImageSource;
   /** Leave out files of 4 GiB or more with a warning instead of failing. */
   skipTooBig?: boolean;
   /** Time for entries without times and for the label entry (epoch ms); default now. */
@@ -39,6 +39,33 @@ export interface WriteOptions extends LayoutOptions {
 export interface WriteResult {
   image: Uint8Array;
   warnings: string[];
+}
+
+/** Where an image goes: bytes written at positions, each byte at most once (a TargetWriter of ../target.ts fits). */
+export interface ImageSink {
+  write(bytes: Uint8Array, position: number): void;
+}
+
+/** An existing image read in parts: the writer reads only its reserved sectors and what lies past the file system. */
+export interface ImageSource {
+  readonly length: number;
+  read(position: number, length: number): Uint8Array;
+}
+
+/** An image laid out and ready to write: metadata in memory, file data still in the tree. */
+export interface PreparedImage {
+  /** Bytes the image spans (an image saved over keeps its old length). */
+  length: number;
+  warnings: string[];
+  /**
+   * Writes every byte the image needs; bytes never written (free clusters, the
+   * unused end of a file's last cluster) are meant to be zero or do not matter.
+   */
+  writeTo(sink: ImageSink): void;
+}
+
+function sourceOf(like: Uint8Array | ImageSource): ImageSource {
+  return like instanceof Uint8Array ? { length: like.length, read: (p, n) => like.subarray(p, p + n) } : like;
 }
 
 interface PlannedEntry {
@@ -208,8 +235,8 @@ class Warnings {
 const STANDARD_SIZES_KIB = [1440, 4096];
 for (let s = 8192; s <= 2 * 1024 * 1024 * 1024; s *= 2) STANDARD_SIZES_KIB.push(s);
 
-function layoutFromImage(like: Uint8Array): { layout: Layout; bs: BootSector; geometry: Geometry } {
-  const bs = parseBootSector(like);
+function layoutFromImage(like: ImageSource): { layout: Layout; bs: BootSector; geometry: Geometry } {
+  const bs = parseBootSector(like.read(0, Math.min(like.length, 4096)));
   const geometry = geometryOf(bs);
   const layout: Layout = {
     fatType: geometry.fatType, bytesPerSector: geometry.bytesPerSector, sectorsPerCluster: geometry.sectorsPerCluster,
@@ -220,8 +247,21 @@ function layoutFromImage(like: Uint8Array): { layout: Layout; bs: BootSector; ge
   return { layout, bs, geometry };
 }
 
-/** Writes `tree` as a complete FAT image. */
+/** Writes `tree` as a complete FAT image in memory. */
 export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult {
+  const prepared = prepareFat(tree, options);
+  const image = new Uint8Array(prepared.length);
+  prepared.writeTo({ write: (bytes, position) => image.set(bytes, position) });
+  return { image, warnings: prepared.warnings };
+}
+
+/**
+ * Lays out `tree` as a FAT image without building it: only the reserved
+ * sectors, FATs and directories are held; `writeTo` (once) sends file data
+ * straight from the tree to the sink.
+ */
+export function prepareFat(tree: FatTree, options: WriteOptions = {}): PreparedImage {
+  const like = options.like ? sourceOf(options.like) : undefined;
   const warnings = new Warnings();
   const now = options.now ?? Date.now();
   const label = labelField(options.label ?? tree.label);
@@ -233,8 +273,8 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
 
   let layout: Layout;
   let base: BootSector;
-  if (options.like) {
-    const fromImage = layoutFromImage(options.like);
+  if (like) {
+    const fromImage = layoutFromImage(like);
     layout = fromImage.layout;
     base = { ...fromImage.bs, flags: fromImage.bs.flags & ~1 };
   } else {
@@ -280,27 +320,34 @@ export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult
   if (imageBytes > 2 ** 32) {
     throw new FsError(Errno.EFBIG, `a ${imageBytes}-byte image cannot be built in memory (at most 4 GiB); choose a smaller size`);
   }
-  // Saving over an image keeps its length, and whatever lies past the file system (mkfs.fat leaves partial tracks).
-  const image = new Uint8Array(Math.max(imageBytes, options.like?.length ?? 0));
-  if (options.like && options.like.length > imageBytes) image.set(options.like.subarray(imageBytes), imageBytes);
-  writeReserved(image, bs, layout, options.like, used);
-  const geometry = geometryOf(parseBootSector(image));
-  const fat = new FatTable(layout.fatType, image.subarray(
-    layout.reservedSectors * layout.bytesPerSector, (layout.reservedSectors + layout.fatSectors) * layout.bytesPerSector));
+  const geometry = geometryOf(bs);
+  const fatStart = layout.reservedSectors * layout.bytesPerSector;
+  const fatBytes = layout.fatSectors * layout.bytesPerSector;
+  // Everything before the first cluster (reserved sectors, FATs, a FAT12/16 root) is built here and written last.
+  const meta = new Uint8Array(clusterOffset(geometry, 2));
+  writeReserved(meta, bs, layout, like, used);
+  const fat = new FatTable(layout.fatType, meta.subarray(fatStart, fatStart + fatBytes));
   fat.set(0, (fat.eoc & ~0xff) | layout.media);
   fat.set(1, fat.eoc); // includes the clean-shutdown and no-error bits on FAT16/32
-  writeDirectory(image, geometry, fat, root, hasLabel ? { field: label.field, mixed } : null, now);
-  const fatBytes = layout.fatSectors * layout.bytesPerSector;
-  const fatStart = layout.reservedSectors * layout.bytesPerSector;
-  for (let n = 1; n < layout.numFats; n++) image.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
-  return { image, warnings: warnings.list() };
+  // Saving over an image keeps its length, and whatever lies past the file system (mkfs.fat leaves partial tracks).
+  const length = Math.max(imageBytes, like?.length ?? 0);
+  const writeTo = (sink: ImageSink): void => {
+    for (let pos = imageBytes; pos < length; pos += PIECE) sink.write(like!.read(pos, Math.min(PIECE, length - pos)), pos);
+    writeDirectory(sink, meta, geometry, fat, root, hasLabel ? { field: label.field, mixed } : null, now);
+    for (let n = 1; n < layout.numFats; n++) meta.copyWithin(fatStart + n * fatBytes, fatStart, fatStart + fatBytes);
+    sink.write(meta, 0);
+  };
+  return { length, warnings: warnings.list(), writeTo };
 }
 
-function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: Uint8Array | undefined, used: number): void {
+/** File data and old image bytes go to the sink in pieces of this size at most (one buffer per image). */
+const PIECE = 4 << 20;
+
+function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: ImageSource | undefined, used: number): void {
   const sector = layout.bytesPerSector;
   if (like) {
     // Keep what the old image had in its reserved area (boot code), then bring the fields up to date.
-    image.set(like.subarray(0, Math.min(like.length, layout.reservedSectors * sector)));
+    image.set(like.read(0, Math.min(like.length, layout.reservedSectors * sector)));
     image[flagsOffset(layout.fatType)] = image[flagsOffset(layout.fatType)]! & ~1;
     const labelAt = (layout.fatType === 32 ? 64 : 36) + 7;
     if (image[labelAt - 5] === 0x29) for (let i = 0; i < 11; i++) image[labelAt + i] = bs.volumeLabel.charCodeAt(i);
@@ -326,14 +373,22 @@ function writeReserved(image: Uint8Array, bs: BootSector, layout: Layout, like: 
   }
 }
 
-/** Writes one directory's entries and its files' data, then its subdirectories (iteratively). */
+/**
+ * Writes one directory's entries (whole clusters, so no old entries show past the
+ * end on a device) and its files' data, then its subdirectories (iteratively).
+ * A FAT12/16 root goes into `meta`, the area before the first cluster.
+ */
 function writeDirectory(
-  image: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir, label: { field: string; mixed: string | null } | null, now: number,
+  sink: ImageSink, meta: Uint8Array, g: Geometry, fat: FatTable, root: PlannedDir,
+  label: { field: string; mixed: string | null } | null, now: number,
 ): void {
+  const clusterBytes = g.bytesPerSector * g.sectorsPerCluster;
+  const fixedRoot = g.fatType !== 32;
+  const data = new DataWriter(sink);
   const jobs: { dir: PlannedDir; parentFirst: number }[] = [{ dir: root, parentFirst: 0 }];
   while (jobs.length > 0) {
     const { dir, parentFirst } = jobs.pop()!;
-    const bytes = new Uint8Array(Math.max(dir.slots, 1) * ENTRY_SIZE);
+    const bytes = new Uint8Array(dir.isRoot && fixedRoot ? Math.max(dir.slots, 1) * ENTRY_SIZE : dir.clusters * clusterBytes);
     let at = 0;
     const put = (entry: Uint8Array) => { bytes.set(entry, at); at += ENTRY_SIZE; };
     if (dir.isRoot && label !== null) {
@@ -358,15 +413,15 @@ function writeDirectory(
       if (e.lfn) for (const slot of buildLfnSlots(e.name, lfnChecksum(short.subarray(0, 11)))) put(slot);
       put(short);
       if (e.node.kind === 'file' && e.clusters > 0) {
-        writeData(image, clusterOffset(g, e.first), e.node.data);
+        data.write(e.node.data, clusterOffset(g, e.first));
         chain(fat, e.first, e.clusters);
       }
       if (e.dir) jobs.push({ dir: e.dir, parentFirst: dir.isRoot ? 0 : dir.first });
     }
-    if (dir.isRoot && g.fatType !== 32) {
-      image.set(bytes.subarray(0, at), (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector);
+    if (dir.isRoot && fixedRoot) {
+      meta.set(bytes.subarray(0, at), (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector);
     } else {
-      image.set(bytes.subarray(0, at), clusterOffset(g, dir.first));
+      sink.write(bytes, clusterOffset(g, dir.first));
       chain(fat, dir.first, dir.clusters);
     }
   }
@@ -376,9 +431,23 @@ function chain(fat: FatTable, first: number, count: number): void {
   for (let i = 0; i < count; i++) fat.set(first + i, i + 1 < count ? first + i + 1 : fat.eoc);
 }
 
-function writeData(image: Uint8Array, offset: number, data: Uint8Array | ContentSource): void {
-  if (data instanceof Uint8Array) image.set(data, offset);
-  else data.readInto(0, image.subarray(offset, offset + data.size));
+/** Sends file contents to the sink: arrays as they are, other sources through one reused buffer. */
+class DataWriter {
+  private buffer: Uint8Array | null = null;
+  constructor(private readonly sink: ImageSink) {}
+
+  write(data: Uint8Array | ContentSource, offset: number): void {
+    if (data instanceof Uint8Array) {
+      this.sink.write(data, offset);
+      return;
+    }
+    this.buffer ??= new Uint8Array(PIECE);
+    for (let pos = 0; pos < data.size; pos += PIECE) {
+      const piece = this.buffer.subarray(0, Math.min(PIECE, data.size - pos));
+      piece.fill(0, data.readInto(pos, piece));
+      this.sink.write(piece, offset + pos);
+    }
+  }
 }
 
 function shortEntry(name11: string, ntCase: number, node: FatNode, attr: number, cluster: number, size: number, now: number): Uint8Array {
