@@ -166,14 +166,18 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
    * must not wait on a mount it serves).
    */
   const detach = (): void => {
-    if (fd < 0) return;
+    if (closeDevice()) detachMount(config.mountPoint);
+  };
+  /** Closes the descriptor; true when it was open and a mount is still at the mount point. */
+  const closeDevice = (): boolean => {
+    if (fd < 0) return false;
     try {
       fs.closeSync(fd);
     } catch {
       /* closed */
     }
     fd = -1;
-    if (findMount(config.mountPoint)) detachMount(config.mountPoint);
+    return findMount(config.mountPoint) !== undefined;
   };
   const fail = (message: string): void => {
     failed = true;
@@ -365,9 +369,13 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
       clearTimeout(readyTimer);
       clearInterval(saveTimer);
       clearInterval(quietTimer);
-      detach();
+      // Exit code 0: the serving thread returned because the kernel ended the session, which it does
+      // when the mount is gone (an outside umount). A mount found there now is someone else's (a new
+      // memefs mounted at once, as a script does): taking it away, or its note, would break that one.
+      if (code === 0) closeDevice();
+      else detach();
       try {
-        fs.rmSync(state, { force: true });
+        if (readState(config.mountPoint)?.pid === process.pid) fs.rmSync(state, { force: true });
       } catch {
         /* ignore */
       }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupAll, forceUnmount, isMounted, memefs, mount, sh, tempDir, withMount } from '../helpers/mount.js';
+import { cleanupAll, daemonPid, forceUnmount, isMounted, memefs, mount, sh, tempDir, withMount } from '../helpers/mount.js';
+import { daemonAlive } from '../../src/cli/daemon.js';
 
 after(cleanupAll);
 
@@ -54,6 +55,30 @@ describe('mounting', () => {
       assert.ok(!isMounted(dir));
     } finally {
       forceUnmount(dir);
+    }
+  });
+
+  test('a mount made at once after an outside umount is not taken away by the old daemon as it ends', () => {
+    // The old daemon is held (SIGSTOP) while its mount is detached and a new one made at the same
+    // place, the order a loaded machine can give it (a CI run lost its new mount that way).
+    const first = mount();
+    try {
+      process.kill(first.pid, 'SIGSTOP');
+      spawnSync('umount', ['-l', '--no-canonicalize', first.dir], { timeout: 10_000 });
+      const r = memefs([first.dir]);
+      process.kill(first.pid, 'SIGCONT');
+      assert.equal(r.status, 0, r.stderr);
+      const second = daemonPid(first.dir);
+      assert.notEqual(second, first.pid);
+      for (let i = 0; i < 200 && daemonAlive(first.pid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      assert.ok(!daemonAlive(first.pid), 'the old daemon ended');
+      assert.ok(isMounted(first.dir), 'the new mount is still there');
+      assert.equal(daemonPid(first.dir), second, 'and so is its note');
+      const u = memefs(['unmount', first.dir]);
+      assert.equal(u.status, 0, u.stderr);
+    } finally {
+      if (daemonAlive(first.pid)) process.kill(first.pid, 'SIGCONT');
+      forceUnmount(first.dir);
     }
   });
 });
