@@ -66,10 +66,18 @@ interface Entry {
   /** [PREFIX bytes for the headers][payload]: a request is served from the end of the prefix on. */
   readonly region: Buffer;
   readonly payload: Buffer;
+  /** The payload as 32-bit words, for copying small replies in without making a view. */
+  readonly payload32: Uint32Array;
   readonly iov: Buffer;
+  /** The header's in_header, and its per-opcode headers by size (views made once each, never per request). */
+  readonly inHeader: Buffer;
+  readonly opIns: (Buffer | undefined)[];
   /** The request views, by per-opcode header size (made once each). */
   readonly views: (Buffer | undefined)[];
 }
+
+/** Replies up to this size are copied into their entry word by word: cheaper than making views to copy with. */
+const WORD_COPY_MAX = 1024;
 
 export class UringSession extends Session {
   override readonly initFlags2 = Init2.OVER_IO_URING;
@@ -84,6 +92,9 @@ export class UringSession extends Session {
   private replyParts: Uint8Array[] | null = null;
   private readonly deviceBuf = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
   private readArmed = false;
+  /** `out` (the reply the bridge wrote): its header, and its words (out comes from no pool: aligned). */
+  private readonly replyHeader = this.out.subarray(0, OUT_HEADER_SIZE);
+  private readonly out32 = new Uint32Array(this.out.buffer, this.out.byteOffset, this.out.length >>> 2);
   /** Whether any request came through the ring yet (until then a refusal can fall back to /dev/fuse). */
   private ringServed = false;
 
@@ -128,9 +139,11 @@ export class UringSession extends Session {
     for (let qid = 0; qid < queues; qid++) {
       for (let d = 0; d < depth; d++) {
         const region = Buffer.allocUnsafeSlow(PREFIX + PAYLOAD_SIZE);
+        const header = Buffer.alloc(HEADER_SIZE);
         const entry: Entry = {
-          index: this.entries.length, qid, header: Buffer.alloc(HEADER_SIZE), region,
-          payload: region.subarray(PREFIX), iov: Buffer.alloc(32), views: [],
+          index: this.entries.length, qid, header, region, payload: region.subarray(PREFIX),
+          payload32: new Uint32Array(region.buffer, region.byteOffset + PREFIX, PAYLOAD_SIZE >>> 2),
+          iov: Buffer.alloc(32), inHeader: header.subarray(0, IN_HEADER_SIZE), opIns: [], views: [],
         };
         entry.iov.writeBigUInt64LE(addressOf(entry.header), 0);
         entry.iov.writeBigUInt64LE(BigInt(HEADER_SIZE), 8);
@@ -227,8 +240,8 @@ export class UringSession extends Session {
     this.ringServed = true;
     if (opSize < 0 || opSize > OP_IN_MAX || payloadSize > PAYLOAD_SIZE) return null; // answered EIO
     const start = PREFIX - IN_HEADER_SIZE - opSize;
-    h.copy(entry.region, start, 0, IN_HEADER_SIZE);
-    h.copy(entry.region, PREFIX - opSize, OP_IN, OP_IN + opSize);
+    entry.region.set(entry.inHeader, start);
+    entry.region.set((entry.opIns[opSize] ??= h.subarray(OP_IN, OP_IN + opSize)), PREFIX - opSize);
     const view = (entry.views[opSize] ??= entry.region.subarray(start));
     return this.parse(view, IN_HEADER_SIZE + opSize + payloadSize);
   }
@@ -271,7 +284,7 @@ export class UringSession extends Session {
       let size = 0;
       for (let i = 1; i < parts.length; i++) size += parts[i]!.length;
       if (size > PAYLOAD_SIZE) return this.commitError(entry);
-      this.out.copy(entry.header, 0, 0, OUT_HEADER_SIZE);
+      entry.header.set(this.replyHeader);
       let at = 0;
       for (let i = 1; i < parts.length; i++) {
         entry.payload.set(parts[i]!, at);
@@ -282,8 +295,15 @@ export class UringSession extends Session {
     if (length < 0) return this.commitError(entry);
     const size = length - OUT_HEADER_SIZE;
     if (size > PAYLOAD_SIZE) return this.commitError(entry);
-    this.out.copy(entry.header, 0, 0, OUT_HEADER_SIZE);
-    this.out.copy(entry.payload, 0, OUT_HEADER_SIZE, length);
+    entry.header.set(this.replyHeader);
+    if (length <= WORD_COPY_MAX) {
+      // Whole words: up to 3 bytes past the reply are copied too, and the kernel takes only `size`.
+      const out32 = this.out32;
+      const payload32 = entry.payload32;
+      for (let i = OUT_HEADER_SIZE >>> 2, j = 0, end = (length + 3) >>> 2; i < end; i++, j++) payload32[j] = out32[i]!;
+    } else {
+      this.out.copy(entry.payload, 0, OUT_HEADER_SIZE, length);
+    }
     this.commit(entry, size);
   }
 
@@ -299,7 +319,10 @@ export class UringSession extends Session {
   private commit(entry: Entry, payloadSize: number): void {
     entry.header.writeUInt32LE(payloadSize, ENT_PAYLOAD_SZ);
     const at = this.command(entry, CMD_COMMIT_AND_FETCH);
-    entry.header.copy(this.ring!.sqes, at + CMD_COMMIT_ID, ENT_COMMIT_ID, ENT_COMMIT_ID + 8);
+    const sqes = this.ring!.sqes;
+    const h = entry.header;
+    sqes.writeUInt32LE(h.readUInt32LE(ENT_COMMIT_ID), at + CMD_COMMIT_ID);
+    sqes.writeUInt32LE(h.readUInt32LE(ENT_COMMIT_ID + 4), at + CMD_COMMIT_ID + 4);
   }
 
   /** Replies wait for the next enter; before the thread turns to other work (a save), they go now. */
