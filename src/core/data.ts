@@ -40,6 +40,11 @@ function slabsFor(space: Space): SlabAllocator {
   return a;
 }
 
+/** Gives back the empty slabs the volume's small chunks keep for reuse (see slab.ts). */
+export function trimSlabs(space: Space): void {
+  allocators.get(space)?.trim();
+}
+
 /** Where the bytes are charged: the volume's accounting. */
 export interface Space {
   /** Reserves `bytes`; throws ENOSPC when they do not fit. */

@@ -9,7 +9,13 @@
  * RSS for nothing. A slab is one 256 KiB allocation, which the C library
  * maps on its own (the daemon runs with MALLOC_MMAP_THRESHOLD_=128 KiB) and
  * unmaps when the slab is dropped: a slab whose last chunk is freed is
- * dropped at once, so deleting everything gives all of it back.
+ * dropped at once, so deleting everything gives all of it back — except the
+ * last slab of each size, which is kept empty until `trim` (the daemon trims
+ * when the mount goes quiet, see src/fuse/server.ts). Dropping it at once cost
+ * every file that outgrows its first slot (tar writes a 14 KiB header file as
+ * 9 KiB, then the rest) a slab: taken, its pages faulted in, freed, discarded
+ * with madvise, and so on for the next file (~14% of the daemon's CPU per file
+ * of `tar -x`, bench/handlers.js).
  *
  * Chunks handed out are zero-filled, as `new Uint8Array(n)` would be.
  */
@@ -97,15 +103,23 @@ export class SlabAllocator {
     const wasFull = slab.full;
     slab.give(chunk);
     const set = this.partial.get(slab.size)!;
-    if (slab.used === 0) {
-      set.delete(slab);
-      inAllocation!.delete(blockIndex(slab.bytes));
-      if (inAllocation!.size === 0) this.owners.delete(chunk.buffer);
-      this.count--;
-      giveBlock(slab.bytes);
-    } else if (wasFull) {
-      set.add(slab);
-    }
+    // The last slab of its size with room is kept even when empty (see the top of this file).
+    if (slab.used === 0 && set.size > 1) this.drop(slab, set);
+    else if (wasFull) set.add(slab);
+  }
+
+  /** Drops the empty slabs kept for reuse (at most one per size): for when the volume goes quiet. */
+  trim(): void {
+    for (const set of this.partial.values()) for (const slab of set) if (slab.used === 0) this.drop(slab, set);
+  }
+
+  private drop(slab: Slab, set: Set<Slab>): void {
+    set.delete(slab);
+    const inAllocation = this.owners.get(slab.bytes.buffer)!;
+    inAllocation.delete(blockIndex(slab.bytes));
+    if (inAllocation.size === 0) this.owners.delete(slab.bytes.buffer);
+    this.count--;
+    giveBlock(slab.bytes);
   }
 
   /** Number of live slabs (for tests). */

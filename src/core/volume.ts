@@ -5,7 +5,7 @@
  * or throws an FsError and changes nothing.
  */
 import { checkAccess, checkSticky, inGroup, isOwner, permits, type Caller, W_OK, X_OK } from './access.js';
-import { FileData, type Space } from './data.js';
+import { FileData, type Space, trimSlabs } from './data.js';
 import { Directory } from './directory.js';
 import { Errno, FsError, fail } from './errno.js';
 import {
@@ -277,6 +277,12 @@ export class Volume implements Space {
   /** Pins an inode for an outside holder (kernel lookup, open file); it lives while pinned. */
   ref(inode: Inode, n = 1): void {
     inode.refs += n;
+  }
+
+  /** Gives back the memory file data keeps for reuse (empty slabs, see slab.ts): for when the volume is quiet. */
+  trim(): void {
+    trimSlabs(this.dataSpace);
+    if (this.dataSpace !== this) trimSlabs(this);
   }
 
   unref(inode: Inode, n = 1): void {

@@ -101,6 +101,7 @@ export class FuseServer {
   /** Work for a quiet moment: whoever watches the mount calls this (the daemon's main thread, see daemon.ts). */
   idle(): void {
     if (!this.worthCollecting()) return;
+    this.volume.trim();
     trimBlocks();
     this.options.collect!();
     this.highWater = this.volume.used;

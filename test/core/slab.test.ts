@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SLAB_SIZE, SlabAllocator } from '../../src/core/slab.js';
 import { FileData, type Space } from '../../src/core/data.js';
 
-test('slab chunks are zero-filled, reused, and a slab is dropped when its last chunk goes', () => {
+test('slab chunks are zero-filled, reused, and a slab is dropped when its last chunk goes (the last of its size at trim)', () => {
   const a = new SlabAllocator();
   const chunks = Array.from({ length: SLAB_SIZE / 1024 + 1 }, () => a.alloc(1024));
   assert.equal(a.slabCount, 2);
@@ -16,6 +16,12 @@ test('slab chunks are zero-filled, reused, and a slab is dropped when its last c
   const again = a.alloc(1024);
   assert.ok(again.every((b) => b === 0), 'a reused slot is zeroed');
   for (const c of [...chunks.slice(0, 3), ...chunks.slice(4), again]) a.release(c);
+  assert.equal(a.slabCount, 1, 'the last slab of a size stays, empty, for the next chunk');
+  const reused = a.alloc(1024);
+  assert.ok(reused.every((b) => b === 0), 'a chunk of the kept slab is zeroed');
+  assert.equal(a.slabCount, 1);
+  a.release(reused);
+  a.trim();
   assert.equal(a.slabCount, 0);
   assert.equal(a.alloc(SLAB_SIZE).length, SLAB_SIZE, 'whole chunks are plain allocations');
   assert.equal(a.slabCount, 0);
