@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import {
-  checkFat, chooseLayout, dumpBytes, dumpFat, extractImage, layoutProblem, packDirectory, readImageFile, saveImageFile,
+  checkFat, chooseLayout, dumpBytes, dumpFat, extractImage, layoutProblem, openImageFile, packDirectory, readImageFile, saveImageFile,
   type DumpOptions, type ExtractResult, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -36,9 +36,10 @@ async function oneLine(what: string, body: () => Promise<number>): Promise<numbe
   }
 }
 
-function readImage(path: string): Uint8Array {
+/** Opens or reads an image, failing with one line that says why. */
+function readImage<T>(path: string, read: (path: string) => T): T {
   try {
-    return readImageFile(path);
+    return read(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ToolError(code === 'ENOENT' ? `${path} does not exist` : code === 'EISDIR' ? `${path} is a directory, not an image` : `cannot read ${path}: ${message(e)}`);
@@ -74,7 +75,7 @@ export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<
   if (count !== undefined && (count < 1 || (sector === undefined && cluster === undefined))) throw new UsageError('--count is 1 or more, with --sector or --cluster');
   const codepage = flags.codepage !== undefined ? parseCodePage(flags.codepage) : undefined;
   return oneLine('dump', async () => {
-    const image = readImage(path);
+    const image = readImage(path, readImageFile);
     if (sector !== undefined || cluster !== undefined) {
       process.stdout.write(dumpBytes(image, { sector, cluster, count }));
       return 0;
@@ -202,16 +203,18 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
 export async function extractCommand(image: string, dir: string, o: { force?: boolean; codepage?: string } = {}): Promise<number> {
   const codepage = o.codepage !== undefined ? parseCodePage(o.codepage) : undefined;
   return oneLine('extract', async () => {
-    const bytes = readImage(image);
+    // Read in parts: the image is never held whole.
+    const source = readImage(image, openImageFile);
     const progress = new Progress(process.stderr);
     let result: ExtractResult;
     try {
-      result = await extractImage(bytes, dir, { force: o.force === true, codepage, onProgress: (done, total) => progress.update('extract', done, total) });
+      result = await extractImage(source, dir, { force: o.force === true, codepage, onProgress: (done, total) => progress.update('extract', done, total) });
     } catch (e) {
       // The reader's one refusal: something that is not FAT at all.
       throw /^not a (valid )?FAT/.test(message(e)) ? new ToolError(`${image}: ${message(e)}`) : e;
     } finally {
       progress.stop();
+      source.close();
     }
     warn(result.warnings);
     process.stdout.write(`extracted ${result.files} files and ${result.directories} directories into ${dir}\n`);

@@ -36,24 +36,6 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
   };
 }
 
-/** Reads a whole image (a file or a block device of `size` bytes) in pieces, reporting progress. */
-function readWithProgress(path: string, size: number, phase: string, progress: ProgressReport): Uint8Array {
-  const out = new Uint8Array(size);
-  const fd = fs.openSync(path, 'r');
-  try {
-    let pos = 0;
-    while (pos < size) {
-      const n = fs.readSync(fd, out, pos, Math.min(8 << 20, size - pos), pos);
-      if (n <= 0) throw new Error(`${path}: unexpected end of file at byte ${pos}`);
-      pos += n;
-      progress(phase, pos, size);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return out;
-}
-
 export interface Loaded {
   volume: Volume;
   warnings: string[];
@@ -65,19 +47,24 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
   if (config.image !== null) {
     // Counted as FAT will spend the image (clusters, root slots): what fits in the RAM disk fits in the image.
     const target = resolveTarget(config.image);
-    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits } = await fatFormat();
+    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits, openImageSource } = await fatFormat();
     if (target.kind === 'new' || blankDevice(target)) {
       if (!config.noSave) Object.assign(options, newFatVolumeLimits(newImageSize(config, target), layoutOptions(config)));
       return { volume: new Volume(options), warnings: [] };
     }
-    const image = readWithProgress(target.path, target.size, 'load', progress);
-    // The image's capacity is the cap; -s can only lower it.
-    const limits = fatVolumeLimits(image);
-    Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
-    const volume = new Volume(options);
-    const result = loadFatIntoVolume(image, volume, { codepage: config.codepage });
-    if (config.labelGiven) volume.label = config.label;
-    return { volume, warnings: result.warnings };
+    // Read in parts (boot sector, FAT, directories, then each file's clusters): memory follows the data, not the image.
+    const image = openImageSource(target.path, target.size);
+    try {
+      // The image's capacity is the cap; -s can only lower it.
+      const limits = fatVolumeLimits(image);
+      Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
+      const volume = new Volume(options);
+      const result = loadFatIntoVolume(image, volume, { codepage: config.codepage, onProgress: (done, total) => progress('load', done, total) });
+      if (config.labelGiven) volume.label = config.label;
+      return { volume, warnings: result.warnings };
+    } finally {
+      image.close();
+    }
   }
   if (config.snapshot !== null) {
     if (!fs.existsSync(config.snapshot)) return { volume: new Volume(options), warnings: [] };

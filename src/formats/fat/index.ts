@@ -25,6 +25,7 @@ export * from './lfn.js';
 export * from './names.js';
 export * from './reader.js';
 export * from './shortname.js';
+export * from './source.js';
 export * from './table.js';
 export * from './tree.js';
 export * from './writer.js';
