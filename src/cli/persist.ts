@@ -17,8 +17,11 @@ const snapshotFormat = () => import('../formats/snapshot/index.js');
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
 
-/** FAT images are built in memory: the largest one memefs makes. */
-export const MAX_NEW_IMAGE = 4 * 1024 ** 3;
+/**
+ * The largest new image made without -s, from the RAM disk's default size (half the RAM): a bigger image
+ * than this is made only when asked for. With -s, FAT's own limit holds (2 TiB; see docs/fat.md).
+ */
+export const MAX_UNASKED_IMAGE = 4 * 1024 ** 3;
 
 export function volumeOptions(config: MountConfig): VolumeOptions {
   return {
@@ -135,7 +138,8 @@ export async function checkPersistence(config: MountConfig): Promise<string[]> {
     if (config.sizeGiven && config.sizeLimit > target.size) {
       throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
     }
-    return checkNewImage(await fatFormat(), { ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
+    // The device's size is chosen as -s would be.
+    return checkNewImage(await fatFormat(), { ...config, sizeGiven: true, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
   }
   const fat = await fatFormat();
   return target.kind === 'new' ? checkNewImage(fat, config, file) : checkImage(fat, config, file, target);
@@ -173,18 +177,19 @@ function firstSector(file: string): Uint8Array {
 
 type FatFormat = Awaited<ReturnType<typeof fatFormat>>;
 
-function checkNewImage({ chooseLayout }: FatFormat, config: MountConfig, file: string): string[] {
+function checkNewImage({ chooseLayout, layoutProblem }: FatFormat, config: MountConfig, file: string): string[] {
   const size = config.sizeLimit;
-  if (size > MAX_NEW_IMAGE) {
-    throw new MountError(config.sizeGiven
-      ? `${file} does not exist, and a new FAT image is made in memory, so it can be at most 4 GiB (asked for ${formatSize(size)} with -s)`
-      : `${file} does not exist: give the size of the new FAT image with -s (at most 4G; without -s the RAM disk would be ${formatSize(size)})`);
+  if (!config.sizeGiven && size > MAX_UNASKED_IMAGE) {
+    throw new MountError(`${file} does not exist: give the size of the new FAT image with -s (without -s it would be the RAM disk's default, ${formatSize(size)})`);
   }
+  let problem: string | null;
   try {
-    chooseLayout(size, layoutOptions(config));
+    problem = layoutProblem(chooseLayout(size, layoutOptions(config)));
   } catch (e) {
     throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
   }
+  // What the check pass (dump) calls a problem is not made, as mkfs.fat and mkimage refuse it.
+  if (problem !== null) throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${problem}; give a larger -s or another --fat-type`);
   return [];
 }
 

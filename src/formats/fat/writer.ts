@@ -243,10 +243,11 @@ export const MAX_IN_MEMORY_IMAGE = 2 ** 32;
 
 /** Writes `tree` as a complete FAT image in memory. */
 export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult {
+  const tooBig = (bytes: number) => new FsError(Errno.EFBIG, `a ${bytes}-byte image cannot be built in memory (at most 4 GiB); save it to a file, or choose a smaller size`);
+  const asked = options.size ?? (options.like ? sourceOf(options.like).length : 0);
+  if (asked > MAX_IN_MEMORY_IMAGE) throw tooBig(asked);
   const prepared = prepareFat(tree, options);
-  if (prepared.length > MAX_IN_MEMORY_IMAGE) {
-    throw new FsError(Errno.EFBIG, `a ${prepared.length}-byte image cannot be built in memory (at most 4 GiB); save it to a file, or choose a smaller size`);
-  }
+  if (prepared.length > MAX_IN_MEMORY_IMAGE) throw tooBig(prepared.length);
   const image = new Uint8Array(prepared.length);
   prepared.writeTo({ write: (bytes, position) => image.set(bytes, position) });
   return { image, warnings: prepared.warnings };
