@@ -4,6 +4,7 @@
  * on demand and on a timer. Saves write aside, flush, then replace.
  */
 import fs from 'node:fs';
+import { Errno, isFsError } from '../core/errno.js';
 import { Volume, type VolumeOptions } from '../core/volume.js';
 import type { FatType } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -62,7 +63,13 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
       const limits = fatVolumeLimits(image);
       Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
       const volume = new Volume(options);
-      const result = loadFatIntoVolume(image, volume, { codepage: config.codepage, onProgress: (done, total) => progress('load', done, total) });
+      let result;
+      try {
+        result = loadFatIntoVolume(image, volume, { codepage: config.codepage, onProgress: (done, total) => progress('load', done, total) });
+      } catch (e) {
+        if (!config.sizeGiven || !isFsError(e) || e.errno !== Errno.ENOSPC) throw e;
+        throw new MountError(`${config.image} holds more than -s ${formatSize(config.sizeLimit)} allows (${e.message}): give a larger -s, or leave it out to use the image's capacity`);
+      }
       if (config.labelGiven) volume.label = config.label;
       return { volume, warnings: result.warnings };
     } finally {

@@ -65,6 +65,14 @@ describe('a save that cannot succeed is refused at mount', () => {
     sh(`truncate -s 64M ${img} && mkfs.fat ${img}`);
     refused(['--image', img, '-s', '1G'], /more than .*img64 can hold \(64\.0 MiB\)/);
   });
+  test('-s smaller than what an existing image holds names -s (issue 19, item 8)', () => {
+    const img = path.join(dir, 'full8');
+    fs.writeFileSync(path.join(dir, 'three.bin'), Buffer.alloc(3 << 20, 7));
+    sh(`mkfs.fat -C ${img} 8192 >/dev/null && mcopy -i ${img} ${path.join(dir, 'three.bin')} ::/`);
+    const before = fs.readFileSync(img);
+    refused(['--image', img, '-s', '1M'], /full8 holds more than -s 1\.00 MiB allows \(.*three\.bin.*\): give a larger -s, or leave it out/);
+    assert.ok(fs.readFileSync(img).equals(before), 'the image is left as it was');
+  });
   test('a new image larger than FAT allows (2 TiB), or one nobody asked the size of, says why', () => {
     refused(['--image', path.join(dir, 'big.img'), '-s', '3T'], /cannot make .*big\.img of 3\.00 TiB: a FAT image holds at most 2 TiB/);
     // Without -s the RAM disk's default (half the RAM) would be the image's size: over 4 GiB, -s is asked for.
