@@ -139,8 +139,8 @@ class Scanner {
     const mirrored = !(g.fatType === 32 && (bs.extFlags & 0x80) !== 0);
     const active = !mirrored && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
     this.fatIndex = mirrored ? chooseFatCopy(image, g) : active;
-    // The one copy held: 4 bytes a cluster at most (FAT32), read once.
-    this.fat = fatCopy(image, g, this.fatIndex);
+    // The one copy held, only the entries the clusters need (a FAT may be declared far larger): 4 bytes a cluster at most.
+    this.fat = fatCopy(image, g, this.fatIndex, g.clusterCount + 2);
     this.maxCluster = Math.min(g.clusterCount + 1, this.fat.capacity - 1);
     this.claims = new Uint32Array(Math.max(0, this.maxCluster + 1));
   }
@@ -210,18 +210,17 @@ class Scanner {
     const first = g.reservedSectors * g.bytesPerSector;
     if (g.fatType === 32 && (this.bs.extFlags & 0x80) !== 0) return; // not mirrored: copies may differ
     const used = this.fatIndex;
-    const held = this.fat.bytes; // bytes of the copy used past the image's end read as 0
     if (used !== 0) this.problem(`FAT #1 is damaged (its first entry does not hold the media byte); FAT #${used + 1} is used, as fsck.fat does`);
     for (let n = 0; n < g.numFats; n++) {
       const start = first + n * len;
       if (n === used || start >= image.length) continue;
       let diff = 0;
       const end = Math.min(start + len, image.length);
-      // Compared in pieces: only the copy used is held.
+      // Whole copies, compared in pieces (bytes of the copy used past the image's end read as 0).
       for (let piece = start; piece < end; piece += COMPARE_PIECE) {
         const other = image.read(piece, Math.min(COMPARE_PIECE, end - piece));
-        const base = piece - start;
-        for (let i = 0; i < other.length; i++) if (other[i] !== (base + i < held.length ? held[base + i] : 0)) diff++;
+        const mine = readClamped(image, first + used * len + (piece - start), other.length);
+        for (let i = 0; i < other.length; i++) if (other[i] !== (i < mine.length ? mine[i] : 0)) diff++;
       }
       if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #${used + 1} in ${diff} bytes (FAT #${used + 1} is used)`);
     }
@@ -576,11 +575,11 @@ class Scanner {
   }
 }
 
-/** Entries of FAT copy `n` as the image holds them (only the first `entries`, when given): entries past its end read as free. */
-function fatCopy(image: ImageSource, g: Geometry, n: number, entries?: number): FatTable {
+/** The first `entries` entries of FAT copy `n` as the image holds them: entries past its end read as free. */
+function fatCopy(image: ImageSource, g: Geometry, n: number, entries: number): FatTable {
   const start = (g.reservedSectors + n * g.fatSectors) * g.bytesPerSector;
-  const bytes = g.fatSectors * g.bytesPerSector;
-  return new FatTable(g.fatType, readClamped(image, start, entries === undefined ? bytes : Math.min(bytes, entries * 4)));
+  const bytes = g.fatType === 12 ? Math.ceil((entries * 3) / 2) : entries * (g.fatType / 8);
+  return new FatTable(g.fatType, readClamped(image, start, Math.min(bytes, g.fatSectors * g.bytesPerSector)));
 }
 
 /**
