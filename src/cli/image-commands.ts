@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import {
-  checkFat, chooseLayout, dumpBytes, MAX_IMAGE_SIZE, dumpFat, extractImage, layoutProblem, openImageFile, packDirectory, readImageFile, saveImageFile,
+  checkFat, chooseLayout, dumpBytes, MAX_IMAGE_SIZE, dumpFat, extractImage, layoutProblem, openImageFile, packDirectory, saveImageFile,
   type DumpOptions, type ExtractResult, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -73,15 +73,20 @@ export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<
   if (count !== undefined && (count < 1 || (sector === undefined && cluster === undefined))) throw new UsageError('--count is 1 or more, with --sector or --cluster');
   const codepage = flags.codepage !== undefined ? parseCodePage(flags.codepage) : undefined;
   return oneLine('dump', async () => {
-    const image = readImage(path, readImageFile);
-    if (sector !== undefined || cluster !== undefined) {
-      process.stdout.write(dumpBytes(image, { sector, cluster, count }));
-      return 0;
+    // Read in parts: the image is never held whole.
+    const image = readImage(path, openImageFile);
+    try {
+      if (sector !== undefined || cluster !== undefined) {
+        process.stdout.write(dumpBytes(image, { sector, cluster, count }));
+        return 0;
+      }
+      const options: DumpOptions = { hex: flags.raw === true, codepage };
+      const report = dumpFat(image, options);
+      process.stdout.write(report.endsWith('\n') ? report : report + '\n');
+      return checkFat(image).length === 0 ? 0 : 1;
+    } finally {
+      image.close();
     }
-    const options: DumpOptions = { hex: flags.raw === true, codepage };
-    const report = dumpFat(image, options);
-    process.stdout.write(report.endsWith('\n') ? report : report + '\n');
-    return checkFat(image).length === 0 ? 0 : 1;
   });
 }
 

@@ -576,7 +576,7 @@ class Scanner {
 }
 
 /** The first `entries` entries of FAT copy `n` as the image holds them: entries past its end read as free. */
-function fatCopy(image: ImageSource, g: Geometry, n: number, entries: number): FatTable {
+export function fatCopy(image: ImageSource, g: Geometry, n: number, entries: number): FatTable {
   const start = (g.reservedSectors + n * g.fatSectors) * g.bytesPerSector;
   const bytes = g.fatType === 12 ? Math.ceil((entries * 3) / 2) : entries * (g.fatType / 8);
   return new FatTable(g.fatType, readClamped(image, start, Math.min(bytes, g.fatSectors * g.bytesPerSector)));
