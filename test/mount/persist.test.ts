@@ -40,6 +40,9 @@ describe('--image', () => {
       const listing = sh(`LC_ALL=C.UTF-8 mdir -/ -b -i ${image} ::/`);
       assert.match(listing, /big\.bin/);
       assert.match(listing, /long name\.txt/);
+      const dump = memefs(['dump', image]); // read in parts: an image over 4 GiB could not be read whole
+      assert.equal(dump.status, 0, dump.stdout + dump.stderr);
+      assert.match(dump.stdout, /No problems found\./);
       const m2 = mount(['--image', image]);
       try {
         assert.equal(sha(path.join(m2.dir, 'big.bin')), before);
