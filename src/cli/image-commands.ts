@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import {
-  checkFat, chooseLayout, dumpBytes, dumpFat, extractImage, layoutProblem, packDirectory, readImageFile, saveImageFile,
+  checkFat, chooseLayout, dumpBytes, MAX_IMAGE_SIZE, dumpFat, extractImage, layoutProblem, openImageFile, packDirectory, saveImageFile,
   type DumpOptions, type ExtractResult, type FatType, type LayoutOptions,
 } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -18,8 +18,6 @@ class ToolError extends Error {}
 
 const KiB = 1024;
 const MIN_IMAGE = 64 * KiB;
-/** Images are built in memory, in one typed array. */
-const MAX_IMAGE = 4 * 1024 ** 3;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -36,9 +34,10 @@ async function oneLine(what: string, body: () => Promise<number>): Promise<numbe
   }
 }
 
-function readImage(path: string): Uint8Array {
+/** Opens or reads an image, failing with one line that says why. */
+function readImage<T>(path: string, read: (path: string) => T): T {
   try {
-    return readImageFile(path);
+    return read(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ToolError(code === 'ENOENT' ? `${path} does not exist` : code === 'EISDIR' ? `${path} is a directory, not an image` : `cannot read ${path}: ${message(e)}`);
@@ -74,15 +73,20 @@ export async function dumpCommand(path: string, flags: DumpFlags = {}): Promise<
   if (count !== undefined && (count < 1 || (sector === undefined && cluster === undefined))) throw new UsageError('--count is 1 or more, with --sector or --cluster');
   const codepage = flags.codepage !== undefined ? parseCodePage(flags.codepage) : undefined;
   return oneLine('dump', async () => {
-    const image = readImage(path);
-    if (sector !== undefined || cluster !== undefined) {
-      process.stdout.write(dumpBytes(image, { sector, cluster, count }));
-      return 0;
+    // Read in parts: the image is never held whole.
+    const image = readImage(path, openImageFile);
+    try {
+      if (sector !== undefined || cluster !== undefined) {
+        process.stdout.write(dumpBytes(image, { sector, cluster, count }));
+        return 0;
+      }
+      const options: DumpOptions = { hex: flags.raw === true, codepage };
+      const report = dumpFat(image, options);
+      process.stdout.write(report.endsWith('\n') ? report : report + '\n');
+      return checkFat(image).length === 0 ? 0 : 1;
+    } finally {
+      image.close();
     }
-    const options: DumpOptions = { hex: flags.raw === true, codepage };
-    const report = dumpFat(image, options);
-    process.stdout.write(report.endsWith('\n') ? report : report + '\n');
-    return checkFat(image).length === 0 ? 0 : 1;
   });
 }
 
@@ -96,13 +100,14 @@ function layoutFits(size: number, options: LayoutOptions): boolean {
 }
 
 /**
- * The sizes (whole KiB, between 64 KiB and 4 GiB) for which a layout with
+ * The sizes (whole KiB, between 64 KiB and FAT's 2 TiB - 1 KiB) for which a layout with
  * these options exists, as [smallest, largest]; null when none does. The
  * sizes that work form one range for a given type and cluster size.
  */
 export function workingSizes(options: LayoutOptions): [number, number] | null {
   const samples: number[] = [];
-  for (let s = MIN_IMAGE; s <= MAX_IMAGE; s *= 2) samples.push(s, Math.min(s * 1.5, MAX_IMAGE));
+  for (let s = MIN_IMAGE; s < MAX_IMAGE_SIZE; s *= 2) samples.push(s, Math.min(s * 1.5, MAX_IMAGE_SIZE));
+  if (samples[samples.length - 1] !== MAX_IMAGE_SIZE) samples.push(MAX_IMAGE_SIZE);
   const first = samples.findIndex((s) => layoutFits(s, options));
   if (first < 0) return null;
   let last = first;
@@ -127,15 +132,15 @@ function checkLayout(size: number | undefined, options: LayoutOptions): void {
   if (size === undefined) {
     if (options.fatType === undefined && options.sectorsPerCluster === undefined) return;
     // Without -s the size follows the content; only say no when no size at all works.
-    if (workingSizes(options) === null) throw new UsageError(`no FAT${options.fatType ?? ''} layout${clusterWords(options)} fits any size up to 4 GiB`);
+    if (workingSizes(options) === null) throw new UsageError(`no FAT${options.fatType ?? ''} layout${clusterWords(options)} fits any size up to 2 TiB`);
     return;
   }
   if (size < MIN_IMAGE) throw new UsageError(`-s ${formatSize(size)}: a FAT image needs at least 64 KiB`);
-  if (size > MAX_IMAGE) throw new UsageError(`-s ${formatSize(size)}: images are built in memory, so mkimage makes them up to 4 GiB`);
+  if (size > MAX_IMAGE_SIZE) throw new UsageError(`-s ${formatSize(size)}: a FAT image holds at most 2 TiB - 1 KiB (2^32 - 1 sectors of 512 bytes)`);
   if (layoutFits(size, options)) return;
   const range = workingSizes(options);
   throw new UsageError(`no FAT${options.fatType ?? ''} layout${clusterWords(options)} fits ${formatSize(size)}; ` +
-    (range ? `-s ${sizeArgument(range[0], 'up')} to -s ${sizeArgument(range[1], 'down')} work` : 'no size up to 4 GiB works'));
+    (range ? `-s ${sizeArgument(range[0], 'up')} to -s ${sizeArgument(range[1], 'down')} work` : 'no size up to 2 TiB works'));
 }
 
 /** A size as the user would type it (12.5M), rounded inwards so that it is inside the range it bounds. */
@@ -202,16 +207,18 @@ export async function mkimageCommand(dir: string, image: string, o: Record<strin
 export async function extractCommand(image: string, dir: string, o: { force?: boolean; codepage?: string } = {}): Promise<number> {
   const codepage = o.codepage !== undefined ? parseCodePage(o.codepage) : undefined;
   return oneLine('extract', async () => {
-    const bytes = readImage(image);
+    // Read in parts: the image is never held whole.
+    const source = readImage(image, openImageFile);
     const progress = new Progress(process.stderr);
     let result: ExtractResult;
     try {
-      result = await extractImage(bytes, dir, { force: o.force === true, codepage, onProgress: (done, total) => progress.update('extract', done, total) });
+      result = await extractImage(source, dir, { force: o.force === true, codepage, onProgress: (done, total) => progress.update('extract', done, total) });
     } catch (e) {
       // The reader's one refusal: something that is not FAT at all.
       throw /^not a (valid )?FAT/.test(message(e)) ? new ToolError(`${image}: ${message(e)}`) : e;
     } finally {
       progress.stop();
+      source.close();
     }
     warn(result.warnings);
     process.stdout.write(`extracted ${result.files} files and ${result.directories} directories into ${dir}\n`);

@@ -4,6 +4,7 @@
  * on demand and on a timer. Saves write aside, flush, then replace.
  */
 import fs from 'node:fs';
+import { Errno, isFsError } from '../core/errno.js';
 import { Volume, type VolumeOptions } from '../core/volume.js';
 import type { FatType } from '../formats/fat/index.js';
 import { resolveTarget, TargetError, type Target } from '../formats/target.js';
@@ -17,8 +18,11 @@ const snapshotFormat = () => import('../formats/snapshot/index.js');
 
 export type ProgressReport = (phase: string, done: number, total: number) => void;
 
-/** FAT images are built in memory: the largest one memefs makes. */
-export const MAX_NEW_IMAGE = 4 * 1024 ** 3;
+/**
+ * The largest new image made without -s, from the RAM disk's default size (half the RAM): a bigger image
+ * than this is made only when asked for. With -s, FAT's own limit holds (2 TiB; see docs/fat.md).
+ */
+export const MAX_UNASKED_IMAGE = 4 * 1024 ** 3;
 
 export function volumeOptions(config: MountConfig): VolumeOptions {
   return {
@@ -36,24 +40,6 @@ export function volumeOptions(config: MountConfig): VolumeOptions {
   };
 }
 
-/** Reads a whole image (a file or a block device of `size` bytes) in pieces, reporting progress. */
-function readWithProgress(path: string, size: number, phase: string, progress: ProgressReport): Uint8Array {
-  const out = new Uint8Array(size);
-  const fd = fs.openSync(path, 'r');
-  try {
-    let pos = 0;
-    while (pos < size) {
-      const n = fs.readSync(fd, out, pos, Math.min(8 << 20, size - pos), pos);
-      if (n <= 0) throw new Error(`${path}: unexpected end of file at byte ${pos}`);
-      pos += n;
-      progress(phase, pos, size);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return out;
-}
-
 export interface Loaded {
   volume: Volume;
   warnings: string[];
@@ -65,19 +51,30 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
   if (config.image !== null) {
     // Counted as FAT will spend the image (clusters, root slots): what fits in the RAM disk fits in the image.
     const target = resolveTarget(config.image);
-    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits } = await fatFormat();
+    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits, openImageSource } = await fatFormat();
     if (target.kind === 'new' || blankDevice(target)) {
       if (!config.noSave) Object.assign(options, newFatVolumeLimits(newImageSize(config, target), layoutOptions(config)));
       return { volume: new Volume(options), warnings: [] };
     }
-    const image = readWithProgress(target.path, target.size, 'load', progress);
-    // The image's capacity is the cap; -s can only lower it.
-    const limits = fatVolumeLimits(image);
-    Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
-    const volume = new Volume(options);
-    const result = loadFatIntoVolume(image, volume, { codepage: config.codepage });
-    if (config.labelGiven) volume.label = config.label;
-    return { volume, warnings: result.warnings };
+    // Read in parts (boot sector, FAT, directories, then each file's clusters): memory follows the data, not the image.
+    const image = openImageSource(target.path, target.size);
+    try {
+      // The image's capacity is the cap; -s can only lower it.
+      const limits = fatVolumeLimits(image);
+      Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
+      const volume = new Volume(options);
+      let result;
+      try {
+        result = loadFatIntoVolume(image, volume, { codepage: config.codepage, onProgress: (done, total) => progress('load', done, total) });
+      } catch (e) {
+        if (!config.sizeGiven || !isFsError(e) || e.errno !== Errno.ENOSPC) throw e;
+        throw new MountError(`${config.image} holds more than -s ${formatSize(config.sizeLimit)} allows (${e.message}): give a larger -s, or leave it out to use the image's capacity`);
+      }
+      if (config.labelGiven) volume.label = config.label;
+      return { volume, warnings: result.warnings };
+    } finally {
+      image.close();
+    }
   }
   if (config.snapshot !== null) {
     if (!fs.existsSync(config.snapshot)) return { volume: new Volume(options), warnings: [] };
@@ -148,7 +145,8 @@ export async function checkPersistence(config: MountConfig): Promise<string[]> {
     if (config.sizeGiven && config.sizeLimit > target.size) {
       throw new MountError(`-s ${formatSize(config.sizeLimit)} is more than the device ${file} holds (${formatSize(target.size)})`);
     }
-    return checkNewImage(await fatFormat(), { ...config, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
+    // The device's size is chosen as -s would be.
+    return checkNewImage(await fatFormat(), { ...config, sizeGiven: true, sizeLimit: config.sizeGiven ? config.sizeLimit : target.size }, file);
   }
   const fat = await fatFormat();
   return target.kind === 'new' ? checkNewImage(fat, config, file) : checkImage(fat, config, file, target);
@@ -186,18 +184,19 @@ function firstSector(file: string): Uint8Array {
 
 type FatFormat = Awaited<ReturnType<typeof fatFormat>>;
 
-function checkNewImage({ chooseLayout }: FatFormat, config: MountConfig, file: string): string[] {
+function checkNewImage({ chooseLayout, layoutProblem }: FatFormat, config: MountConfig, file: string): string[] {
   const size = config.sizeLimit;
-  if (size > MAX_NEW_IMAGE) {
-    throw new MountError(config.sizeGiven
-      ? `${file} does not exist, and a new FAT image is made in memory, so it can be at most 4 GiB (asked for ${formatSize(size)} with -s)`
-      : `${file} does not exist: give the size of the new FAT image with -s (at most 4G; without -s the RAM disk would be ${formatSize(size)})`);
+  if (!config.sizeGiven && size > MAX_UNASKED_IMAGE) {
+    throw new MountError(`${file} does not exist: give the size of the new FAT image with -s (without -s it would be the RAM disk's default, ${formatSize(size)})`);
   }
+  let problem: string | null;
   try {
-    chooseLayout(size, layoutOptions(config));
+    problem = layoutProblem(chooseLayout(size, layoutOptions(config)));
   } catch (e) {
     throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${(e as Error).message}`);
   }
+  // What the check pass (dump) calls a problem is not made, as mkfs.fat and mkimage refuse it.
+  if (problem !== null) throw new MountError(`cannot make ${file} of ${formatSize(size)}: ${problem}; give a larger -s or another --fat-type`);
   return [];
 }
 

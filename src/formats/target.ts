@@ -57,7 +57,7 @@ function follow(path: string): string {
 }
 
 /** Size of a block device, from sysfs (fstat reports 0 for devices). */
-function blockDeviceSize(st: Stats): number {
+export function blockDeviceSize(st: Stats): number {
   const major = Math.floor(st.rdev / 256) & 0xfff;
   const minor = (st.rdev & 0xff) | (Math.floor(st.rdev / 4096) & 0xfff00);
   try {

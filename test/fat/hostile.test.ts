@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clusterOffset, readFat, scanFat, writeFat, FatTable, type FatNode, type FatScan, type FatType,
+  clusterOffset, openImageSource, readFat, scanFat, writeFat, FatTable, type ContentSource, type FatNode, type FatScan, type FatType,
 } from '../../src/formats/fat/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,6 +183,25 @@ test('a huge claimed size in a tiny image allocates nothing beyond the image', (
   const r = readFat(cut);
   const f = r.tree.root.children[0] as FatNode & { data: Uint8Array };
   assert.ok(f.data.length <= cut.length);
+  // Read from a file in parts, the same: what the image holds, and no read past its end.
+  const tmp = tempDir();
+  try {
+    const img = join(tmp.path, 'cut.img');
+    writeFileSync(img, cut);
+    const source = openImageSource(img, cut.length);
+    try {
+      const streamed = readFat(source);
+      assert.deepEqual(streamed.warnings, r.warnings);
+      const data = (streamed.tree.root.children[0] as FatNode & { data: ContentSource }).data;
+      const bytes = new Uint8Array(data.size);
+      assert.equal(data.readInto(0, bytes), f.data.length);
+      assert.deepEqual(bytes, f.data);
+    } finally {
+      source.close();
+    }
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 test('the check agrees with fsck.fat on what is damaged', () => {

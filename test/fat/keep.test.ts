@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, Volume, S_IFREG, type Inode } from '../../src/core/index.js';
-import { loadFatIntoVolume, saveVolumeAsFat, scanFat, type LoadResult } from '../../src/formats/fat/index.js';
+import {
+  loadFatIntoVolume, openImageSource, prepareVolumeAsFat, saveImageFile, scanFat, type LoadResult,
+} from '../../src/formats/fat/index.js';
 import { pattern } from './fixtures.js';
 import { fsckComplaints, mustRun, run, tempDir } from './tools.js';
 
@@ -25,14 +27,27 @@ function put(dir: string, img: string, fatPath: string, data: Uint8Array): void 
   mustRun('mcopy', ['-i', img, host, `::${fatPath}`]);
 }
 
+/** Loads the image file as `memefs --image` does: read in parts, never whole. */
 function load(img: string, volume = new Volume()): { volume: Volume; result: LoadResult } {
-  return { volume, result: loadFatIntoVolume(new Uint8Array(readFileSync(img)), volume) };
+  const source = openImageSource(img, statSync(img).size);
+  try {
+    return { volume, result: loadFatIntoVolume(source, volume) };
+  } finally {
+    source.close();
+  }
 }
 
-/** Saves the volume over the image file it came from, which must then be clean for fsck.fat. */
+/** Saves the volume over the image file it came from as memefs does (streamed), which must then be clean for fsck.fat. */
 function saveOver(volume: Volume, img: string): string[] {
-  const { image: bytes, warnings } = saveVolumeAsFat(volume, { like: new Uint8Array(readFileSync(img)) });
-  writeFileSync(img, bytes);
+  const like = openImageSource(img, statSync(img).size);
+  let warnings: string[];
+  try {
+    const prepared = prepareVolumeAsFat(volume, { like });
+    saveImageFile(img, prepared);
+    warnings = prepared.warnings;
+  } finally {
+    like.close();
+  }
   assert.deepEqual(fsckComplaints(img).complaints, [], 'fsck.fat finds the saved image clean');
   return warnings;
 }

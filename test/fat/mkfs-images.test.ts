@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { chooseLayout, readFat, scanFat, countRuns, type FatType } from '../../src/formats/fat/index.js';
+import { ROOT, Volume } from '../../src/core/index.js';
+import { chooseLayout, loadFatIntoVolume, openImageSource, readFat, scanFat, countRuns, type FatType } from '../../src/formats/fat/index.js';
 import { flatten, materialize, pattern, sampleTree } from './fixtures.js';
 import { mustRun, tempDir } from './tools.js';
 
@@ -76,6 +77,27 @@ for (const c of CASES) {
       const rec = scan.records.find((r) => r.path === '/fragmented.bin')!;
       assert.ok(countRuns(rec.chain!) >= 2, `fragmented.bin is in ${countRuns(rec.chain!)} run(s)`);
       assert.equal(got.size, want.size + 2); // gap2 and fragmented.bin
+
+      // Loaded from the file in parts (as `memefs --image` does: the image is never held whole), the volume
+      // holds the same bytes, the fragmented file included, and the same problems (none) are reported.
+      const source = openImageSource(img, image.length);
+      try {
+        const volume = new Volume();
+        const result = loadFatIntoVolume(source, volume);
+        assert.deepEqual(result.warnings, []);
+        assert.equal(volume.label, 'REFERENCE');
+        for (const [path, node] of got) {
+          let inode = volume.root;
+          for (const part of path.split('/').filter(Boolean)) inode = volume.lookup(ROOT, inode, part);
+          assert.equal(inode.isDir(), node.kind === 'dir', path);
+          if (node.kind !== 'file') continue;
+          const bytes = new Uint8Array(inode.size);
+          inode.data!.readInto(0, bytes);
+          assert.deepEqual(bytes, node.data, `bytes of ${path} loaded from the file`);
+        }
+      } finally {
+        source.close();
+      }
     } finally {
       tmp.cleanup();
     }

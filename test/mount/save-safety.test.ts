@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { cleanupAll, forceUnmount, isMounted, memefs, mount, sh, tempDir } from '../helpers/mount.js';
 import { saveResultFile, type SaveResult, stateFile, unmountWaitFile } from '../../src/cli/daemon.js';
@@ -55,6 +56,8 @@ describe('a save that cannot succeed is refused at mount', () => {
   test('no FAT layout fits', () => {
     refused(['--image', path.join(dir, 'n.img'), '--fat-type', '12', '-s', '1G'], /no FAT12 layout fits/);
     refused(['--image', path.join(dir, 'n.img'), '--fat-type', '16', '--cluster-size', '512', '-s', '64M'], /no FAT16 layout fits/);
+    // Legal but what dump reports as a problem (issue 19): refused as mkfs.fat and mkimage refuse it.
+    refused(['--image', path.join(dir, 'n.img'), '--fat-type', '32', '-s', '32M'], /cannot make .*n\.img of 32\.0 MiB: FAT32 with only \d+ clusters \(fewer than 65525\)/);
     assert.equal(fs.existsSync(path.join(dir, 'n.img')), false);
   });
   test('-s larger than an existing image', () => {
@@ -62,8 +65,19 @@ describe('a save that cannot succeed is refused at mount', () => {
     sh(`truncate -s 64M ${img} && mkfs.fat ${img}`);
     refused(['--image', img, '-s', '1G'], /more than .*img64 can hold \(64\.0 MiB\)/);
   });
-  test('a new image of more than 4 GiB says why', () => {
-    refused(['--image', path.join(dir, 'big.img'), '-s', '8G'], /at most 4 GiB \(asked for 8\.00 GiB with -s\)/);
+  test('-s smaller than what an existing image holds names -s (issue 19, item 8)', () => {
+    const img = path.join(dir, 'full8');
+    fs.writeFileSync(path.join(dir, 'three.bin'), Buffer.alloc(3 << 20, 7));
+    sh(`mkfs.fat -C ${img} 8192 >/dev/null && mcopy -i ${img} ${path.join(dir, 'three.bin')} ::/`);
+    const before = fs.readFileSync(img);
+    refused(['--image', img, '-s', '1M'], /full8 holds more than -s 1\.00 MiB allows \(.*three\.bin.*\): give a larger -s, or leave it out/);
+    assert.ok(fs.readFileSync(img).equals(before), 'the image is left as it was');
+  });
+  test('a new image larger than FAT allows (2 TiB), or one nobody asked the size of, says why', () => {
+    refused(['--image', path.join(dir, 'big.img'), '-s', '3T'], /cannot make .*big\.img of 3\.00 TiB: a FAT image holds at most 2 TiB/);
+    // Without -s the RAM disk's default (half the RAM) would be the image's size: over 4 GiB, -s is asked for.
+    if (os.totalmem() / 2 > 4 * 1024 ** 3) refused(['--image', path.join(dir, 'big.img')], /give the size of the new FAT image with -s \(without -s it would be/);
+    assert.equal(fs.existsSync(path.join(dir, 'big.img')), false);
   });
   test('what is not an image says so', () => {
     fs.writeFileSync(path.join(dir, 'empty'), '');

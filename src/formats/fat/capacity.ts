@@ -21,6 +21,7 @@ import { lfnSlotCount, LFN_MAX_UNITS } from './lfn.js';
 import { labelField, mixedCaseLabel, storableName } from './names.js';
 import { readBootSector } from './reader.js';
 import { plainShortName } from './shortname.js';
+import type { ImageSource } from './source.js';
 import { MAX_DIR_ENTRIES } from './writer.js';
 
 /** The most slots one name takes: 255 units of long name, and the short entry. */
@@ -76,8 +77,8 @@ export function fatLimits(shape: FatShape): Required<Pick<VolumeOptions, 'sizeLi
   return { sizeLimit: shape.clusterCount * clusterBytes, metadataCost: cost };
 }
 
-/** Limits for a volume that is to be saved back into `image`. */
-export function fatVolumeLimits(image: Uint8Array): ReturnType<typeof fatLimits> {
+/** Limits for a volume that is to be saved back into `image` (only its boot sector is read). */
+export function fatVolumeLimits(image: Uint8Array | ImageSource): ReturnType<typeof fatLimits> {
   return fatLimits(readBootSector(image).geometry);
 }
 

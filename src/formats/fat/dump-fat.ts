@@ -7,8 +7,9 @@
  */
 import { hex } from './bytes.js';
 import { decodeShortEntry } from './dirent.js';
-import type { FatScan } from './reader.js';
-import { cleanBits, describeRuns, FatTable } from './table.js';
+import { fatCopy, type FatScan } from './reader.js';
+import { readClamped, type ImageSource } from './source.js';
+import { cleanBits, describeRuns, type FatTable } from './table.js';
 
 /** Lost chains and clusters listed one by one, at most. */
 const LIST_LIMIT = 20;
@@ -21,12 +22,10 @@ export interface FatAnalysis {
 }
 
 /** The FAT the reader uses: FAT #1, or the active one when FAT32 mirroring is off. */
-function activeFat(image: Uint8Array, scan: FatScan): { table: FatTable; number: number } {
+function activeFat(image: ImageSource, scan: FatScan): { table: FatTable; number: number } {
   const { geometry: g, bootSector: bs } = scan;
   const active = g.fatType === 32 && (bs.extFlags & 0x80) !== 0 && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
-  const start = (g.reservedSectors + active * g.fatSectors) * g.bytesPerSector;
-  const end = start + g.fatSectors * g.bytesPerSector;
-  return { table: new FatTable(g.fatType, image.subarray(Math.min(start, image.length), Math.min(end, image.length))), number: active + 1 };
+  return { table: fatCopy(image, g, active, g.clusterCount + 2), number: active + 1 };
 }
 
 /** A chain as the FAT links it, from `start`: ends at an end mark, a free, bad or out-of-range entry, or a loop. */
@@ -51,7 +50,7 @@ function row(out: string[], field: string, value: string | number, meaning = '')
   out.push(`  ${field.padEnd(22)} ${String(value).padEnd(14)} ${meaning}`.trimEnd());
 }
 
-export function analyzeFat(image: Uint8Array, scan: FatScan): FatAnalysis {
+export function analyzeFat(image: ImageSource, scan: FatScan): FatAnalysis {
   const { geometry: g, bootSector: bs } = scan;
   const { table: fat, number } = activeFat(image, scan);
   const out: string[] = [];
@@ -184,12 +183,13 @@ function describeLost(out: string[], fat: FatTable, lost: number[], last: number
   if (chainsCount > found.length) out.push(`    ... and ${chainsCount - found.length} more`);
 }
 
-/** A classic hexdump (offset, 16 bytes, the printable ones) of `length` bytes at `offset`. */
-export function hexView(image: Uint8Array, offset: number, length: number): string {
+/** A classic hexdump (offset, 16 bytes, the printable ones) of `length` bytes at `offset` (fewer where the image ends). */
+export function hexView(image: ImageSource, offset: number, length: number): string {
   const lines: string[] = [];
-  const end = Math.min(offset + length, image.length);
-  for (let at = offset; at < end; at += 16) {
-    const bytes = image.subarray(at, Math.min(at + 16, end));
+  const all = readClamped(image, offset, length);
+  for (let i = 0; i < all.length; i += 16) {
+    const at = offset + i;
+    const bytes = all.subarray(i, i + 16);
     const hexes = Array.from(bytes, (b) => b.toString(16).padStart(2, '0'));
     const text = Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     lines.push(`${at.toString(16).padStart(8, '0')}  ${hexes.slice(0, 8).join(' ').padEnd(23)}  ${hexes.slice(8).join(' ').padEnd(23)}  |${text}|`);

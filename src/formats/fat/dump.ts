@@ -15,6 +15,7 @@ import { formatDosStamp, fromDosStamp } from './dostime.js';
 import { analyzeFat, hexView, type FatAnalysis } from './dump-fat.js';
 import { lfnChecksum, parseLfnSlot } from './lfn.js';
 import { scanFat, type EntryRecord, type FatScan } from './reader.js';
+import { readClamped, sourceOf, type ImageSource } from './source.js';
 import { displayName11, name11FromBytes, readShortName, type CodePage } from './shortname.js';
 import { countRuns, describeRuns } from './table.js';
 
@@ -26,7 +27,7 @@ function mediaMeaning(m: number): string {
   return m === 0xf8 ? 'fixed disk' : m === 0xf0 ? '3.5" floppy (1.44/2.88 MB) or other removable' : m === 0xf9 ? '3.5" 720 KB / 5.25" 1.2 MB floppy' : m >= 0xf8 ? 'floppy' : 'invalid';
 }
 
-function dumpBootSector(out: string[], bs: BootSector, image: Uint8Array): void {
+function dumpBootSector(out: string[], bs: BootSector, head: Uint8Array): void {
   const fat32 = bs.fatSize16 === 0 && bs.rootEntries === 0;
   out.push('Boot sector');
   row(out, 'jump', bs.jump.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' '), bs.jump[0] === 0xeb || bs.jump[0] === 0xe9 ? 'x86 jump to boot code' : 'not a jump instruction');
@@ -56,7 +57,7 @@ function dumpBootSector(out: string[], bs: BootSector, image: Uint8Array): void 
   row(out, 'VolID', hex(bs.volumeId, 8), `serial ${(bs.volumeId >>> 16).toString(16).toUpperCase().padStart(4, '0')}-${(bs.volumeId & 0xffff).toString(16).toUpperCase().padStart(4, '0')}`);
   row(out, 'VolLab', JSON.stringify(bs.volumeLabel), 'label (the root directory entry is authoritative)');
   row(out, 'FilSysType', JSON.stringify(bs.fsTypeName), 'informational only; the cluster count decides');
-  row(out, 'Signature', hex(u16(image, 510), 4), u16(image, 510) === 0xaa55 ? 'ok' : 'WRONG (should be 0xAA55)');
+  row(out, 'Signature', hex(u16(head, 510), 4), u16(head, 510) === 0xaa55 ? 'ok' : 'WRONG (should be 0xAA55)');
 }
 
 function dumpGeometry(out: string[], g: Geometry, scan: FatScan): void {
@@ -72,10 +73,9 @@ function dumpGeometry(out: string[], g: Geometry, scan: FatScan): void {
   row(out, 'free clusters', scan.freeClusters, 'per FAT #1');
 }
 
-function dumpFsInfo(out: string[], image: Uint8Array, bs: BootSector, scan: FatScan): void {
+function dumpFsInfo(out: string[], image: ImageSource, bs: BootSector, scan: FatScan): void {
   if (bs.fsInfoSector === 0 || bs.fsInfoSector === 0xffff) return;
-  const off = bs.fsInfoSector * bs.bytesPerSector;
-  const info = parseFsInfo(image.subarray(off, off + 512));
+  const info = parseFsInfo(readClamped(image, bs.fsInfoSector * bs.bytesPerSector, 512));
   const sig = (v: number, want: number) => (v === want ? 'ok' : `WRONG (should be ${hex(want, 8)})`);
   out.push('', `FSInfo (sector ${bs.fsInfoSector})`);
   row(out, 'LeadSig', hex(info.leadSignature, 8), sig(info.leadSignature, FSINFO_LEAD));
@@ -172,12 +172,14 @@ function dumpDirectories(out: string[], scan: FatScan, options: DumpOptions, fat
   }
 }
 
-/** The full report for an image. Never throws for damaged images; a non-FAT image reports why. */
-export function dumpFat(image: Uint8Array, options: DumpOptions = {}): string {
+/** The full report for an image (read in parts from a source). Never throws for damaged images; a non-FAT image reports why. */
+export function dumpFat(bytes: Uint8Array | ImageSource, options: DumpOptions = {}): string {
   const out: string[] = [];
+  const image = sourceOf(bytes);
   if (image.length < 512) return `Not a FAT image: only ${image.length} bytes (a boot sector alone is 512)\n`;
-  const bs = parseBootSector(image);
-  dumpBootSector(out, bs, image);
+  const head = image.read(0, 512);
+  const bs = parseBootSector(head);
+  dumpBootSector(out, bs, head);
   let geometry: Geometry;
   try {
     geometry = geometryOf(bs);
@@ -212,15 +214,16 @@ export interface BytesRequest {
 }
 
 /** The raw view: a hexdump of sectors or clusters, with a heading saying where they are. Throws for what is outside the image. */
-export function dumpBytes(image: Uint8Array, request: BytesRequest): string {
+export function dumpBytes(bytes: Uint8Array | ImageSource, request: BytesRequest): string {
+  const image = sourceOf(bytes);
   const count = request.count ?? 1;
   if (request.sector !== undefined) {
-    const bps = image.length >= 512 ? parseBootSector(image).bytesPerSector || 512 : 512;
+    const bps = image.length >= 512 ? parseBootSector(image.read(0, 512)).bytesPerSector || 512 : 512;
     const offset = request.sector * bps;
     if (offset >= image.length) throw new Error(`sector ${request.sector} is past the end of the image (${Math.floor(image.length / bps)} sectors of ${bps} bytes)`);
     return `Sector ${request.sector}${count > 1 ? `-${request.sector + count - 1}` : ''} (byte ${offset})\n` + hexView(image, offset, count * bps);
   }
-  const g = geometryOf(parseBootSector(image));
+  const g = geometryOf(parseBootSector(readClamped(image, 0, 512)));
   const c = request.cluster ?? 2;
   if (c < 2 || c > g.clusterCount + 1) throw new Error(`cluster ${c} is outside the data area (clusters 2 to ${g.clusterCount + 1})`);
   const offset = (g.firstDataSector + (c - 2) * g.sectorsPerCluster) * g.bytesPerSector;

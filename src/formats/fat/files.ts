@@ -9,8 +9,9 @@ import { ATTR_ARCHIVE, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
 import type { CodePage } from './shortname.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatTree } from './tree.js';
-import { prepareFat, type ImageSource, type PreparedImage, type WriteOptions } from './writer.js';
-import { asidePath, isZero, writeTarget, writeTargetFile } from '../target.js';
+import type { ImageSource } from './source.js';
+import { prepareFat, type PreparedImage, type WriteOptions } from './writer.js';
+import { asidePath, blockDeviceSize, isZero, writeTarget, writeTargetFile } from '../target.js';
 
 /**
  * Replaces `path` with an image without ever leaving a half-written one, following
@@ -22,26 +23,44 @@ export function saveImageFile(path: string, image: Uint8Array | PreparedImage): 
   else writeTarget(path, image.length, (out) => image.writeTo(out), 0o644);
 }
 
-/** An image file (or device) of `length` bytes read in parts as the writer needs them; close it after. */
+/** An image file (or device) of `length` bytes read in parts, as the reader and writer need them; close it after. */
 export function openImageSource(path: string, length: number): ImageSource & { close(): void } {
   const fd = openSync(path, constants.O_RDONLY);
+  const readInto = (position: number, target: Uint8Array): void => {
+    let done = 0;
+    while (done < target.length) {
+      const got = readSync(fd, target, done, Math.min(target.length - done, PIECE), position + done);
+      if (got === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`);
+      done += got;
+    }
+  };
   return {
     length,
+    readInto,
     read(position: number, n: number): Uint8Array {
       const bytes = new Uint8Array(n);
-      let done = 0;
-      while (done < n) {
-        const got = readSync(fd, bytes, done, n - done, position + done);
-        if (got === 0) throw new Error(`${path}: unexpected end of file at byte ${position + done}`);
-        done += got;
-      }
+      readInto(position, bytes);
       return bytes;
     },
     close: () => closeSync(fd),
   };
 }
 
-/** Largest image read into memory (the largest typed array Node allows). */
+/** An image file (or device) as a source for scanFat, loadFatIntoVolume and extractImage; throws a clear Error when unreadable. */
+export function openImageFile(path: string): ImageSource & { close(): void } {
+  const fd = openSync(path, constants.O_RDONLY);
+  let size: number;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+    size = st.isBlockDevice() ? blockDeviceSize(st) : st.size;
+  } finally {
+    closeSync(fd);
+  }
+  return openImageSource(path, size);
+}
+
+/** Largest image read whole into memory (the largest typed array Node allows); see openImageFile for any size. */
 export const MAX_IMAGE_FILE = 2 ** 32;
 
 /**
@@ -52,7 +71,7 @@ export function readImageFile(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size > MAX_IMAGE_FILE) throw new Error(`${path}: ${size} bytes; images of more than 4 GiB cannot be loaded into memory`);
+    if (size > MAX_IMAGE_FILE) throw new Error(`${path}: ${size} bytes; images of more than 4 GiB cannot be read into memory whole`);
     const bytes = new Uint8Array(size);
     let off = 0;
     while (off < size) {
@@ -218,7 +237,7 @@ function reason(e: unknown): string {
  * to stay inside, existing symlinks are never followed, and existing files are
  * refused (or, with `force`, replaced by rename, never written through).
  */
-export async function extractImage(image: Uint8Array, dir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractImage(image: Uint8Array | ImageSource, dir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   const scan = scanFat(image, { codepage: options.codepage });
   let total = 0;
   let written = 0;

@@ -8,7 +8,9 @@
  * - Volume bridge: `loadFatIntoVolume`, `saveVolumeAsFat`/`prepareVolumeAsFat` (warnings with counts
  *   for what FAT cannot hold; EFBIG for files of 4 GiB or more unless skipped).
  * - Reports: `checkFat` (problems, like fsck.fat -n), `dumpFat` (memefs dump).
- * - Host files: `readImageFile`, `openImageSource`, `saveImageFile` (write aside, fsync, rename),
+ * - Images are read as an `ImageSource` (source.ts): bytes in memory, or a file read in parts
+ *   (`openImageSource`, `openImageFile`), so loading and extracting never hold the whole image.
+ * - Host files: `readImageFile`, `openImageSource`, `openImageFile`, `saveImageFile` (write aside, fsync, rename),
  *   `packDirectory`, `extractImage` (never writes outside its target).
  *
  * Times: FAT stores local time; memefs converts with the process's time zone
@@ -25,6 +27,7 @@ export * from './lfn.js';
 export * from './names.js';
 export * from './reader.js';
 export * from './shortname.js';
+export * from './source.js';
 export * from './table.js';
 export * from './tree.js';
 export * from './writer.js';

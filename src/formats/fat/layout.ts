@@ -65,12 +65,15 @@ function chs(totalSectors: number): { heads: number; spt: number } {
   return { heads, spt: 63 };
 }
 
+/** The largest FAT image: 2^32 - 1 sectors of 512 bytes, in whole KiB (2 TiB - 1 KiB). */
+export const MAX_IMAGE_SIZE = (2 ** 31 - 1) * 1024;
+
 /** The layout for an image of `sizeBytes` (rounded down to whole KiB, as mkfs.fat counts). */
 export function chooseLayout(sizeBytes: number, options: LayoutOptions = {}): Layout {
   const kib = Math.floor(sizeBytes / 1024);
   if (kib < 64) throw new Error(`a FAT image needs at least 64 KiB (asked for ${sizeBytes} bytes)`);
   let sectors = kib * 2;
-  if (sectors > 0xffffffff) throw new Error('a FAT image holds at most 2 TiB with 512-byte sectors');
+  if (sectors > 0xffffffff) throw new Error(`a FAT image holds at most 2 TiB with 512-byte sectors (asked for ${sizeBytes} bytes)`);
   let { heads, spt } = chs(sectors);
   let media = 0xf8;
   let spc = 4;

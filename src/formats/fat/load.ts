@@ -15,7 +15,8 @@ import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { scanFat } from './reader.js';
 import type { CodePage } from './shortname.js';
-import type { FatDirectory, FatNode, StoredStamps } from './tree.js';
+import type { ImageSource } from './source.js';
+import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type StoredStamps } from './tree.js';
 
 export const FAT_DIR_MODE = 0o755;
 export const FAT_FILE_MODE = 0o644;
@@ -67,12 +68,26 @@ function reachableName(name: string, n: number): string {
   return stem + tail;
 }
 
-/** Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the volume fills. */
-export function loadFatIntoVolume(image: Uint8Array, volume: Volume, options: { codepage?: CodePage } = {}): LoadResult {
+export interface LoadOptions {
+  /** How high bytes in short names read (default: DEFAULT_CODEPAGE). */
+  codepage?: CodePage;
+  /** Bytes of file data loaded so far, of all there is. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** File data read from an image file goes to the volume in pieces of this size, through one buffer. */
+const PIECE = 4 << 20;
+
+/**
+ * Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the
+ * volume fills. From a file (an ImageSource) only the FAT, the directories and one piece of data are held at a time.
+ */
+export function loadFatIntoVolume(image: Uint8Array | ImageSource, volume: Volume, options: LoadOptions = {}): LoadResult {
   const scan = scanFat(image, options);
   const warnings = [...scan.problems];
   const result: LoadResult = { warnings, files: 0, directories: 0, bytes: 0 };
   volume.label = scan.tree.label;
+  const copier = new DataCopier(volume, options.onProgress ? totalBytes(scan.tree.root) : 0, options.onProgress);
   const timed: { inode: Inode; node: FatNode }[] = [];
   const stack: { dir: FatDirectory; inode: Inode; path: string }[] = [{ dir: scan.tree.root, inode: volume.root, path: '' }];
   while (stack.length > 0) {
@@ -96,12 +111,9 @@ export function loadFatIntoVolume(image: Uint8Array, volume: Volume, options: { 
         } else {
           const readOnly = (node.attributes & ATTR_READ_ONLY) !== 0;
           inode = volume.mknod(ROOT, parent, name, S_IFREG | (readOnly ? FAT_READONLY_FILE_MODE : FAT_FILE_MODE));
-          const data = node.data as Uint8Array;
-          if (data.length > 0 && volume.write(inode, 0, data) !== data.length) {
-            throw new FsError(Errno.ENOSPC, `${p}: the volume is full`);
-          }
+          copier.copy(inode, node.data, p);
           result.files++;
-          result.bytes += data.length;
+          result.bytes += sizeOf(node.data);
         }
       } catch (e) {
         if (isFsError(e) && NAME_ERRORS.includes(e.errno)) {
@@ -131,4 +143,34 @@ export function loadFatIntoVolume(image: Uint8Array, volume: Volume, options: { 
     if (node.created !== undefined) inode.btime = fromMs(node.created);
   }
   return result;
+}
+
+function totalBytes(root: FatDirectory): number {
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) for (const c of stack.pop()!.children) c.kind === 'dir' ? stack.push(c) : (total += sizeOf(c.data));
+  return total;
+}
+
+/** Writes file contents into the volume: bytes as they are, sources through one reused buffer. */
+class DataCopier {
+  private buffer: Uint8Array | null = null;
+  private done = 0;
+  constructor(private readonly volume: Volume, private readonly total: number, private readonly onProgress?: (done: number, total: number) => void) {}
+
+  copy(inode: Inode, data: Uint8Array | ContentSource, path: string): void {
+    const size = sizeOf(data);
+    for (let pos = 0; pos < size; pos += PIECE) {
+      let piece: Uint8Array;
+      if (data instanceof Uint8Array) piece = data.subarray(pos, pos + PIECE);
+      else {
+        this.buffer ??= new Uint8Array(PIECE);
+        piece = this.buffer.subarray(0, Math.min(PIECE, size - pos));
+        piece.fill(0, data.readInto(pos, piece));
+      }
+      if (this.volume.write(inode, pos, piece) !== piece.length) throw new FsError(Errno.ENOSPC, `${path}: the volume is full`);
+      this.done += piece.length;
+      this.onProgress?.(this.done, this.total);
+    }
+  }
 }

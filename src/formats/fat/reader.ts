@@ -5,7 +5,12 @@
  * Hostile images are expected. The work is bounded: every cluster can be
  * claimed by one chain only, so loops, cross-links and directories that
  * contain themselves end the walk of that chain; data outside the image reads
- * as absent (never allocated); tables are views of the image, not copies.
+ * as absent (never allocated).
+ *
+ * The image is read in parts (an ImageSource): only the boot sector, the FAT
+ * copy used and the directories are held. Read from bytes in memory, file
+ * data comes back as views of them; read from a file, as ContentSources that
+ * read their clusters when copied (loading and extracting never hold the image).
  * Names are made safe for a POSIX directory ("/", NUL, control characters,
  * "." and ".." never come out).
  */
@@ -20,8 +25,9 @@ import { fromDosStamp } from './dostime.js';
 import { fatKey } from './names.js';
 import { isLfnSlot, lfnChecksum, parseLfnSlot, unitsToName, LFN_LAST } from './lfn.js';
 import { name11FromBytes, displayName11, readShortName, isShortNameChar, type CodePage } from './shortname.js';
+import { readClamped, sourceOf, type ImageSource } from './source.js';
 import { cleanBits, FatTable } from './table.js';
-import { newRoot, type FatDirectory, type FatNode, type FatTree } from './tree.js';
+import { newRoot, sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTree } from './tree.js';
 
 export interface ScanOptions {
   /** Keep a record of every directory entry and chain (for the dump). */
@@ -64,22 +70,25 @@ export interface FatScan {
 }
 
 const CLAIM_NONE = 0;
+/** Other FAT copies are compared with the one used in pieces of this size. */
+const COMPARE_PIECE = 1 << 20;
 
 /** Scans an image; throws only when it is not a FAT volume at all. */
-export function scanFat(image: Uint8Array, options: ScanOptions = {}): FatScan {
-  const { bootSector, geometry } = readBootSector(image);
-  return new Scanner(image, bootSector, geometry, options).run();
+export function scanFat(image: Uint8Array | ImageSource, options: ScanOptions = {}): FatScan {
+  const source = sourceOf(image);
+  const { bootSector, geometry } = readBootSector(source);
+  return new Scanner(source, image instanceof Uint8Array, bootSector, geometry, options).run();
 }
 
 /** The boot sector and geometry of an image; throws when it is not a FAT volume. */
-export function readBootSector(image: Uint8Array): { bootSector: BootSector; geometry: Geometry } {
+export function readBootSector(image: Uint8Array | ImageSource): { bootSector: BootSector; geometry: Geometry } {
   if (image.length < 512) throw new Error(`not a FAT image: only ${image.length} bytes (a boot sector alone is 512)`);
-  const bootSector = parseBootSector(image);
+  const bootSector = parseBootSector(sourceOf(image).read(0, 512));
   return { bootSector, geometry: geometryOf(bootSector) };
 }
 
 /** The tree and the findings of an image, for loading. */
-export function readFat(image: Uint8Array): { tree: FatTree; warnings: string[] } {
+export function readFat(image: Uint8Array | ImageSource): { tree: FatTree; warnings: string[] } {
   const scan = scanFat(image);
   return { tree: scan.tree, warnings: scan.problems };
 }
@@ -118,7 +127,9 @@ class Scanner {
   private used = 0;
 
   constructor(
-    private readonly image: Uint8Array,
+    private readonly image: ImageSource,
+    /** The image is bytes in memory: file data is returned as views of them. */
+    private readonly inMemory: boolean,
     private readonly bs: BootSector,
     private readonly g: Geometry,
     private readonly options: ScanOptions,
@@ -128,7 +139,8 @@ class Scanner {
     const mirrored = !(g.fatType === 32 && (bs.extFlags & 0x80) !== 0);
     const active = !mirrored && (bs.extFlags & 0x0f) < g.numFats ? bs.extFlags & 0x0f : 0;
     this.fatIndex = mirrored ? chooseFatCopy(image, g) : active;
-    this.fat = fatCopy(image, g, this.fatIndex);
+    // The one copy held, only the entries the clusters need (a FAT may be declared far larger): 4 bytes a cluster at most.
+    this.fat = fatCopy(image, g, this.fatIndex, g.clusterCount + 2);
     this.maxCluster = Math.min(g.clusterCount + 1, this.fat.capacity - 1);
     this.claims = new Uint32Array(Math.max(0, this.maxCluster + 1));
   }
@@ -189,7 +201,7 @@ class Scanner {
     if ((fat.get(0) & 0xff) !== bs.media) this.problem(`FAT[0] is 0x${fat.get(0).toString(16)}, its low byte should be the media byte 0x${bs.media.toString(16)}`);
     const { clean } = cleanBits(g.fatType);
     if (clean !== 0 && (fat.rawEntry1() & clean) === 0) this.problem('volume was not unmounted cleanly (clean-shutdown bit in FAT[1] is clear)');
-    if ((this.image[flagsOffset(g.fatType)]! & 1) !== 0) this.problem('dirty bit is set in the boot sector');
+    if ((this.image.read(flagsOffset(g.fatType), 1)[0]! & 1) !== 0) this.problem('dirty bit is set in the boot sector');
   }
 
   private compareFatCopies(): void {
@@ -198,14 +210,18 @@ class Scanner {
     const first = g.reservedSectors * g.bytesPerSector;
     if (g.fatType === 32 && (this.bs.extFlags & 0x80) !== 0) return; // not mirrored: copies may differ
     const used = this.fatIndex;
-    const at = first + used * len;
     if (used !== 0) this.problem(`FAT #1 is damaged (its first entry does not hold the media byte); FAT #${used + 1} is used, as fsck.fat does`);
     for (let n = 0; n < g.numFats; n++) {
       const start = first + n * len;
       if (n === used || start >= image.length) continue;
       let diff = 0;
       const end = Math.min(start + len, image.length);
-      for (let i = 0; start + i < end; i++) if (image[start + i] !== (at + i < image.length ? image[at + i] : 0)) diff++;
+      // Whole copies, compared in pieces (bytes of the copy used past the image's end read as 0).
+      for (let piece = start; piece < end; piece += COMPARE_PIECE) {
+        const other = image.read(piece, Math.min(COMPARE_PIECE, end - piece));
+        const mine = readClamped(image, first + used * len + (piece - start), other.length);
+        for (let i = 0; i < other.length; i++) if (other[i] !== (i < mine.length ? mine[i] : 0)) diff++;
+      }
       if (diff > 0) this.problem(`FAT #${n + 1} differs from FAT #${used + 1} in ${diff} bytes (FAT #${used + 1} is used)`);
     }
   }
@@ -220,8 +236,7 @@ class Scanner {
       this.problem(`FSInfo sector ${bs.fsInfoSector} is outside the reserved area; a save writes one inside it`);
       return null;
     }
-    const off = bs.fsInfoSector * g.bytesPerSector;
-    const info = parseFsInfo(image.subarray(off, off + 512));
+    const info = parseFsInfo(readClamped(image, bs.fsInfoSector * g.bytesPerSector, 512));
     if (info.leadSignature !== FSINFO_LEAD || info.structSignature !== FSINFO_STRUCT || info.trailSignature !== FSINFO_TRAIL) {
       this.problem('FSInfo sector has wrong signatures');
       return null;
@@ -239,9 +254,10 @@ class Scanner {
       this.problem(`backup boot sector ${bs.backupBootSector} is outside the reserved area`);
       return;
     }
-    const off = bs.backupBootSector * g.bytesPerSector;
+    const boot = image.read(0, 512);
+    const backup = readClamped(image, bs.backupBootSector * g.bytesPerSector, 512);
     for (let i = 0; i < 512; i++) {
-      if (image[i] !== image[off + i]) {
+      if (boot[i] !== backup[i]) {
         this.problem('backup boot sector differs from the boot sector');
         return;
       }
@@ -289,37 +305,35 @@ class Scanner {
     return chain;
   }
 
-  /**
-   * The bytes of the clusters (only what the image holds); `limit` caps the length. Clusters in a row
-   * (the usual layout) come back as a view of the image, not a copy: readers must not write to it.
-   */
-  private readClusters(chain: number[], limit: number): Uint8Array {
+  /** Bytes of the chain's clusters the image holds, up to `limit`. */
+  private available(chain: number[], limit: number): number {
     const cb = this.g.clusterBytes;
-    const clusters = Math.min(chain.length, Math.ceil(limit / cb));
-    let inRow = 1;
-    while (inRow < clusters && chain[inRow] === chain[0]! + inRow) inRow++;
-    if (clusters > 0 && inRow === clusters) {
-      const start = clusterOffset(this.g, chain[0]!);
-      if (start < this.image.length) return this.image.subarray(start, Math.min(start + limit, start + clusters * cb, this.image.length));
-    }
     let available = 0;
     for (const c of chain) {
       const off = clusterOffset(this.g, c);
-      if (off >= this.image.length) break;
+      if (off >= this.image.length || available >= limit) break;
       available += Math.min(cb, this.image.length - off);
-      if (available >= limit) break;
     }
-    const out = new Uint8Array(Math.min(limit, available));
-    let pos = 0;
-    for (const c of chain) {
-      if (pos >= out.length) break;
-      const off = clusterOffset(this.g, c);
-      const n = Math.min(cb, out.length - pos, this.image.length - off);
-      if (n <= 0) break;
-      out.set(this.image.subarray(off, off + n), pos);
-      pos += n;
+    return Math.min(limit, available);
+  }
+
+  /**
+   * The bytes of the clusters (only what the image holds); `limit` caps the length. From an image in memory,
+   * clusters in a row (the usual layout) come back as a view of it, not a copy: readers must not write to it.
+   */
+  private readClusters(chain: number[], limit: number): Uint8Array {
+    const length = this.available(chain, limit);
+    if (length > 0 && inRow(chain, Math.ceil(length / this.g.clusterBytes))) {
+      return this.image.read(clusterOffset(this.g, chain[0]!), length);
     }
+    const out = new Uint8Array(length);
+    chainReader(this.image, this.g, chain, length).readInto(0, out);
     return out;
+  }
+
+  /** A file's data: bytes from an image in memory, else a source that reads the clusters when copied. */
+  private fileData(chain: number[], size: number): Uint8Array | ContentSource {
+    return this.inMemory ? this.readClusters(chain, size) : chainReader(this.image, this.g, chain, this.available(chain, size));
   }
 
   private record(r: EntryRecord): void {
@@ -331,8 +345,7 @@ class Scanner {
     const { g } = this;
     let bytes: Uint8Array;
     if (job.path === '/' && g.fatType !== 32) {
-      const off = (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector;
-      bytes = this.image.subarray(Math.min(off, this.image.length), Math.min(off + g.rootEntries * ENTRY_SIZE, this.image.length));
+      bytes = readClamped(this.image, (g.reservedSectors + g.numFats * g.fatSectors) * g.bytesPerSector, g.rootEntries * ENTRY_SIZE);
     } else {
       const chain = this.walk(job.cluster, `directory ${job.path}`);
       this.directoryChains.set(job.path, chain);
@@ -521,7 +534,7 @@ class Scanner {
       return node;
     }
     let size = e.size;
-    let data: Uint8Array = new Uint8Array(0);
+    let data: Uint8Array | ContentSource = new Uint8Array(0);
     let chain: number[] = [];
     if (e.cluster === 0) {
       if (size !== 0) this.problem(`${path}: size ${size} but no clusters; read as empty`);
@@ -536,9 +549,9 @@ class Scanner {
       } else if (chain.length > need && size > 0) {
         this.problem(`${path}: chain of ${chain.length} clusters is longer than the size ${size} needs (${need})`);
       }
-      data = this.readClusters(chain, size);
-      if (data.length < size) {
-        this.problem(`${path}: data runs past the end of the image; truncated to ${data.length} bytes`);
+      data = this.fileData(chain, size);
+      if (sizeOf(data) < size) {
+        this.problem(`${path}: data runs past the end of the image; truncated to ${sizeOf(data)} bytes`);
       }
     }
     this.record({ dir: job.path, index, kind: 'short', raw, path, chain, note });
@@ -562,11 +575,11 @@ class Scanner {
   }
 }
 
-/** A view of FAT copy `n` as the image holds it: entries past its end read as free. */
-function fatCopy(image: Uint8Array, g: Geometry, n: number): FatTable {
+/** The first `entries` entries of FAT copy `n` as the image holds them: entries past its end read as free. */
+export function fatCopy(image: ImageSource, g: Geometry, n: number, entries: number): FatTable {
   const start = (g.reservedSectors + n * g.fatSectors) * g.bytesPerSector;
-  const bytes = g.fatSectors * g.bytesPerSector;
-  return new FatTable(g.fatType, image.subarray(Math.min(start, image.length), Math.min(start + bytes, image.length)));
+  const bytes = g.fatType === 12 ? Math.ceil((entries * 3) / 2) : entries * (g.fatType / 8);
+  return new FatTable(g.fatType, readClamped(image, start, Math.min(bytes, g.fatSectors * g.bytesPerSector)));
 }
 
 /**
@@ -574,12 +587,41 @@ function fatCopy(image: Uint8Array, g: Geometry, n: number): FatTable {
  * every bit above the media byte set; FAT #1 unless it is damaged and
  * another copy is not.
  */
-export function chooseFatCopy(image: Uint8Array, g: Geometry): number {
+export function chooseFatCopy(image: ImageSource, g: Geometry): number {
   const extd = g.fatType === 12 ? 0xf00 : g.fatType === 16 ? 0xff00 : 0x0fffff00;
-  const intact = (n: number) => { const t = fatCopy(image, g, n); return t.capacity >= 2 && (t.get(0) & extd) === extd; };
+  const intact = (n: number) => { const t = fatCopy(image, g, n, 2); return t.capacity >= 2 && (t.get(0) & extd) === extd; };
   if (intact(0)) return 0;
   for (let n = 1; n < g.numFats; n++) if (intact(n)) return n;
   return 0;
+}
+
+/** Whether the first `count` clusters of the chain lie in a row. */
+function inRow(chain: number[], count: number): boolean {
+  for (let i = 1; i < count; i++) if (chain[i] !== chain[0]! + i) return false;
+  return true;
+}
+
+/** The first `length` bytes of a chain's clusters, read when asked: clusters in a row are read in one call. */
+function chainReader(image: ImageSource, g: Geometry, chain: number[], length: number): ContentSource {
+  const cb = g.clusterBytes;
+  return {
+    size: length,
+    readInto(pos: number, target: Uint8Array): number {
+      const want = Math.max(0, Math.min(target.length, length - pos));
+      let done = 0;
+      while (done < want) {
+        const at = pos + done;
+        const first = Math.floor(at / cb);
+        const within = at - first * cb;
+        let last = first;
+        while (last + 1 < chain.length && chain[last + 1] === chain[last]! + 1 && (last + 1 - first) * cb - within < want - done) last++;
+        const n = Math.min((last + 1 - first) * cb - within, want - done);
+        image.readInto(clusterOffset(g, chain[first]!) + within, target.subarray(done, done + n));
+        done += n;
+      }
+      return done;
+    },
+  };
 }
 
 function g2max(g: Geometry): number {

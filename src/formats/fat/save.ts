@@ -10,7 +10,6 @@
  */
 import { S_IFMT, S_IFLNK, S_IFREG, S_IFDIR, PERMISSION_BITS, type Inode } from '../../core/inode.js';
 import { toMs } from '../../core/time.js';
-import { Errno, FsError } from '../../core/errno.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
 import { FAT_DIR_MODE, FAT_FILE_MODE, FAT_READONLY_FILE_MODE, savedName } from './load.js';
@@ -80,20 +79,13 @@ function noteMetadata(inode: Inode, path: string, rootOwner: { uid: number; gid:
   if (inode.eas && inode.eas.size > 0) losses.note('EAs', path);
 }
 
-/** Images are built in memory; this is the largest typed array Node allows. */
-export const MAX_IMAGE_BYTES = 2 ** 32;
-
 /**
  * The size of a new image for a volume: its size limit when it has one (so the
  * layout is what mkfs.fat would choose for that size), else undefined (the
  * writer then picks the smallest standard size with a fifth free).
  */
 export function imageSizeFor(volume: Volume): number | undefined {
-  if (volume.sizeLimit >= Number.MAX_SAFE_INTEGER) return undefined;
-  if (volume.sizeLimit > MAX_IMAGE_BYTES) {
-    throw new FsError(Errno.EFBIG, `a ${volume.sizeLimit}-byte FAT image cannot be built in memory (at most ${MAX_IMAGE_BYTES} bytes); give a smaller image size`);
-  }
-  return volume.sizeLimit;
+  return volume.sizeLimit >= Number.MAX_SAFE_INTEGER ? undefined : volume.sizeLimit;
 }
 
 /**

@@ -15,6 +15,7 @@ import { buildLfnSlots, lfnChecksum, lfnSlotCount, LFN_MAX_UNITS } from './lfn.j
 import { fatKey, labelField, mixedCaseLabel, storableName } from './names.js';
 import { basisName, isShortNameChar, makeAlias, name11Bytes, plainShortName, storedShortName, DEFAULT_CODEPAGE, type CodePage } from './shortname.js';
 import { FatTable } from './table.js';
+import { sourceOf, type ImageSource } from './source.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type FatTimes, type FatTree } from './tree.js';
 import { Errno, FsError } from '../../core/errno.js';
 
@@ -26,7 +27,7 @@ const MAX_ROOT_ENTRIES = 65520;
 export interface WriteOptions extends LayoutOptions {
   /** Size of a new image in bytes. Default: the smallest of 1440 KiB, 4 MiB, 8 MiB, ... that leaves a fifth free. */
   size?: number;
-  /** An existing image whose geometry, serial number and boot code are kept (saving back to the same file). */
+  /** An existing image (read only in parts: its reserved sectors and what lies past the file system) whose geometry, serial number and boot code are kept (saving back to the same file). */
   like?: Uint8Array | ImageSource;
   /** Leave out files of 4 GiB or more with a warning instead of failing. */
   skipTooBig?: boolean;
@@ -46,12 +47,6 @@ export interface ImageSink {
   write(bytes: Uint8Array, position: number): void;
 }
 
-/** An existing image read in parts: the writer reads only its reserved sectors and what lies past the file system. */
-export interface ImageSource {
-  readonly length: number;
-  read(position: number, length: number): Uint8Array;
-}
-
 /** An image laid out and ready to write: metadata in memory, file data still in the tree. */
 export interface PreparedImage {
   /** Bytes the image spans (an image saved over keeps its old length). */
@@ -62,10 +57,6 @@ export interface PreparedImage {
    * unused end of a file's last cluster) are meant to be zero or do not matter.
    */
   writeTo(sink: ImageSink): void;
-}
-
-function sourceOf(like: Uint8Array | ImageSource): ImageSource {
-  return like instanceof Uint8Array ? { length: like.length, read: (p, n) => like.subarray(p, p + n) } : like;
 }
 
 interface PlannedEntry {
@@ -247,9 +238,16 @@ function layoutFromImage(like: ImageSource): { layout: Layout; bs: BootSector; g
   return { layout, bs, geometry };
 }
 
+/** The largest image writeFat builds in memory (one typed array); prepareFat streams images of any size. */
+export const MAX_IN_MEMORY_IMAGE = 2 ** 32;
+
 /** Writes `tree` as a complete FAT image in memory. */
 export function writeFat(tree: FatTree, options: WriteOptions = {}): WriteResult {
+  const tooBig = (bytes: number) => new FsError(Errno.EFBIG, `a ${bytes}-byte image cannot be built in memory (at most 4 GiB); save it to a file, or choose a smaller size`);
+  const asked = options.size ?? (options.like ? sourceOf(options.like).length : 0);
+  if (asked > MAX_IN_MEMORY_IMAGE) throw tooBig(asked);
   const prepared = prepareFat(tree, options);
+  if (prepared.length > MAX_IN_MEMORY_IMAGE) throw tooBig(prepared.length);
   const image = new Uint8Array(prepared.length);
   prepared.writeTo({ write: (bytes, position) => image.set(bytes, position) });
   return { image, warnings: prepared.warnings };
@@ -317,9 +315,6 @@ export function prepareFat(tree: FatTree, options: WriteOptions = {}): PreparedI
   }
   const bs: BootSector = { ...base, volumeLabel: label.field, rootCluster: fat32 ? root.first : 0 };
   const imageBytes = layout.totalSectors * layout.bytesPerSector;
-  if (imageBytes > 2 ** 32) {
-    throw new FsError(Errno.EFBIG, `a ${imageBytes}-byte image cannot be built in memory (at most 4 GiB); choose a smaller size`);
-  }
   const geometry = geometryOf(bs);
   const fatStart = layout.reservedSectors * layout.bytesPerSector;
   const fatBytes = layout.fatSectors * layout.bytesPerSector;
