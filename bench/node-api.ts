@@ -10,7 +10,8 @@
  * N-entry directory, existsSync of absent names, writeSync 4 KiB appends to a
  * 32 MiB file, unlinkSync. Every side runs the same code on the same paths.
  * Each side is warmed up (a full-size and a smaller round of the workload) before any
- * timing; each run measures every side in turn, rotating which goes first (at
+ * timing, and its warmed-up fs objects live until the end (so that V8 keeps the code it
+ * compiled for their shapes); each run measures every side in turn, rotating which goes first (at
  * least 3 runs). A full garbage collection and a 25 ms pause precede each
  * timed phase, so that neither another side's garbage nor an earlier phase's
  * is collected or freed on a phase's clock (what a phase itself allocates
@@ -200,13 +201,18 @@ export async function runNodeApi(options: NodeApiOptions): Promise<Line[] | null
   const rates: Record<Side, number[][]> = { memefs: names.map(() => []), memfs: names.map(() => []), tmpfs: names.map(() => []) };
   await options.withTmpfs(async (tmpfsDir) => {
     // Warm-up, results discarded: the whole workload per side, then a smaller round, so that every
-    // side's hot functions are compiled by the optimizing tier before any timing.
+    // side's hot functions are compiled by the optimizing tier before any timing. The warmed-up fs
+    // objects are kept until the end: V8 drops optimized code once the object shapes (maps) it was
+    // compiled for have no live object left, so if every fs of a side were garbage between runs, each
+    // run's phases would be timed while recompiling (a long-lived process keeps its fs, and its shapes).
     const warm: Sizes = { ...z, files: Math.min(z.files, 2_000), lists: 2, appendTotal: 4 << 20, appendFiles: 1 };
+    const warmed: ApiFs[] = [];
     for (const side of SIDES) {
       for (const [i, size] of [z, warm].entries()) {
         const { f, root } = fresh(side, tmpfsDir, `warm${i}`);
         await workload(f, root, size);
         if (side === 'tmpfs') f.rmSync(root, { recursive: true, force: true });
+        else warmed.push(f);
       }
     }
     for (let run = 0; run < runs; run++) {
@@ -219,6 +225,7 @@ export async function runNodeApi(options: NodeApiOptions): Promise<Line[] | null
         if (side === 'tmpfs') f.rmSync(root, { recursive: true, force: true });
       }
     }
+    warmed.length = 0;
   });
   return names.map((name, i) => {
     const memefs = stats(rates.memefs[i]!);

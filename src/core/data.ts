@@ -56,9 +56,9 @@ export class FileData {
   size = 0;
   /** Bytes of memory held by chunks (what is charged to the volume). */
   allocated = 0;
-  private chunks: (Uint8Array | undefined)[] = [];
+  private readonly chunks: (Uint8Array | undefined)[] = [];
   /** For every full chunk: which of its 64 pages are charged (bit p%32 of word p/32). */
-  private pageMaps: (Uint32Array | undefined)[] = [];
+  private readonly pageMaps: (Uint32Array | undefined)[] = [];
   private readonly slabs: SlabAllocator;
 
   constructor(private readonly space: Space) {
@@ -228,8 +228,9 @@ export class FileData {
       // for-in visits only the chunks there are (a sparse file's array may be mostly holes).
       for (const i in chunks) this.slabs.release(chunks[i]!);
     }
-    this.chunks = [];
-    this.pageMaps = [];
+    // Emptied in place, as compact() in directory.ts: new arrays would change the fields' type.
+    chunks.length = 0;
+    this.pageMaps.length = 0;
     this.size = 0;
   }
 

@@ -21,9 +21,9 @@ const FIRST_COOKIE = 3;
 export class Directory {
   private readonly byKey = new Map<string, DirEntry>();
   /** Entries in cookie order; removed ones are null until compaction. */
-  private order: (DirEntry | null)[] = [];
+  private readonly order: (DirEntry | null)[] = [];
   /** The cookie of each slot in `order`, kept for removed slots too (for binary search). */
-  private cookies: number[] = [];
+  private readonly cookies: number[] = [];
   private removed = 0;
   private nextCookie = FIRST_COOKIE;
 
@@ -78,9 +78,22 @@ export class Directory {
     return this.byKey.values();
   }
 
+  /**
+   * Drops the removed slots, in place: new arrays stored into the fields would give the Directory
+   * objects' fields a new type, and throw away the compiled code that relied on the old one.
+   */
   private compact(): void {
-    this.order = this.order.filter((e) => e !== null);
-    this.cookies = this.order.map((e) => e!.cookie);
+    const { order, cookies } = this;
+    let kept = 0;
+    for (let i = 0; i < order.length; i++) {
+      const e = order[i]!;
+      if (e === null) continue;
+      order[kept] = e;
+      cookies[kept] = e.cookie;
+      kept++;
+    }
+    order.length = kept;
+    cookies.length = kept;
     this.removed = 0;
   }
 

@@ -307,9 +307,11 @@ export class Volume implements Space {
     this.inodes.delete(inode.ino);
     inode.data?.free();
     if (inode.streams) for (const s of inode.streams.values()) s.data.free();
-    inode.streams = null;
-    inode.xattrs = null;
-    inode.dir = null;
+    // Only what is set: a store, even of the null already there, changes the field of the objects' map
+    // (V8: it is no longer constant) and throws away compiled code that relied on it (mknod's, Inode's).
+    if (inode.streams !== null) inode.streams = null;
+    if (inode.xattrs !== null) inode.xattrs = null;
+    if (inode.dir !== null) inode.dir = null;
     this.release(inode.charged);
     inode.charged = 0;
   }

@@ -84,7 +84,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: call('mkdir', path, opt(fc.record({ recursive: fc.boolean(), mode }, { requiredKeys: [] }))) },
   { weight: 2, arbitrary: call('rmdir', path) },
   // The deprecated recursive rmdir (DEP0147): a tree only for a directory; ENOENT, ENOTDIR (the file kept) otherwise.
-  { weight: 2, arbitrary: call('rmdir', path, fc.constant({ recursive: true })) },
+  // Through '..' its callback and promise forms race in Node itself, as rm's below (which error arrives first,
+  // what a/../b still reaches): those paths go to the sync form only (api.test.ts has the usual outcomes).
+  {
+    weight: 2,
+    arbitrary: call('rmdir', path, fc.constant({ recursive: true })).filter((o) => !(o.kind === 'call' && o.form !== 'sync' && String(o.args[0]).includes('..'))),
+  },
   { weight: 2, arbitrary: call('unlink', path) },
   { weight: 3, arbitrary: call('rename', path, path) },
   { weight: 2, arbitrary: call('link', path, path) },
