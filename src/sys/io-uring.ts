@@ -22,7 +22,7 @@ export const SETUP = {
   COOP_TASKRUN: 1 << 8, TASKRUN_FLAG: 1 << 9, SQE128: 1 << 10, SINGLE_ISSUER: 1 << 12, DEFER_TASKRUN: 1 << 13,
 } as const;
 /** sq_flags bit the kernel sets (with SETUP.TASKRUN_FLAG) while task work for this ring waits to run. */
-const SQ_TASKRUN = 1 << 1;
+const SQ_TASKRUN = 1 << 2;
 const FEAT_SINGLE_MMAP = 1 << 0;
 const ENTER_GETEVENTS = 1 << 0;
 
