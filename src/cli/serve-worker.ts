@@ -120,7 +120,7 @@ const URING_DEPTH = 1;
 
 /**
  * Whether to serve over io_uring: only when asked (-o io_uring; the command checked it can). It is not
- * the default: it measured slower than /dev/fuse here (docs/transport.md).
+ * the default: even polling like /dev/fuse, it measured no faster here (docs/transport.md).
  */
 function wantIoUring(): boolean {
   return config.transport === 'io_uring' && libc() !== undefined;

@@ -9,8 +9,9 @@
  * request and completes its command; the reply goes into the same buffers and a COMMIT_AND_FETCH
  * hands it back and waits for the next request on the entry. FORGET, INTERRUPT (and everything before
  * the ring is ready) still come through read(/dev/fuse): an IORING_OP_READ on the device sits in the
- * same ring, so the one serving thread sleeps in one io_uring_enter for both. Each request costs one
- * system call: the enter that hands in the previous reply also waits for the next request.
+ * same ring, so the one serving thread sleeps in one io_uring_enter for both. The enter that hands in
+ * a reply also waits for the next request; while a CPU is free (`spinMs`) the thread first polls the
+ * ring for the client's next request, as the /dev/fuse session polls the device.
  *
  * The bridge reads a request as one contiguous buffer (in_header, then the per-opcode header, then
  * the rest), as read(/dev/fuse) delivers it. The ring splits it (in_header and per-opcode header in
@@ -46,9 +47,10 @@ const ERR = { EINTR: 4, EAGAIN: 11, ENOENT: 2, EBADF: 9, ENODEV: 19, ENOTCONN: 1
 
 /**
  * Ring setup flags: one thread submits (SINGLE_ISSUER), and the kernel's work for us (copying a
- * request into an entry) runs when that thread waits, never by interrupting it (DEFER_TASKRUN).
+ * request into an entry) runs when that thread waits, never by interrupting it (DEFER_TASKRUN); the
+ * kernel flags such work in the ring (TASKRUN_FLAG), so that polling needs no system call to see it.
  */
-export const RING_FLAGS = SETUP.SQE128 | SETUP.SINGLE_ISSUER | SETUP.DEFER_TASKRUN;
+export const RING_FLAGS = SETUP.SQE128 | SETUP.SINGLE_ISSUER | SETUP.DEFER_TASKRUN | SETUP.TASKRUN_FLAG;
 
 export interface UringOptions {
   /** Entries per queue. */
@@ -191,8 +193,7 @@ export class UringSession extends Session {
     if (!this.readArmed) this.armRead(ring);
     for (;;) {
       if (!ring.peek()) {
-        const errno = ring.enter(true);
-        if (errno !== 0 && errno !== ERR.EINTR) throw new Error(`waiting on the io_uring failed: ${errnoName(errno)}`);
+        this.await(ring);
         continue;
       }
       const tag = ring.userData;
@@ -229,6 +230,27 @@ export class UringSession extends Session {
       }
       throw new Error(`FUSE over io_uring failed: ${errnoName(-res)}`);
     }
+  }
+
+  /**
+   * Hands in the reply (if any) and waits for a completion. While polling is allowed (`spinMs`, see
+   * session.ts) it first polls for that long: the completion queue, and the flag that says the kernel
+   * queued task work (a request to copy into an entry), which a non-waiting enter then runs. A client's
+   * next request then finds this thread awake instead of waking it (and its CPU) from sleep.
+   */
+  private await(ring: IoUring): void {
+    const spin = this.spinMs;
+    if (spin > 0) {
+      const end = performance.now() + spin;
+      ring.enter(false);
+      while (!ring.ready()) {
+        if (ring.taskWorkWaiting()) ring.enter(false);
+        else if (performance.now() >= end) break;
+      }
+      if (ring.ready()) return;
+    }
+    const errno = ring.enter(true);
+    if (errno !== 0 && errno !== ERR.EINTR) throw new Error(`waiting on the io_uring failed: ${errnoName(errno)}`);
   }
 
   /** The request in `entry`, as one contiguous buffer; null (answered EIO) if its sizes make no sense. */

@@ -19,8 +19,10 @@ const SYS_IO_URING_SETUP = 425;
 const SYS_IO_URING_ENTER = 426;
 
 export const SETUP = {
-  COOP_TASKRUN: 1 << 8, SQE128: 1 << 10, SINGLE_ISSUER: 1 << 12, DEFER_TASKRUN: 1 << 13,
+  COOP_TASKRUN: 1 << 8, TASKRUN_FLAG: 1 << 9, SQE128: 1 << 10, SINGLE_ISSUER: 1 << 12, DEFER_TASKRUN: 1 << 13,
 } as const;
+/** sq_flags bit the kernel sets (with SETUP.TASKRUN_FLAG) while task work for this ring waits to run. */
+const SQ_TASKRUN = 1 << 2;
 const FEAT_SINGLE_MMAP = 1 << 0;
 const ENTER_GETEVENTS = 1 << 0;
 
@@ -37,7 +39,7 @@ const CQE_SIZE = 16;
 /** struct io_uring_params: 40 bytes of fields, then io_sqring_offsets and io_cqring_offsets (40 each). */
 const PARAMS_SIZE = 120;
 const P = { sqEntries: 0, cqEntries: 4, flags: 8, features: 20, sqOff: 40, cqOff: 80 } as const;
-const SQ_OFF = { head: 0, tail: 4, ringMask: 8, array: 24 } as const;
+const SQ_OFF = { head: 0, tail: 4, ringMask: 8, flags: 16, array: 24 } as const;
 const CQ_OFF = { head: 0, tail: 4, ringMask: 8, cqes: 20 } as const;
 const OFF_SQES = 0x10000000;
 const PROT_READ_WRITE = 0x3;
@@ -101,6 +103,7 @@ export class IoUring {
   private readonly sqHead: number;
   private readonly sqTail: number;
   private readonly sqMask: number;
+  private readonly sqFlags: number;
   private readonly cqHead: number;
   private readonly cqTail: number;
   private readonly cqMask: number;
@@ -138,6 +141,7 @@ export class IoUring {
     this.sqHead = sq(SQ_OFF.head);
     this.sqTail = sq(SQ_OFF.tail);
     this.sqMask = this.ring.readUInt32LE(sq(SQ_OFF.ringMask));
+    this.sqFlags = sq(SQ_OFF.flags);
     this.cqHead = cq(CQ_OFF.head);
     this.cqTail = cq(CQ_OFF.tail);
     this.cqMask = this.ring.readUInt32LE(cq(CQ_OFF.ringMask));
@@ -171,22 +175,32 @@ export class IoUring {
   }
 
   /**
-   * Submits what was prepared and, when `wait` is set, sleeps in the kernel until at least one
+   * Submits what was prepared, runs the task work waiting for this thread (with DEFER_TASKRUN that is
+   * where completions are posted) and, when `wait` is set, sleeps in the kernel until at least one
    * completion is there. Returns 0, or the errno (EINTR: a signal; call again).
    */
   enter(wait: boolean): number {
     const pending = (this.tail - this.ring.readUInt32LE(this.sqHead)) >>> 0;
-    if (pending === 0 && !wait) return 0;
     // The SQEs are written before the tail is published (the kernel reads the tail with acquire semantics).
     this.ring.writeUInt32LE(this.tail, this.sqTail);
-    const n = this.c.enter(SYS_IO_URING_ENTER, this.fd, pending, wait ? 1 : 0, wait ? ENTER_GETEVENTS : 0, null, 0);
+    const n = this.c.enter(SYS_IO_URING_ENTER, this.fd, pending, wait ? 1 : 0, ENTER_GETEVENTS, null, 0);
     return n < 0 ? this.c.errno() : 0;
+  }
+
+  /** Whether the kernel queued task work that an `enter()` would run (rings made with SETUP.TASKRUN_FLAG). */
+  taskWorkWaiting(): boolean {
+    return (this.ring.readUInt32LE(this.sqFlags) & SQ_TASKRUN) !== 0;
+  }
+
+  /** Whether a completion is waiting, without reading it. */
+  ready(): boolean {
+    return this.ring.readUInt32LE(this.cqHead) !== this.ring.readUInt32LE(this.cqTail);
   }
 
   /** Whether a completion is waiting; if so it is in `userData`/`res` until `advance()`. */
   peek(): boolean {
+    if (!this.ready()) return false;
     const head = this.ring.readUInt32LE(this.cqHead);
-    if (head === this.ring.readUInt32LE(this.cqTail)) return false;
     const at = this.cqes + (head & this.cqMask) * CQE_SIZE;
     this.userData = this.ring.readUInt32LE(at);
     this.res = this.ring.readInt32LE(at + 8);

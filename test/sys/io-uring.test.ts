@@ -57,6 +57,33 @@ test('a read submitted through the ring completes into our buffer; the wait slee
   }
 });
 
+test('polling: with TASKRUN_FLAG the ring shows waiting task work, and a non-waiting enter posts its completion', async () => {
+  assert.ok(await loadLibc(), libcProblem());
+  const ring = new IoUring(8, SETUP.SQE128 | SETUP.SINGLE_ISSUER | SETUP.DEFER_TASKRUN | SETUP.TASKRUN_FLAG);
+  const p = pipe();
+  try {
+    const buf = Buffer.alloc(64);
+    prepareRead(ring, p.r, buf, 5);
+    assert.equal(ring.enter(false), 0);
+    assert.equal(ring.taskWorkWaiting(), false, 'nothing to read: no work yet');
+    fs.writeSync(p.w, 'polled');
+    // The data makes the kernel queue the read's completion as task work for this thread: flagged in
+    // the ring at once, posted only when this thread enters (DEFER_TASKRUN).
+    assert.equal(ring.taskWorkWaiting(), true);
+    assert.equal(ring.ready(), false);
+    assert.equal(ring.enter(false), 0);
+    assert.equal(ring.taskWorkWaiting(), false, 'the work ran');
+    assert.ok(ring.ready());
+    assert.ok(ring.peek());
+    assert.deepEqual([ring.userData, ring.res, buf.subarray(0, 6).toString()], [5, 6, 'polled']);
+    ring.advance();
+    assert.equal(ring.ready(), false);
+  } finally {
+    ring.close();
+    p.done();
+  }
+});
+
 test('many operations in one ring: the SQ wraps around and every completion is seen once', async () => {
   assert.ok(await loadLibc(), libcProblem());
   const ring = new IoUring(4, SETUP.SQE128);
