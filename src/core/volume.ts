@@ -174,7 +174,7 @@ export class Volume implements Space {
   /** A volume serial number, as Windows shows it. */
   readonly serial: number;
   readonly root: Inode;
-  /** Bytes charged (data chunks, inodes, names, xattrs). */
+  /** Bytes charged: every inode's charge (see chargeOf), and memory held outside inodes. */
   used = 0;
   private readonly inodes = new Map<number, Inode>();
   private nextIno = 1;
@@ -209,7 +209,9 @@ export class Volume implements Space {
 
   // ---- accounting -------------------------------------------------------
 
-  reserve(bytes: number): void {
+  /** Space: file data is charged to its inode's data part (`owner`); other memory to the volume alone. */
+  reserve(bytes: number, owner?: Inode): void {
+    if (owner !== undefined) return this.account(owner, bytes, 0);
     if (bytes <= 0) {
       this.used += bytes;
       return;
@@ -218,7 +220,8 @@ export class Volume implements Space {
     this.used += bytes;
   }
 
-  release(bytes: number): void {
+  release(bytes: number, owner?: Inode): void {
+    if (owner !== undefined) return this.account(owner, -bytes, 0);
     this.used -= bytes;
   }
 
@@ -289,7 +292,7 @@ export class Volume implements Space {
     if (this.inodeLimit > 0 && this.inodes.size >= this.inodeLimit) fail(Errno.ENOSPC);
     this.reserve(this.cost.inode);
     const inode = new Inode(this.nextIno++, mode, uid, gid, now());
-    inode.charged = this.cost.inode;
+    inode.metaCharged = this.cost.inode;
     this.inodes.set(inode.ino, inode);
     return inode;
   }
@@ -304,19 +307,42 @@ export class Volume implements Space {
     inode.streams = null;
     inode.xattrs = null;
     inode.dir = null;
-    this.release(inode.charged);
-    inode.charged = 0;
+    this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
+    inode.dataCharged = 0;
+    inode.metaCharged = 0;
   }
 
-  /** Charges `bytes` to the volume and records them on the inode (given back when it is freed). */
+  /**
+   * What an inode counts against the size limit, from its data and metadata parts. By default the
+   * larger of the two, as tmpfs charges a file its pages and nothing for its inode (which it caps with
+   * nr_inodes instead): a file with data counts what tmpfs counts, and empty files still count their
+   * metadata, so that a flood of them fills the volume. With `cost.data` the format counts file data by
+   * size in the metadata part, and the data part (named streams' memory) adds to it.
+   */
+  private chargeOf(data: number, meta: number): number {
+    return this.cost.data ? data + meta : Math.max(data, meta);
+  }
+
+  /** Changes an inode's parts by `data` and `meta` bytes; ENOSPC, and nothing changed, when it does not fit. */
+  private account(inode: Inode, data: number, meta: number): void {
+    const before = this.chargeOf(inode.dataCharged, inode.metaCharged);
+    this.reserve(this.chargeOf(inode.dataCharged + data, inode.metaCharged + meta) - before);
+    inode.dataCharged += data;
+    inode.metaCharged += meta;
+  }
+
+  /** A regular file's data, charged to the file (or, when the format counts sizes, to nothing). */
+  private newData(inode: Inode): FileData {
+    return new FileData(this.dataSpace, inode);
+  }
+
+  /** Charges `bytes` of metadata to the inode (given back when it is freed). */
   charge(inode: Inode, bytes: number): void {
-    this.reserve(bytes);
-    inode.charged += bytes;
+    this.account(inode, 0, bytes);
   }
 
   uncharge(inode: Inode, bytes: number): void {
-    this.release(bytes);
-    inode.charged -= bytes;
+    this.account(inode, 0, -bytes);
   }
 
   // ---- names ------------------------------------------------------------
@@ -429,7 +455,7 @@ export class Volume implements Space {
     if ((type === S_IFCHR || type === S_IFBLK) && caller.checkPermissions && caller.uid !== 0) fail(Errno.EPERM);
     const owner = this.initialOwner(caller, dir, mode);
     const inode = this.newInode((mode & S_IFMT) | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
-    if (inode.isFile()) inode.data = new FileData(this.dataSpace);
+    if (inode.isFile()) inode.data = this.newData(inode);
     inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
@@ -496,7 +522,7 @@ export class Volume implements Space {
       this.maybeFree(inode);
       throw e;
     }
-    inode.data = new FileData(this.dataSpace);
+    inode.data = this.newData(inode);
     inode.refs = 1;
     return inode;
   }
@@ -1323,7 +1349,7 @@ export class Volume implements Space {
     }
     if (this.countsSize(inode)) this.uncharge(inode, this.sizeCost(inode, inode.data!.size));
     inode.data?.free();
-    inode.data = (mode & S_IFMT) === S_IFREG ? new FileData(this) : null;
+    inode.data = (mode & S_IFMT) === S_IFREG ? this.newData(inode) : null;
     inode.mode = mode;
     inode.target = target;
     inode.targetBytes = target !== null ? nameByteLength(target) : 0;
