@@ -49,6 +49,8 @@ export interface VolumeOptions {
   rootSecurity?: Uint8Array;
   /** What inodes and names count against `sizeLimit`; default: the memory they take. */
   metadataCost?: MetadataCost;
+  /** The volume serial number (a FAT image's volume ID); default: a random one. */
+  serial?: number;
 }
 
 /** Memory charged per inode for its metadata, and per directory entry beyond its name. */
@@ -196,7 +198,7 @@ export class Volume implements Space {
     this.dataSpace = this.cost.data ? { reserve: () => {}, release: () => {} } : this;
     this.inodeLimit = options.inodeLimit ?? 0;
     this.volumeLabel = options.label ?? 'MEMEFS';
-    this.serial = (Math.random() * 0x1_0000_0000) >>> 0;
+    this.serial = options.serial ?? (Math.random() * 0x1_0000_0000) >>> 0;
     this.keyOf = this.caseInsensitive ? foldCase : (name) => name;
     const root = this.newInode(S_IFDIR | ((options.rootMode ?? 0o1777) & PERMISSION_BITS), options.rootUid ?? 0, options.rootGid ?? 0);
     root.dir = new Directory(this.keyOf);

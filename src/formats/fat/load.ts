@@ -13,7 +13,7 @@ import { NAME_MAX, nameByteLength } from '../../core/names.js';
 import { fromMs } from '../../core/time.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
-import { scanFat } from './reader.js';
+import { readBootSector, scanFat } from './reader.js';
 import type { CodePage } from './shortname.js';
 import type { FatDirectory, FatNode, StoredStamps } from './tree.js';
 
@@ -65,6 +65,12 @@ function reachableName(name: string, n: number): string {
     stem += ch;
   }
   return stem + tail;
+}
+
+/** The image's volume ID (the serial number `memefs info` and Windows show), if its boot sector has one. */
+export function fatVolumeSerial(image: Uint8Array): number | undefined {
+  const { bootSector } = readBootSector(image);
+  return bootSector.bootSignature === 0x28 || bootSector.bootSignature === 0x29 ? bootSector.volumeId : undefined;
 }
 
 /** Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the volume fills. */
