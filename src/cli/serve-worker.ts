@@ -49,6 +49,9 @@ function openLog(): ((line: string) => void) | undefined {
 const KEEP_DISCARDED = 256;
 const KEEP_HELD = 64;
 
+/** Gives a buffer's pages back to the system: set once the FFI has loaded (recycleMemory), if it could. */
+let discard: ((buf: Uint8Array) => boolean) | undefined;
+
 /**
  * Freed file data goes back to the system at once (madvise through the FFI) and its blocks are reused,
  * so that no garbage collection has to stop serving to give memory back (see src/core/blocks.ts). Every
@@ -56,7 +59,7 @@ const KEEP_HELD = 64;
  */
 async function recycleMemory(): Promise<void> {
   await loadLibc();
-  const discard = pageDiscarder();
+  discard = pageDiscarder();
   recycleBlocks({ limit: discard ? KEEP_DISCARDED : KEEP_HELD, discard });
   if (!discard) post({ type: 'warning', text: `${libcProblem()}: freed memory returns to the system only when the mount is quiet` });
 }
@@ -156,6 +159,7 @@ async function serveConnection(volume: Volume, fd: number, save: (() => Promise<
     onReady: () => post({ type: 'ready', transport: server.transport }),
     onLabel: (label: string) => post({ type: 'label', label }),
     collect: (globalThis as { gc?: () => void }).gc ? collectIdle : undefined,
+    discard,
     writebackCache: config.writeback,
     ioUring: wantIoUring()
       ? { queues: possibleCpus(), depth: URING_DEPTH, onFallback: (why) => post({ type: 'warning', text: `not using io_uring: ${why}; serving through /dev/fuse` }) }
