@@ -51,7 +51,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
   if (config.image !== null) {
     // Counted as FAT will spend the image (clusters, root slots): what fits in the RAM disk fits in the image.
     const target = resolveTarget(config.image);
-    const { fatVolumeLimits, loadFatIntoVolume, newFatVolumeLimits, openImageSource } = await fatFormat();
+    const { fatVolumeLimits, fatVolumeSerial, loadFatIntoVolume, newFatVolumeLimits, openImageSource } = await fatFormat();
     if (target.kind === 'new' || blankDevice(target)) {
       if (!config.noSave) Object.assign(options, newFatVolumeLimits(newImageSize(config, target), layoutOptions(config)));
       return { volume: new Volume(options), warnings: [] };
@@ -62,7 +62,7 @@ export async function loadVolume(config: MountConfig, progress: ProgressReport):
       // The image's capacity is the cap; -s can only lower it.
       const limits = fatVolumeLimits(image);
       Object.assign(options, { ...limits, sizeLimit: config.sizeGiven ? Math.min(config.sizeLimit, limits.sizeLimit) : limits.sizeLimit });
-      const volume = new Volume(options);
+      const volume = new Volume({ ...options, serial: fatVolumeSerial(image) });
       let result;
       try {
         result = loadFatIntoVolume(image, volume, { codepage: config.codepage, onProgress: (done, total) => progress('load', done, total) });

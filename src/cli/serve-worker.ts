@@ -11,6 +11,7 @@
  * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FuseServer } from '../fuse/server.js';
 import { Control } from './control.js';
@@ -48,6 +49,9 @@ function openLog(): ((line: string) => void) | undefined {
 const KEEP_DISCARDED = 256;
 const KEEP_HELD = 64;
 
+/** Gives a buffer's pages back to the system: set once the FFI has loaded (recycleMemory), if it could. */
+let discard: ((buf: Uint8Array) => boolean) | undefined;
+
 /**
  * Freed file data goes back to the system at once (madvise through the FFI) and its blocks are reused,
  * so that no garbage collection has to stop serving to give memory back (see src/core/blocks.ts). Every
@@ -55,13 +59,36 @@ const KEEP_HELD = 64;
  */
 async function recycleMemory(): Promise<void> {
   await loadLibc();
-  const discard = pageDiscarder();
+  discard = pageDiscarder();
   recycleBlocks({ limit: discard ? KEEP_DISCARDED : KEEP_HELD, discard });
   if (!discard) post({ type: 'warning', text: `${libcProblem()}: freed memory returns to the system only when the mount is quiet` });
 }
 
 /** A full garbage collection: the daemon runs with --expose-gc (main.ts). */
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** The live heap up to which an idle collection also compacts: ~10-60 ms there; 63 MiB live took 2.7 s. */
+const COMPACT_LIVE = 16 << 20;
+
+/**
+ * The collection when the mount goes quiet after deletions (FuseServer.idle). A full collection frees the
+ * deleted files' objects but keeps every heap page on which one live object remains: after 5,000 files
+ * came and went on an empty volume, half the old space (~6 MiB) stayed with the daemon. When little is
+ * left live and much of the heap is free, a second collection that compacts moves the survivors together
+ * and gives those pages back. Not on a large live heap: compacting it all would stop serving for seconds.
+ */
+function collectIdle(): void {
+  collect();
+  const heap = v8.getHeapStatistics();
+  const free = heap.total_heap_size - heap.used_heap_size;
+  if (heap.used_heap_size > COMPACT_LIVE || free < heap.total_heap_size / 4) return;
+  v8.setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    collect();
+  } finally {
+    v8.setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+}
 
 type Command = { type: 'serve'; fd: number } | { type: 'rescue'; path: string } | { type: 'abort' };
 const next = (): Promise<Command> => new Promise((resolve) => port.once('message', resolve));
@@ -131,7 +158,8 @@ async function serveConnection(volume: Volume, fd: number, save: (() => Promise<
     log: openLog(),
     onReady: () => post({ type: 'ready', transport: server.transport }),
     onLabel: (label: string) => post({ type: 'label', label }),
-    collect: (globalThis as { gc?: () => void }).gc,
+    collect: (globalThis as { gc?: () => void }).gc ? collectIdle : undefined,
+    discard,
     writebackCache: config.writeback,
     ioUring: wantIoUring()
       ? { queues: possibleCpus(), depth: URING_DEPTH, onFallback: (why) => post({ type: 'warning', text: `not using io_uring: ${why}; serving through /dev/fuse` }) }

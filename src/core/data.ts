@@ -16,6 +16,7 @@
 import { Errno, fail } from './errno.js';
 import { takeBlock } from './blocks.js';
 import { SlabAllocator } from './slab.js';
+import type { Inode } from './inode.js';
 
 export const CHUNK_SHIFT = 18;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT; // 256 KiB
@@ -45,11 +46,11 @@ export function trimSlabs(space: Space): void {
   allocators.get(space)?.trim();
 }
 
-/** Where the bytes are charged: the volume's accounting. */
+/** Where the bytes are charged: the volume's accounting, as data of `owner` when there is one. */
 export interface Space {
   /** Reserves `bytes`; throws ENOSPC when they do not fit. */
-  reserve(bytes: number): void;
-  release(bytes: number): void;
+  reserve(bytes: number, owner?: Inode): void;
+  release(bytes: number, owner?: Inode): void;
 }
 
 export class FileData {
@@ -61,7 +62,8 @@ export class FileData {
   private readonly pageMaps: (Uint32Array | undefined)[] = [];
   private readonly slabs: SlabAllocator;
 
-  constructor(private readonly space: Space) {
+  /** `owner`: the inode whose data this is, for a space that charges each inode's data apart. */
+  constructor(private readonly space: Space, private readonly owner?: Inode) {
     this.slabs = slabsFor(space);
   }
 
@@ -183,8 +185,8 @@ export class FileData {
       const to = i === last ? end - i * CHUNK_SIZE : CHUNK_SIZE;
       need += small ? Math.max(0, roundCapacity(end) - (this.chunks[0]?.length ?? 0)) : this.uncharged(i, from, to);
     }
-    this.space.reserve(need);
-    this.space.release(need);
+    this.space.reserve(need, this.owner);
+    this.space.release(need, this.owner);
     for (let i = first; i <= last; i++) {
       const from = i === first ? pos - i * CHUNK_SIZE : 0;
       const to = i === last ? end - i * CHUNK_SIZE : CHUNK_SIZE;
@@ -215,7 +217,7 @@ export class FileData {
 
   /** Releases all memory. */
   free(): void {
-    this.space.release(this.allocated);
+    this.space.release(this.allocated, this.owner);
     this.allocated = 0;
     const chunks = this.chunks;
     if (chunks.length <= DENSE_SCAN_CHUNKS) {
@@ -283,13 +285,13 @@ export class FileData {
     const old = chunk?.length ?? 0;
     let grown: Uint8Array;
     if (capacity < CHUNK_SIZE) {
-      this.space.reserve(capacity - old);
+      this.space.reserve(capacity - old, this.owner);
       grown = this.slabs.alloc(capacity);
       this.allocated += capacity - old;
     } else {
       // The small chunk's bytes move in: charge the pages they will fill instead of its slot.
       const pages = Math.ceil(old / PAGE_SIZE);
-      this.space.reserve(pages * PAGE_SIZE - old);
+      this.space.reserve(pages * PAGE_SIZE - old, this.owner);
       this.allocated += pages * PAGE_SIZE - old;
       const map = new Uint32Array(2);
       for (let p = 0; p < pages; p++) map[p >>> 5]! |= 1 << (p & 31);
@@ -329,14 +331,14 @@ export class FileData {
     for (let p = first; p < end; p++) if (!isSet(map, p)) missing++;
     if (missing === 0) return to - from;
     try {
-      this.space.reserve(missing * PAGE_SIZE);
+      this.space.reserve(missing * PAGE_SIZE, this.owner);
     } catch {
       // Not all of it: page by page, as far as they fit.
       let p = first;
       for (; p < end; p++) {
         if (isSet(map, p)) continue;
         try {
-          this.space.reserve(PAGE_SIZE);
+          this.space.reserve(PAGE_SIZE, this.owner);
         } catch {
           break;
         }
@@ -382,7 +384,7 @@ export class FileData {
           this.pageMaps[i] = undefined;
           this.slabs.release(chunk);
           this.allocated -= before - smaller;
-          this.space.release(before - smaller);
+          this.space.release(before - smaller, this.owner);
         } else if (chunk.length < CHUNK_SIZE) {
           chunk.fill(0, start, Math.min(stop, chunk.length));
         } else {
@@ -421,7 +423,7 @@ export class FileData {
     }
     this.chunks[i] = fresh;
     this.allocated -= whole * PAGE_SIZE;
-    this.space.release(whole * PAGE_SIZE);
+    this.space.release(whole * PAGE_SIZE, this.owner);
   }
 
   private drop(i: number): void {
@@ -432,7 +434,7 @@ export class FileData {
     delete this.pageMaps[i];
     this.slabs.release(chunk);
     this.allocated -= charged;
-    this.space.release(charged);
+    this.space.release(charged, this.owner);
   }
 }
 

@@ -62,8 +62,13 @@ export class Inode {
   fileFlags = 0;
   /** References from outside the namespace: kernel lookups, open files, API handles. */
   refs = 0;
-  /** Bytes of metadata charged to the volume for this inode (excluding data). */
-  charged = 0;
+  /**
+   * What the volume counts for this inode, in two parts: the memory its file data holds (`dataCharged`),
+   * and everything else (`metaCharged`: the inode itself, its names, xattrs, streams, a symlink's target,
+   * and a format's own costs). The volume charges the two combined (Volume.chargeOf).
+   */
+  dataCharged = 0;
+  metaCharged = 0;
 
   constructor(ino: number, mode: number, uid: number, gid: number, time: Timespec) {
     this.ino = ino;

@@ -49,6 +49,8 @@ export interface VolumeOptions {
   rootSecurity?: Uint8Array;
   /** What inodes and names count against `sizeLimit`; default: the memory they take. */
   metadataCost?: MetadataCost;
+  /** The volume serial number (a FAT image's volume ID); default: a random one. */
+  serial?: number;
 }
 
 /** Memory charged per inode for its metadata, and per directory entry beyond its name. */
@@ -174,7 +176,7 @@ export class Volume implements Space {
   /** A volume serial number, as Windows shows it. */
   readonly serial: number;
   readonly root: Inode;
-  /** Bytes charged (data chunks, inodes, names, xattrs). */
+  /** Bytes charged: every inode's charge (see chargeOf), and memory held outside inodes. */
   used = 0;
   private readonly inodes = new Map<number, Inode>();
   private nextIno = 1;
@@ -196,7 +198,7 @@ export class Volume implements Space {
     this.dataSpace = this.cost.data ? { reserve: () => {}, release: () => {} } : this;
     this.inodeLimit = options.inodeLimit ?? 0;
     this.volumeLabel = options.label ?? 'MEMEFS';
-    this.serial = (Math.random() * 0x1_0000_0000) >>> 0;
+    this.serial = options.serial ?? (Math.random() * 0x1_0000_0000) >>> 0;
     this.keyOf = this.caseInsensitive ? foldCase : (name) => name;
     const root = this.newInode(S_IFDIR | ((options.rootMode ?? 0o1777) & PERMISSION_BITS), options.rootUid ?? 0, options.rootGid ?? 0);
     root.dir = new Directory(this.keyOf);
@@ -209,7 +211,9 @@ export class Volume implements Space {
 
   // ---- accounting -------------------------------------------------------
 
-  reserve(bytes: number): void {
+  /** Space: file data is charged to its inode's data part (`owner`); other memory to the volume alone. */
+  reserve(bytes: number, owner?: Inode): void {
+    if (owner !== undefined) return this.account(owner, bytes, 0);
     if (bytes <= 0) {
       this.used += bytes;
       return;
@@ -218,7 +222,8 @@ export class Volume implements Space {
     this.used += bytes;
   }
 
-  release(bytes: number): void {
+  release(bytes: number, owner?: Inode): void {
+    if (owner !== undefined) return this.account(owner, -bytes, 0);
     this.used -= bytes;
   }
 
@@ -295,7 +300,7 @@ export class Volume implements Space {
     if (this.inodeLimit > 0 && this.inodes.size >= this.inodeLimit) fail(Errno.ENOSPC);
     this.reserve(this.cost.inode);
     const inode = new Inode(this.nextIno++, mode, uid, gid, now());
-    inode.charged = this.cost.inode;
+    inode.metaCharged = this.cost.inode;
     this.inodes.set(inode.ino, inode);
     return inode;
   }
@@ -312,19 +317,42 @@ export class Volume implements Space {
     if (inode.streams !== null) inode.streams = null;
     if (inode.xattrs !== null) inode.xattrs = null;
     if (inode.dir !== null) inode.dir = null;
-    this.release(inode.charged);
-    inode.charged = 0;
+    this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
+    inode.dataCharged = 0;
+    inode.metaCharged = 0;
   }
 
-  /** Charges `bytes` to the volume and records them on the inode (given back when it is freed). */
+  /**
+   * What an inode counts against the size limit, from its data and metadata parts. By default the
+   * larger of the two, as tmpfs charges a file its pages and nothing for its inode (which it caps with
+   * nr_inodes instead): a file with data counts what tmpfs counts, and empty files still count their
+   * metadata, so that a flood of them fills the volume. With `cost.data` the format counts file data by
+   * size in the metadata part, and the data part (named streams' memory) adds to it.
+   */
+  private chargeOf(data: number, meta: number): number {
+    return this.cost.data ? data + meta : Math.max(data, meta);
+  }
+
+  /** Changes an inode's parts by `data` and `meta` bytes; ENOSPC, and nothing changed, when it does not fit. */
+  private account(inode: Inode, data: number, meta: number): void {
+    const before = this.chargeOf(inode.dataCharged, inode.metaCharged);
+    this.reserve(this.chargeOf(inode.dataCharged + data, inode.metaCharged + meta) - before);
+    inode.dataCharged += data;
+    inode.metaCharged += meta;
+  }
+
+  /** A regular file's data, charged to the file (or, when the format counts sizes, to nothing). */
+  private newData(inode: Inode): FileData {
+    return new FileData(this.dataSpace, inode);
+  }
+
+  /** Charges `bytes` of metadata to the inode (given back when it is freed). */
   charge(inode: Inode, bytes: number): void {
-    this.reserve(bytes);
-    inode.charged += bytes;
+    this.account(inode, 0, bytes);
   }
 
   uncharge(inode: Inode, bytes: number): void {
-    this.release(bytes);
-    inode.charged -= bytes;
+    this.account(inode, 0, -bytes);
   }
 
   // ---- names ------------------------------------------------------------
@@ -437,7 +465,7 @@ export class Volume implements Space {
     if ((type === S_IFCHR || type === S_IFBLK) && caller.checkPermissions && caller.uid !== 0) fail(Errno.EPERM);
     const owner = this.initialOwner(caller, dir, mode);
     const inode = this.newInode((mode & S_IFMT) | (owner.mode & PERMISSION_BITS), owner.uid, owner.gid);
-    if (inode.isFile()) inode.data = new FileData(this.dataSpace);
+    if (inode.isFile()) inode.data = this.newData(inode);
     inode.dosAttributes = FILE_ATTRIBUTE_ARCHIVE; // NTFS marks new files for backup
     if (type === S_IFCHR || type === S_IFBLK) inode.rdev = rdev;
     try {
@@ -504,7 +532,7 @@ export class Volume implements Space {
       this.maybeFree(inode);
       throw e;
     }
-    inode.data = new FileData(this.dataSpace);
+    inode.data = this.newData(inode);
     inode.refs = 1;
     return inode;
   }
@@ -1331,7 +1359,7 @@ export class Volume implements Space {
     }
     if (this.countsSize(inode)) this.uncharge(inode, this.sizeCost(inode, inode.data!.size));
     inode.data?.free();
-    inode.data = (mode & S_IFMT) === S_IFREG ? new FileData(this) : null;
+    inode.data = (mode & S_IFMT) === S_IFREG ? this.newData(inode) : null;
     inode.mode = mode;
     inode.target = target;
     inode.targetBytes = target !== null ? nameByteLength(target) : 0;

@@ -19,6 +19,11 @@ export interface ServeOptions extends Partial<BridgeOptions> {
    * stops serving for tens of milliseconds.
    */
   collect?: () => void;
+  /**
+   * Gives a buffer's pages back to the system (madvise, src/sys/memory.ts): with it, the quiet-time work
+   * also empties the request buffer, whose pages one large WRITE fills (1 MiB) and nothing else frees.
+   */
+  discard?: (buf: Uint8Array) => boolean;
   /** Serve over io_uring when the kernel offers it (else /dev/fuse, as without this). */
   ioUring?: UringOptions;
 }
@@ -104,6 +109,7 @@ export class FuseServer {
     this.volume.trim();
     trimBlocks();
     this.options.collect!();
+    if (this.options.discard) this.session.discardBuffers(this.options.discard);
     this.highWater = this.volume.used;
     this.heapAfterCollect = process.memoryUsage().heapUsed;
   }

@@ -111,6 +111,11 @@ export class Session {
     }
   }
 
+  /** Empties the request buffer's memory (between requests only: the last one's bytes are gone). */
+  discardBuffers(discard: (buf: Uint8Array) => boolean): void {
+    if (this.reader !== null) discard(this.reader.buf);
+  }
+
   /** Handles a request read elsewhere (by a reader thread, see shared-mount.ts). */
   deliver(buf: Buffer): void {
     if (buf.length >= IN_HEADER_SIZE) this.dispatch(this.parse(buf, buf.length));

@@ -85,6 +85,15 @@ test('mkimage: the sizes a refusal names work at both ends, and fsck.fat and dum
   assert.deepEqual(fsckComplaints(auto).complaints, []);
 }));
 
+test('mkimage -s 100k (a stack trace in issue 14) writes an image that fsck.fat finds clean', withDir((dir) => {
+  const img = join(dir, 'small.img');
+  const r = memefs(['mkimage', sourceTree(dir), img, '-s', '100k']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.deepEqual(fsckComplaints(img).complaints, []);
+  assert.equal(mustRun('mtype', ['-i', img, '::/sub/b.txt']), 'beta\n');
+}));
+
 test('extract and dump: what is not a readable FAT image gives one line and exit 1', withDir((dir) => {
   const garbage = join(dir, 'garbage.img');
   const bytes = new Uint8Array(100_000);

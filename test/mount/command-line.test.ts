@@ -54,15 +54,16 @@ test('info on something that is not a memefs mount is one line, no stack trace',
 test('info shows the volume as loaded, on a path inside the mount, for a non-root user', () => {
   const dir = tempDir('info-');
   const img = path.join(dir, 'x.img');
-  sh(`truncate -s 8M ${img} && mkfs.fat -n LOADED ${img} >/dev/null`);
+  sh(`truncate -s 8M ${img} && mkfs.fat -n LOADED -i 1234ABCD ${img} >/dev/null`);
   const m = mount(['--image', img, '--save-interval', '5m', '-o', 'writeback']);
   try {
     fs.mkdirSync(path.join(m.dir, 'sub'));
     const r = memefs(['info', path.join(m.dir, 'sub'), '--json']);
     assert.equal(r.status, 0, r.stderr);
-    const info = JSON.parse(r.stdout) as { mountPoint: string; label: string; options: Record<string, unknown> };
+    const info = JSON.parse(r.stdout) as { mountPoint: string; label: string; serial: string; options: Record<string, unknown> };
     assert.equal(info.mountPoint, m.dir);
     assert.equal(info.label, 'LOADED');
+    assert.equal(info.serial, '1234-ABCD');
     assert.equal(info.options.image, img);
     assert.equal(info.options.save_interval, '300s');
     assert.equal(info.options.writeback, true);
@@ -73,6 +74,34 @@ test('info shows the volume as loaded, on a path inside the mount, for a non-roo
     assert.match(asNobody.stdout, /label: +LOADED/);
     // ps names the mount point the daemon serves.
     assert.match(sh(`ps -o args= -p ${m.pid}`), new RegExp(`^memefs ${m.dir}`));
+  } finally {
+    forceUnmount(m.dir);
+  }
+});
+
+test('info shows what a snapshot brought back (label, serial, case-insensitivity), the snapshot and the transport', () => {
+  const snapshot = path.join(tempDir('info-'), 'vol.tar');
+  const first = mount(['--snapshot', snapshot, '-i', '-l', 'SNAPPED']);
+  let serial: string;
+  try {
+    fs.writeFileSync(path.join(first.dir, 'File.txt'), 'x');
+    serial = (JSON.parse(memefs(['info', first.dir, '--json']).stdout) as { serial: string }).serial;
+    assert.equal(memefs(['unmount', first.dir]).status, 0);
+  } finally {
+    forceUnmount(first.dir);
+  }
+  // Mounted again without -i or -l: the volume is as it was saved, and info says so.
+  const m = mount(['--snapshot', snapshot]);
+  try {
+    const r = memefs(['info', m.dir, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout) as { label: string; serial: string; options: Record<string, unknown> };
+    assert.equal(info.label, 'SNAPPED');
+    assert.equal(info.serial, serial);
+    assert.equal(info.options.case_insensitive, true);
+    assert.equal(info.options.snapshot, snapshot);
+    assert.match(String(info.options.transport), /^(\/dev\/fuse|io_uring)$/);
+    assert.equal(fs.readFileSync(path.join(m.dir, 'file.txt'), 'utf8'), 'x');
   } finally {
     forceUnmount(m.dir);
   }

@@ -158,6 +158,11 @@ describe('server death', () => {
       const again = memefs([m.dir]);
       assert.equal(again.status, 1);
       assert.match(again.stderr, /dead memefs mount/);
+      // info on the dead mount: one line that says what to do, no stack trace.
+      const info = memefs(['info', m.dir]);
+      assert.equal(info.status, 1);
+      assert.match(info.stderr, /^memefs: .* does not answer \(ENOTCONN\).*memefs unmount/);
+      assert.equal(info.stderr.trim().split('\n').length, 1, info.stderr);
       const r = memefs(['unmount', m.dir]);
       assert.equal(r.status, 0, r.stderr);
       assert.ok(!isMounted(m.dir));

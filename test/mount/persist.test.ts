@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, forceUnmount, isMounted, memefs, mount, sh, tempDir } from '../helpers/mount.js';
@@ -205,6 +206,27 @@ describe('--snapshot', () => {
     } finally {
       forceUnmount(m2.dir);
     }
+  });
+  test("the README's restore command extracts a saved snapshot with GNU tar, without a warning", () => {
+    const readme = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const command = /`(tar --warning=[^`]*) ram\.tar`/.exec(readme)?.[1];
+    assert.ok(command, 'README gives a tar command that restores ram.tar');
+    const dir = tempDir('snap-');
+    const file = path.join(dir, 'ram.tar');
+    const m = mount(['--snapshot', file]);
+    try {
+      sh(`cd ${m.dir} && mkdir d && echo data > d/f && setfattr -n user.note -v hello d/f`);
+      unmountOk(m.dir);
+    } finally {
+      forceUnmount(m.dir);
+    }
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(out);
+    const r = spawnSync('bash', ['-c', `${command} ${file}`], { cwd: out, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(fs.readFileSync(path.join(out, 'd/f'), 'utf8'), 'data\n');
+    assert.match(sh(`getfattr -n user.note ${out}/d/f`), /hello/);
   });
   test('keeps chattr flags (+i, +a, +d, +A), and what they forbid stays forbidden', () => {
     const file = path.join(tempDir('snap-'), 'flags.tar');

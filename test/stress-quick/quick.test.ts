@@ -104,10 +104,12 @@ test('memory comes back: RSS returns to within 10% after writing and deleting fi
     fs.rmSync(small, { recursive: true });
     for (let i = 0; i < 8; i++) fs.rmSync(path.join(m.dir, `big${i}`));
     let rss = rssKiB(m.pid);
-    for (let i = 0; i < 30 && rss > rss0 * 1.1; i++) {
+    // Until the mount's quiet-time work is done (or the time is up): the figure printed shows the margin.
+    for (let i = 0; i < 30 && rss > rss0 * 1.02; i++) {
       await new Promise((r) => setTimeout(r, 100));
       rss = rssKiB(m.pid);
     }
+    process.stdout.write(`# RSS ${rss0} KiB -> ${rssFull} KiB -> ${rss} KiB (${(rss / rss0).toFixed(3)})\n`);
     assert.ok(rss <= rss0 * 1.1, `RSS ${rss0} KiB -> ${rssFull} KiB -> ${rss} KiB`);
   });
 });

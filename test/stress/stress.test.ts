@@ -98,7 +98,8 @@ test('memory comes back after 5,000 small and 20 large files are deleted', async
     fs.rmSync(small, { recursive: true });
     for (let i = 0; i < 20; i++) fs.rmSync(path.join(m.dir, `big${i}`));
     let rss = rssKiB(m.pid);
-    for (let i = 0; i < 50 && rss > rss0 * 1.1; i++) {
+    // Until the mount's quiet-time work is done (or the time is up): the figure printed shows the margin.
+    for (let i = 0; i < 50 && rss > rss0 * 1.02; i++) {
       await new Promise((r) => setTimeout(r, 100));
       rss = rssKiB(m.pid);
     }

@@ -13,7 +13,7 @@ import { NAME_MAX, nameByteLength } from '../../core/names.js';
 import { fromMs } from '../../core/time.js';
 import type { Volume } from '../../core/volume.js';
 import { ATTR_KEPT, ATTR_READ_ONLY } from './dirent.js';
-import { scanFat } from './reader.js';
+import { readBootSector, scanFat } from './reader.js';
 import type { CodePage } from './shortname.js';
 import type { ImageSource } from './source.js';
 import { sizeOf, type ContentSource, type FatDirectory, type FatNode, type StoredStamps } from './tree.js';
@@ -77,6 +77,12 @@ export interface LoadOptions {
 
 /** File data read from an image file goes to the volume in pieces of this size, through one buffer. */
 const PIECE = 4 << 20;
+
+/** The image's volume ID (the serial number `memefs info` and Windows show), if its boot sector has one. */
+export function fatVolumeSerial(image: Uint8Array | ImageSource): number | undefined {
+  const { bootSector } = readBootSector(image);
+  return bootSector.bootSignature === 0x28 || bootSector.bootSignature === 0x29 ? bootSector.volumeId : undefined;
+}
 
 /**
  * Loads a FAT image into `volume` (normally empty) below its root. Throws for non-FAT images and when the
