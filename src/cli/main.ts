@@ -196,12 +196,15 @@ async function mountCommand(positional: string | undefined, flags: MountFlags): 
  * (MALLOC_MMAP_THRESHOLD_), so deleting files gives memory back to the system
  * at once; one malloc arena for all its threads (MALLOC_ARENA_MAX), so small
  * freed blocks are not stranded in a second arena (RSS after deleting 200,000
- * small files, two runs each: 1.10x -> 1.05-1.06x the empty volume's); and
- * --expose-gc, so it can collect freed chunks right away.
+ * small files, two runs each: 1.10x -> 1.05-1.06x the empty volume's);
+ * --expose-gc, so it can collect freed chunks right away; and a smaller
+ * interrupt budget (V8's default is 67,584), so the request handlers reach
+ * optimised code after a few hundred requests rather than ~1,500 creates on a
+ * fresh mount (docs/round-trips.md, "A fresh daemon's first requests").
  */
 function startDaemon(config: MountConfig): ChildProcess {
   const daemon = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
-  return spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', daemon], {
+  return spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', '--interrupt-budget=20000', daemon], {
     detached: !config.foreground,
     stdio: ['ignore', config.foreground ? 'inherit' : 'ignore', config.foreground ? 'inherit' : 'ignore', 'pipe'],
     env: { ...process.env, MEMEFS_CONFIG: JSON.stringify(config), MALLOC_MMAP_THRESHOLD_: String(128 * 1024), MALLOC_ARENA_MAX: '1' },
