@@ -60,8 +60,13 @@ export class Inode {
   eas: Map<string, { name: string; value: Uint8Array; flags: number }> | null = null;
   /** chattr flags (FS_IOC_GETFLAGS bits) kept for the file: see Volume.setFileFlags. */
   fileFlags = 0;
-  /** References from outside the namespace: kernel lookups, open files, API handles. */
+  /** References from outside the namespace that keep its contents: open files, API handles. */
   refs = 0;
+  /**
+   * The kernel's lookups (FUSE's nlookup): they keep the inode's number valid until FORGET, but not an
+   * unlinked file's data, which nothing can reach without an open file (see Volume.maybeFree).
+   */
+  lookups = 0;
   /**
    * What the volume counts for this inode, in two parts: the memory its file data holds (`dataCharged`),
    * and everything else (`metaCharged`: the inode itself, its names, xattrs, streams, a symlink's target,

@@ -279,9 +279,21 @@ export class Volume implements Space {
     return this.inodes.get(ino);
   }
 
-  /** Pins an inode for an outside holder (kernel lookup, open file); it lives while pinned. */
+  /** Pins an inode for an outside holder (open file, API handle); it lives while pinned. */
   ref(inode: Inode, n = 1): void {
     inode.refs += n;
+  }
+
+  /** The kernel looked the inode up `n` times more (an entry reply): its number stays valid until forgotten. */
+  lookedUp(inode: Inode, n = 1): void {
+    inode.lookups += n;
+  }
+
+  /** The kernel forgot `n` of its lookups (FORGET). */
+  forgotten(inode: Inode, n: number): void {
+    inode.lookups -= n;
+    if (inode.lookups < 0) inode.lookups = 0;
+    this.maybeFree(inode);
   }
 
   /** Gives back the memory file data keeps for reuse (empty slabs, see slab.ts): for when the volume is quiet. */
@@ -309,6 +321,19 @@ export class Volume implements Space {
     if (inode instanceof StreamInode) return this.maybeFreeStreamNode(inode);
     if (inode.nlink > 0 || inode.refs > 0 || inode === this.root) return;
     if (!this.inodes.has(inode.ino)) return;
+    if (inode.lookups > 0) {
+      // Unlinked and not open: only the kernel's lookups remain, and FORGET may come a moment after the
+      // next request. A file's data and charge go now, so that a full disk has room again at once; the
+      // inode waits for FORGET. (A directory may still be listed through an open handle the daemon does
+      // not see, and streams have holders of their own: both wait for FORGET as a whole.)
+      if (inode.dir === null && inode.streams === null) {
+        inode.data?.free();
+        this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
+        inode.dataCharged = 0;
+        inode.metaCharged = 0;
+      }
+      return;
+    }
     this.inodes.delete(inode.ino);
     inode.data?.free();
     if (inode.streams) for (const s of inode.streams.values()) s.data.free();
@@ -1305,7 +1330,7 @@ export class Volume implements Space {
   }
 
   private maybeFreeStreamNode(node: StreamInode): void {
-    if (node.refs > 0 || !this.inodes.has(node.ino)) return;
+    if (node.refs > 0 || node.lookups > 0 || !this.inodes.has(node.ino)) return;
     this.inodes.delete(node.ino);
     this.streamNodes.delete(node.stream);
     if (node.removed) node.stream.data.free();

@@ -5,7 +5,8 @@
  * Vocabulary: a *node id* is the inode number the kernel uses to name an
  * inode; the kernel holds a *lookup count* for every node id we hand out in an
  * entry reply and gives it back with FORGET. An inode stays alive while it has
- * links, lookups or open handles (volume.ref/unref). The mount uses
+ * links, open handles (volume.ref/unref) or lookups (volume.lookedUp/forgotten;
+ * an unlinked file that is not open gives its data back at once). The mount uses
  * `default_permissions`, so the kernel enforces POSIX permissions before a
  * request reaches us; the volume sees callers with checkPermissions: false.
  */
@@ -281,7 +282,7 @@ export class Bridge {
       entry_valid_nsec: 0, attr_valid_nsec: 0,
     });
     this.fillAttr(at + EntryOut.size, inode);
-    this.volume.ref(inode);
+    this.volume.lookedUp(inode);
   }
 
   private replyEntry(req: Request, inode: Inode): void {
@@ -379,7 +380,7 @@ export class Bridge {
   private forget(req: Request): void {
     const { nlookup } = ForgetIn.read(req.buf, IN_HEADER_SIZE);
     const inode = this.volume.find(req.nodeid);
-    if (inode) this.volume.unref(inode, nlookup);
+    if (inode) this.volume.forgotten(inode, nlookup);
   }
 
   private batchForget(req: Request): void {
@@ -388,7 +389,7 @@ export class Bridge {
     for (let i = 0; i < count && at + ForgetOne.size <= req.len; i++, at += ForgetOne.size) {
       const one = ForgetOne.read(req.buf, at);
       const inode = this.volume.find(one.nodeid);
-      if (inode) this.volume.unref(inode, one.nlookup);
+      if (inode) this.volume.forgotten(inode, one.nlookup);
     }
   }
 
