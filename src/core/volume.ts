@@ -321,30 +321,24 @@ export class Volume implements Space {
     if (inode instanceof StreamInode) return this.maybeFreeStreamNode(inode);
     if (inode.nlink > 0 || inode.refs > 0 || inode === this.root) return;
     if (!this.inodes.has(inode.ino)) return;
-    if (inode.lookups > 0) {
-      // Unlinked and not open: only the kernel's lookups remain, and FORGET may come a moment after the
-      // next request. A file's data and charge go now, so that a full disk has room again at once; the
-      // inode waits for FORGET. (A directory may still be listed through an open handle the daemon does
-      // not see, and streams have holders of their own: both wait for FORGET as a whole.)
-      if (inode.dir === null && inode.streams === null) {
-        inode.data?.free();
-        this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
-        inode.dataCharged = 0;
-        inode.metaCharged = 0;
-      }
-      return;
-    }
-    this.inodes.delete(inode.ino);
+    // Unlinked and not open, yet still looked up by the kernel: FORGET may come a moment after the next
+    // request, so a file's data and charge go now (a full disk has room again at once) and the inode
+    // waits for FORGET. A directory may still be listed through an open handle the daemon does not see,
+    // and streams have holders of their own: both wait for FORGET as a whole.
+    const looked = inode.lookups > 0;
+    if (looked && (inode.dir !== null || inode.streams !== null)) return;
     inode.data?.free();
+    this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
+    inode.dataCharged = 0;
+    inode.metaCharged = 0;
+    if (looked) return;
+    this.inodes.delete(inode.ino);
     if (inode.streams) for (const s of inode.streams.values()) s.data.free();
     // Only what is set: a store, even of the null already there, changes the field of the objects' map
     // (V8: it is no longer constant) and throws away compiled code that relied on it (mknod's, Inode's).
     if (inode.streams !== null) inode.streams = null;
     if (inode.xattrs !== null) inode.xattrs = null;
     if (inode.dir !== null) inode.dir = null;
-    this.release(this.chargeOf(inode.dataCharged, inode.metaCharged));
-    inode.dataCharged = 0;
-    inode.metaCharged = 0;
   }
 
   /**

@@ -199,8 +199,8 @@ export class IoUring {
 
   /** Whether a completion is waiting; if so it is in `userData`/`res` until `advance()`. */
   peek(): boolean {
-    if (!this.ready()) return false;
     const head = this.ring.readUInt32LE(this.cqHead);
+    if (head === this.ring.readUInt32LE(this.cqTail)) return false;
     const at = this.cqes + (head & this.cqMask) * CQE_SIZE;
     this.userData = this.ring.readUInt32LE(at);
     this.res = this.ring.readInt32LE(at + 8);
