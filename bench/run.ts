@@ -309,20 +309,25 @@ async function fsbenchWorkload(o: Options, exe: string, base: string, group = 'f
     }
   }
   const lines = toLines(group, c);
+  addReferences(lines, refs);
+  return lines;
+}
+
+/** The references' medians (reference -> line -> values) as extra columns of the lines. */
+function addReferences(lines: Line[], refs: Map<string, Map<string, number[]>>): void {
   for (const l of lines) {
-    for (const [name, rates] of refs) {
-      const r = rates.get(l.name);
-      if (r) l.references = { ...l.references, [`${name} (this run)`]: stats(r, true).median };
+    for (const [name, values] of refs) {
+      const v = values.get(l.name);
+      if (v) l.references = { ...l.references, [`${name} (this run)`]: stats(v, l.higherIsBetter).median };
     }
   }
-  return lines;
 }
 
 // ---- libfuse's memfs_ll, for reference ---------------------------------------
 
 /**
  * libfuse's example/memfs_ll, built outside this repository (docs/transport.md says how):
- * MEMEFS_BENCH_MEMFS_LL names the binary. Its fsbench lines run beside memefs's, plain and over
+ * MEMEFS_BENCH_MEMFS_LL names the binary. Its fsbench and real-work lines run beside memefs's, plain and over
  * io_uring; without it they are skipped with a message.
  */
 const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring';
@@ -482,33 +487,52 @@ async function realWorkload(o: Options, exe: string, base: string, tmp: string, 
   const files = Number(sh('bash', ['-c', `tar -tvf ${tarball} | grep -c '^-'`]).trim());
   const bytes = fs.statSync(tarball).size;
   const c: Collected = new Map();
+  const refs = new Map<string, Map<string, number[]>>(); // reference -> line -> values
+  /** The steps on one mounted file system; `rec` takes each line's value. */
+  const steps = (dir: string, rec: (name: string, unit: string, value: number, higherIsBetter?: boolean) => void, reference?: string) => {
+    const tree = path.join(dir, leaf);
+    const t = (name: string, cmd: string, args: string[], ok?: number[]) => {
+      try {
+        rec(name, 's', timeCommand(cmd, args, dir, ok), false);
+      } catch (e) {
+        if (reference === undefined) throw e;
+        progress(`${reference}: ${name} failed, left out: ${(e as Error).message.split('\n')[0]}`);
+      }
+    };
+    t('tar -x (unpack tree)', 'tar', ['-xf', tarball, '-C', dir]);
+    t('find -type f', 'find', [tree, '-type', 'f']);
+    t('grep -r', 'grep', ['-r', '-c', 'include', tree], [0, 1]);
+    t('du -s', 'du', ['-s', tree]);
+    t('tar -c (pack tree)', 'tar', ['-cf', path.join(dir, 'back.tar'), '-C', dir, leaf]);
+    t('cp -a (copy tree within the disk)', 'cp', ['-a', tree, path.join(dir, 'copy')]);
+    t('rm -rf (tree, its copy, the tar)', 'rm', ['-rf', tree, path.join(dir, 'copy'), path.join(dir, 'back.tar')]);
+    const run = reference === undefined ? fsbench : (e: string, a: (string | number)[]) => fsbenchPartial(reference, e, a);
+    for (const s of run(exe, ['seq', dir, z.seqSize, MiB])) {
+      const label = s.test === 'seq_write' ? `sequential write ${z.seqSize / MiB} MiB (1 MiB blocks, fsync)`
+        : s.test === 'seq_read' ? `sequential read ${z.seqSize / MiB} MiB (1 MiB blocks)`
+        : `sequential read ${z.seqSize / MiB} MiB, page cache dropped first`;
+      rec(label, 'MiB/s', rate(s));
+    }
+    for (const s of run(exe, ['par', dir, z.parProcs, z.parFiles, z.parSize])) {
+      rec(`${z.parProcs} processes: ${s.test === 'par_small_write' ? 'write' : 'read'} ${z.parFiles} files of ${z.parSize / 1024} KiB each`, 'files/s', s.ops / s.seconds);
+    }
+  };
   const runs = Math.max(z.realRuns, Math.min(o.runs, 3));
   for (let run = 0; run < runs; run++) {
     for (const kind of order(run)) {
       progress(`${group} run ${run + 1}/${runs} on ${kind}`);
-      await withMount(kind, base, (m) => {
-        const tree = path.join(m.dir, leaf);
-        const t = (name: string, cmd: string, args: string[], ok?: number[]) => record(c, kind, name, 's', timeCommand(cmd, args, m.dir, ok), false);
-        t('tar -x (unpack tree)', 'tar', ['-xf', tarball, '-C', m.dir]);
-        t('find -type f', 'find', [tree, '-type', 'f']);
-        t('grep -r', 'grep', ['-r', '-c', 'include', tree], [0, 1]);
-        t('du -s', 'du', ['-s', tree]);
-        t('tar -c (pack tree)', 'tar', ['-cf', path.join(m.dir, 'back.tar'), '-C', m.dir, leaf]);
-        t('cp -a (copy tree within the disk)', 'cp', ['-a', tree, path.join(m.dir, 'copy')]);
-        t('rm -rf (tree, its copy, the tar)', 'rm', ['-rf', tree, path.join(m.dir, 'copy'), path.join(m.dir, 'back.tar')]);
-        for (const s of fsbench(exe, ['seq', m.dir, z.seqSize, MiB])) {
-          const label = s.test === 'seq_write' ? `sequential write ${z.seqSize / MiB} MiB (1 MiB blocks, fsync)`
-            : s.test === 'seq_read' ? `sequential read ${z.seqSize / MiB} MiB (1 MiB blocks)`
-            : `sequential read ${z.seqSize / MiB} MiB, page cache dropped first`;
-          record(c, kind, label, 'MiB/s', rate(s));
-        }
-        for (const s of fsbench(exe, ['par', m.dir, z.parProcs, z.parFiles, z.parSize])) {
-          record(c, kind, `${z.parProcs} processes: ${s.test === 'par_small_write' ? 'write' : 'read'} ${z.parFiles} files of ${z.parSize / 1024} KiB each`, 'files/s', s.ops / s.seconds);
-        }
-      });
+      await withMount(kind, base, (m) => steps(m.dir, (name, unit, value, hib) => record(c, kind, name, unit, value, hib)));
+    }
+    for (const ref of REFERENCES_RUN) {
+      progress(`${group} run ${run + 1}/${runs} on ${ref.name}`);
+      if (!refs.has(ref.name)) refs.set(ref.name, new Map());
+      const values = refs.get(ref.name)!;
+      withReference(ref, base, (dir) => steps(dir, (name, _unit, value) => values.set(name, [...(values.get(name) ?? []), value]), ref.name));
     }
   }
-  return { lines: toLines(group, c), tree: { source: z.tree, files, bytes } };
+  const lines = toLines(group, c);
+  addReferences(lines, refs);
+  return { lines, tree: { source: z.tree, files, bytes } };
 }
 
 export interface MemoryResult {
@@ -726,7 +750,7 @@ async function main(): Promise<void> {
   const env = environment();
   try {
     const exe = buildC(tmp, 'fsbench');
-    if (memfsLl === undefined && (o.only.has('fsbench') || o.only.has('loaded'))) {
+    if (memfsLl === undefined && (['fsbench', 'loaded', 'real', 'realloaded'].some((g) => o.only.has(g)))) {
       progress(`libfuse memfs_ll skipped: set MEMEFS_BENCH_MEMFS_LL to its binary (docs/transport.md says how to build it)`);
     }
     const fsb = o.only.has('fsbench') ? await fsbenchWorkload(o, exe, base) : [];
