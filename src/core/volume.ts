@@ -995,8 +995,8 @@ export class Volume implements Space {
     if (data.size !== before) this.modified(inode);
   }
 
-  /** copy_file_range within the volume; returns the count copied. */
-  copyRange(src: Inode, srcPos: number, dst: Inode, dstPos: number, len: number): number {
+  /** copy_file_range within the volume; returns the count copied. A copy is a write: `killSuidSgid` as for write(). */
+  copyRange(src: Inode, srcPos: number, dst: Inode, dstPos: number, len: number, killSuidSgid = false): number {
     if ((dst.fileFlags & FS_IMMUTABLE_FL) !== 0) fail(Errno.EPERM);
     const from = this.fileData(src);
     const to = this.fileData(dst);
@@ -1008,7 +1008,7 @@ export class Volume implements Space {
       const fit = this.fitting(dst, dstPos, Math.min(len, Math.max(0, from.size - srcPos)));
       n = this.resizing(dst, dstPos + fit, () => to.copyFrom(from, srcPos, dstPos, fit));
     }
-    if (n > 0) this.modified(dst);
+    if (n > 0) this.modified(dst, killSuidSgid);
     this.accessed(src);
     return n;
   }

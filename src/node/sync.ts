@@ -1078,7 +1078,8 @@ export class SyncFs {
       if (source.data === null) throw uvError(source.dir !== null ? Errno.EISDIR : Errno.EINVAL, 'copyfile', from, to);
       if ((m & COPYFILE_FICLONE_FORCE) !== 0) throw uvError(Errno.EOPNOTSUPP, 'copyfile', from, to);
       const size = source.data.size;
-      if (size > 0 && this.volume.copyRange(source, 0, target, 0, size) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
+      // The copy writes the data after the mode is set: for anyone but root that drops set-user-ID (the kernel's file_remove_privs).
+      if (size > 0 && this.volume.copyRange(source, 0, target, 0, size, this.killPrivs) < size) throw uvError(Errno.ENOSPC, 'copyfile', from, to);
     } catch (e) {
       // libuv removes the destination path (as given: a symlink there goes, not its target) when the copy fails.
       try {

@@ -470,3 +470,24 @@ test("node:fs's shapes: fs.chdir/cwd, stream classes without new, promisify resu
   assert.throws(() => (fs.close as (...a: unknown[]) => void)(0, null), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.equal(JSON.parse(JSON.stringify(fs.statSync('/d/a.txt'))).mtime, fs.statSync('/d/a.txt').mtime.toISOString());
 });
+
+test('copyFile by anyone but root drops set-user-ID from the copy, as the kernel does when libuv writes the data', () => {
+  // libuv gives the copy the source's mode, then writes the data: the write takes set-user-ID away
+  // (and set-group-ID with group-exec) unless the writer may keep it (root). An empty copy keeps it.
+  const volume = new Volume();
+  const root = createFs(volume, { uid: 0, gid: 0, groups: [0], umask: 0 });
+  const user = createFs(volume, { uid: 1000, gid: 1000, groups: [], umask: 0 });
+  root.writeFileSync('/suid', 'hello', { mode: 0o4755 });
+  root.writeFileSync('/sgid', 'hello', { mode: 0o2775 });
+  root.writeFileSync('/empty', '', { mode: 0o4755 });
+  root.mkdirSync('/u', { mode: 0o777 });
+  user.copyFileSync('/suid', '/u/suid');
+  user.copyFileSync('/sgid', '/u/sgid');
+  user.copyFileSync('/empty', '/u/empty');
+  root.copyFileSync('/suid', '/root-copy');
+  assert.equal(user.statSync('/u/suid').mode, 0o100755);
+  assert.equal(user.statSync('/u/sgid').mode, 0o100775);
+  assert.equal(user.statSync('/u/empty').mode, 0o104755);
+  assert.equal(root.statSync('/root-copy').mode, 0o104755);
+  assert.equal(user.readFileSync('/u/suid', 'utf8'), 'hello');
+});
