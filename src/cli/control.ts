@@ -16,6 +16,8 @@ export const Control = {
   REQUESTS: 3,
   /** Main -> serving: how long to poll for the next request before sleeping, in microseconds (cpu-pressure.ts). */
   SPIN_US: 4,
+  /** Main -> serving: 1 while other work keeps every CPU busy (cpu-pressure.ts): serve clients on their CPUs. */
+  BUSY: 5,
 } as const;
 
-export const CONTROL_SLOTS = 5;
+export const CONTROL_SLOTS = 6;

@@ -11,6 +11,7 @@
  * are flags in shared memory (see control.ts).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FuseServer } from '../fuse/server.js';
@@ -21,6 +22,7 @@ import { recycleBlocks } from '../core/blocks.js';
 import { libc, libcProblem, loadLibc } from '../sys/libc.js';
 import { possibleCpus } from '../fuse/uring-session.js';
 import { pageDiscarder } from '../sys/memory.js';
+import { threadPlacement } from '../sys/affinity.js';
 import { loadVolume, saveVolume } from './persist.js';
 
 interface WorkerInput {
@@ -161,6 +163,7 @@ async function serveConnection(volume: Volume, fd: number, save: (() => Promise<
     collect: (globalThis as { gc?: () => void }).gc ? collectIdle : undefined,
     discard,
     writebackCache: config.writeback,
+    placement: os.availableParallelism() > 1 ? threadPlacement() : undefined,
     ioUring: wantIoUring()
       ? { queues: possibleCpus(), depth: URING_DEPTH, onFallback: (why) => post({ type: 'warning', text: `not using io_uring: ${why}; serving through /dev/fuse` }) }
       : undefined,
@@ -175,6 +178,7 @@ async function serveConnection(volume: Volume, fd: number, save: (() => Promise<
     Atomics.store(control, Control.IDLE_WORK, server.hasIdleWork() ? 1 : 0);
     Atomics.add(control, Control.REQUESTS, 1);
     server.spinMs = Atomics.load(control, Control.SPIN_US) / 1000;
+    server.follow = Atomics.load(control, Control.BUSY) !== 0;
     return Atomics.load(control, Control.SAVE) !== 0;
   };
   for (;;) {

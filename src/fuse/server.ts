@@ -7,6 +7,8 @@ import { type Request, Session } from './session.js';
 import { type UringOptions, UringSession } from './uring-session.js';
 import type { Volume } from '../core/volume.js';
 import { trimBlocks } from '../core/blocks.js';
+import { ClientFollower } from './follow.js';
+import type { ThreadPlacement } from '../sys/affinity.js';
 
 export interface ServeOptions extends Partial<BridgeOptions> {
   /** Called once the kernel's INIT has been answered: the mount is usable. */
@@ -26,6 +28,8 @@ export interface ServeOptions extends Partial<BridgeOptions> {
   discard?: (buf: Uint8Array) => boolean;
   /** Serve over io_uring when the kernel offers it (else /dev/fuse, as without this). */
   ioUring?: UringOptions;
+  /** Moving the serving thread between CPUs (the FFI): with it, `follow` can keep it on its clients' CPUs. */
+  placement?: ThreadPlacement;
 }
 
 /**
@@ -67,12 +71,15 @@ export class FuseServer {
   private highWater: number;
   /** The live heap the last collection left. */
   private heapAfterCollect = 0;
+  private readonly follower: ClientFollower | null;
+  private following = false;
 
   constructor(fd: number, private readonly volume: Volume, private readonly options: ServeOptions = {}) {
     this.highWater = volume.used;
     const handle = (req: Request): void => this.handle(req);
     this.session = options.ioUring ? new UringSession(fd, handle, options.ioUring) : new Session(fd, handle);
     this.bridge = new Bridge(volume, this.session, bridgeOptions(volume, options));
+    this.follower = options.placement ? new ClientFollower(options.placement) : null;
   }
 
   serve(pauseWhen?: () => boolean): 'closed' | 'paused' {
@@ -82,6 +89,17 @@ export class FuseServer {
   /** How long the /dev/fuse session polls before sleeping in read(), in ms (see session.ts). */
   set spinMs(ms: number) {
     this.session.spinMs = ms;
+  }
+
+  /**
+   * Whether to serve each client on its own CPU (follow.ts): for when every CPU is busy, as the
+   * session's polling is for when one is free. Only with `placement`, and only on /dev/fuse (over
+   * io_uring a request comes from the queue of the client's CPU; not measured to pay there).
+   */
+  set follow(on: boolean) {
+    if (on === this.following || this.follower === null || this.session instanceof UringSession) return;
+    this.following = on;
+    if (!on) this.follower.stop();
   }
 
   /** How requests reach us: 'io_uring' or '/dev/fuse' (known once the mount is ready). */
@@ -96,6 +114,7 @@ export class FuseServer {
 
   private handle(req: Request): void {
     this.bridge.dispatch(req);
+    if (this.following) this.follower!.note(req.pid);
     if (!this.ready && this.bridge.minor > 0) {
       this.ready = true;
       this.options.onReady?.();
