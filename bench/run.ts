@@ -672,7 +672,7 @@ export interface Target {
 
 /** Issue 13's goals for the real-work lines, quiet and loaded: memefs/tmpfs of each line. */
 function realTarget(l: Line, loaded: boolean): Target | null {
-  if (l.name.includes('dropped')) return null; // tmpfs has no page cache to drop: not a like-for-like line
+  if (!likeForLike([l]).length) return null; // tmpfs has no page cache to drop: not a like-for-like line
   const goal = l.name.startsWith('sequential write') ? 0.6 : l.name.startsWith('sequential read') ? 0.5 : 0.4;
   return { what: `${l.name} memefs/tmpfs${loaded ? ', CPUs busy' : ''}`, value: l.ratio.toFixed(3), goal: `>= ${goal}`, met: l.ratio >= goal };
 }
@@ -707,6 +707,24 @@ function targets(fsb: Line[], loaded: Line[], real: Line[], realLoaded: Line[], 
   }
   for (const l of api) t.push({ what: `node:fs API ${l.name}: memefs/memfs`, value: l.ratio.toFixed(3), goal: '>= 1', met: l.ratio >= 1 });
   return t;
+}
+
+/** Lines that compare like with like (tmpfs has no page cache to drop). */
+function likeForLike(lines: Line[]): Line[] {
+  return lines.filter((l) => !l.name.includes('dropped'));
+}
+
+/** Each reference measured in this run: its geometric mean against tmpfs over the lines it completed. */
+function referenceMeans(lines: Line[]): string {
+  const names = [...new Set(lines.flatMap((l) => Object.keys(l.references ?? {}).filter((k) => k.endsWith('(this run)'))))];
+  return names.map((n) => {
+    const ratios = likeForLike(lines).flatMap((l) => {
+      const v = l.references?.[n];
+      if (v === undefined) return [];
+      return [l.higherIsBetter ? v / l.tmpfs.median : l.tmpfs.median / v];
+    });
+    return `; ${n.replace(' (this run)', '')} ${geomean(ratios).toFixed(3)} (${ratios.length} lines)`;
+  }).join('');
 }
 
 function table(lines: Line[]): string {
@@ -808,10 +826,10 @@ async function main(): Promise<void> {
     let text = `memefs vs tmpfs (${result.mode}, ${o.runs} runs; rates: higher is better; "s": seconds, lower is better; ratio > 1: memefs faster)\n`;
     text += `${env.cpu}, ${env.cores} cores, ${os.release()}, Node ${process.version}, memefs ${env.memefs.version} ${env.memefs.commit}${env.memefs.dirty ? '+changes' : ''}\n`;
     text += `load average at start ${env.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`;
-    if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}\n\n`;
+    if (fsb.length) text += table(fsb) + `\n\ngeometric mean of memefs/tmpfs over the fsbench lines: ${result.fsbenchGeomeanRatio!.toFixed(3)}${referenceMeans(fsb)}\n\n`;
     if (loaded.length) {
       text += `with ${os.availableParallelism()} CPU-bound processes running (yes > /dev/null each), on both:\n` + table(loaded) +
-        `\n\ngeometric mean of memefs/tmpfs over the loaded fsbench lines: ${result.fsbenchLoadedGeomeanRatio!.toFixed(3)}\n\n`;
+        `\n\ngeometric mean of memefs/tmpfs over the loaded fsbench lines: ${result.fsbenchLoadedGeomeanRatio!.toFixed(3)}${referenceMeans(loaded)}\n\n`;
     }
     for (const l of roundTrip) {
       const us = (rate: number) => (1e6 / rate).toFixed(1);
@@ -820,8 +838,9 @@ async function main(): Promise<void> {
         `(memefs/floor rate ${(l.memefs.median / floorRate).toFixed(3)})\n\n`;
     }
     const tree = result.tree ? `(tree: ${result.tree.source}, ${result.tree.files} files, ${mb(result.tree.bytes)} as tar)` : '';
-    if (real.length) text += table(real) + `\n${tree}\n\n`;
-    if (realLoaded.length) text += `real work with ${os.availableParallelism()} CPU-bound processes running, on both:\n` + table(realLoaded) + `\n${tree}\n\n`;
+    const realMean = (lines: Line[]) => `geometric mean of memefs/tmpfs over the real-work lines: ${geomean(likeForLike(lines).map((l) => l.ratio)).toFixed(3)}${referenceMeans(lines)}`;
+    if (real.length) text += table(real) + `\n${tree}\n${realMean(real)}\n\n`;
+    if (realLoaded.length) text += `real work with ${os.availableParallelism()} CPU-bound processes running, on both:\n` + table(realLoaded) + `\n${tree}\n${realMean(realLoaded)}\n\n`;
     if (mounting.length) text += table(mounting) + '\n\n';
     if (nodeApi?.length) {
       text += `node:fs API, in process: memefs API vs memfs ${memfsVersion()} (ops/s, median of ${nodeApi[0]!.memefs.runs.length} runs; node:fs on tmpfs for scale; ratio > 1: memefs faster)\n`;
