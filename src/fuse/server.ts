@@ -94,10 +94,10 @@ export class FuseServer {
   /**
    * Whether to serve each client on its own CPU (follow.ts): for when every CPU is busy, as the
    * session's polling is for when one is free. Only with `placement`, and only on /dev/fuse (over
-   * io_uring a request comes from the queue of the client's CPU; not measured to pay there).
+   * io_uring, kept beside its client, the serving thread was slower on most lines: docs/transport.md).
    */
   set follow(on: boolean) {
-    if (on === this.following || this.follower === null || this.session instanceof UringSession) return;
+    if (on === this.following || this.follower === null || this.transport === 'io_uring') return;
     this.following = on;
     if (!on) this.follower.stop();
   }
