@@ -672,7 +672,7 @@ export interface Target {
 
 /** Issue 13's goals for the real-work lines, quiet and loaded: memefs/tmpfs of each line. */
 function realTarget(l: Line, loaded: boolean): Target | null {
-  if (!likeForLike([l]).length) return null; // tmpfs has no page cache to drop: not a like-for-like line
+  if (!likeForLike(l)) return null;
   const goal = l.name.startsWith('sequential write') ? 0.6 : l.name.startsWith('sequential read') ? 0.5 : 0.4;
   return { what: `${l.name} memefs/tmpfs${loaded ? ', CPUs busy' : ''}`, value: l.ratio.toFixed(3), goal: `>= ${goal}`, met: l.ratio >= goal };
 }
@@ -709,16 +709,16 @@ function targets(fsb: Line[], loaded: Line[], real: Line[], realLoaded: Line[], 
   return t;
 }
 
-/** Lines that compare like with like (tmpfs has no page cache to drop). */
-function likeForLike(lines: Line[]): Line[] {
-  return lines.filter((l) => !l.name.includes('dropped'));
+/** Whether a line compares like with like (tmpfs has no page cache to drop). */
+function likeForLike(l: Line): boolean {
+  return !l.name.includes('dropped');
 }
 
 /** Each reference measured in this run: its geometric mean against tmpfs over the lines it completed. */
 function referenceMeans(lines: Line[]): string {
   const names = [...new Set(lines.flatMap((l) => Object.keys(l.references ?? {}).filter((k) => k.endsWith('(this run)'))))];
   return names.map((n) => {
-    const ratios = likeForLike(lines).flatMap((l) => {
+    const ratios = lines.filter(likeForLike).flatMap((l) => {
       const v = l.references?.[n];
       if (v === undefined) return [];
       return [l.higherIsBetter ? v / l.tmpfs.median : l.tmpfs.median / v];
@@ -838,7 +838,7 @@ async function main(): Promise<void> {
         `(memefs/floor rate ${(l.memefs.median / floorRate).toFixed(3)})\n\n`;
     }
     const tree = result.tree ? `(tree: ${result.tree.source}, ${result.tree.files} files, ${mb(result.tree.bytes)} as tar)` : '';
-    const realMean = (lines: Line[]) => `geometric mean of memefs/tmpfs over the real-work lines: ${geomean(likeForLike(lines).map((l) => l.ratio)).toFixed(3)}${referenceMeans(lines)}`;
+    const realMean = (lines: Line[]) => `geometric mean of memefs/tmpfs over the real-work lines: ${geomean(lines.filter(likeForLike).map((l) => l.ratio)).toFixed(3)}${referenceMeans(lines)}`;
     if (real.length) text += table(real) + `\n${tree}\n${realMean(real)}\n\n`;
     if (realLoaded.length) text += `real work with ${os.availableParallelism()} CPU-bound processes running, on both:\n` + table(realLoaded) + `\n${tree}\n${realMean(realLoaded)}\n\n`;
     if (mounting.length) text += table(mounting) + '\n\n';

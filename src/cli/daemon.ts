@@ -4,7 +4,6 @@
  * mount is detached so users get an error instead of a hang.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import {
@@ -222,8 +221,8 @@ export function runDaemon(config: MountConfig, worker: Worker, control: Int32Arr
     quietTimer = setInterval(() => {
       const spinUs = spinAdvice();
       Atomics.store(control, Control.SPIN_US, spinUs);
-      // No polling on several CPUs means they are busy (on one CPU there is never polling, nor anywhere to move).
-      Atomics.store(control, Control.BUSY, spinUs === 0 && os.availableParallelism() > 1 ? 1 : 0);
+      // No polling means the CPUs are busy (on one CPU there is never polling, and the serving thread has nowhere to move).
+      Atomics.store(control, Control.BUSY, spinUs === 0 ? 1 : 0);
       const served = Atomics.load(control, Control.REQUESTS);
       if (served === seen && Atomics.load(control, Control.IDLE_WORK) !== 0 && Atomics.load(control, Control.IDLE) === 0) {
         Atomics.store(control, Control.IDLE, 1);
